@@ -1,0 +1,47 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/airules/airules/rules"
+	"github.com/airules/airules/server"
+)
+
+func cmdRules(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
+	var wf workspaceFlags
+	addWorkspaceFlags(fs, &wf)
+	asJSON := fs.Bool("json", false, "print JSON (the airules/rules result)")
+	fs.Usage = usageFor(fs, "rules [--root DIR] [--json]", `
+List every indexed rule of the workspace with its layer, priority, status and number of
+problems, in rule order.`)
+	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	root, err := wf.resolveRoot(".")
+	if err != nil {
+		fmt.Fprintf(stderr, "airules rules: %v\n", err)
+		return 2
+	}
+	ws, err := openWorkspace(root, &wf)
+	if err != nil {
+		fmt.Fprintf(stderr, "airules rules: %v\n", err)
+		return 1
+	}
+	defer ws.close()
+	res := server.NewRulesResult(ws.set, ws.generation, func(r *rules.Rule) int { return len(ws.problems[r.Path]) })
+	if *asJSON {
+		writeJSON(stdout, res)
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tLAYER\tPRIORITY\tSTATUS\tPROBLEMS\tDESCRIPTION")
+	for _, r := range res.Rules {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\n", r.ID, r.Layer, r.Priority, r.Status, r.Problems, r.Description)
+	}
+	tw.Flush()
+	return 0
+}

@@ -1,0 +1,69 @@
+package rules
+
+import "sync"
+
+// Included is an applied rule that made it into the prompt.
+type Included struct {
+	Match
+	Tokens int
+}
+
+// Context is a Selection cut to a token budget and rendered: what airules/context and
+// `airules context` return.
+type Context struct {
+	Path      string
+	Language  string
+	Rules     []Included
+	Omitted   []Omission
+	Available []*Rule
+	Prompt    string
+	Tokens    int // tokens of Prompt; never more than MaxTokens
+	MaxTokens int
+}
+
+var headingCache sync.Map // string → int
+
+// cachedCount counts a short, often repeated string once.
+func cachedCount(s string) int {
+	if n, ok := headingCache.Load(s); ok {
+		return n.(int)
+	}
+	n := CountTokens(s)
+	headingCache.Store(s, n)
+	return n
+}
+
+// Budget takes the applied rules in order while they fit maxTokens (<= 0 means
+// DefaultMaxTokens); a rule that does not fit is omitted whole with reason "budget", and
+// later, smaller rules may still fit. It renders the prompt of what was taken.
+func Budget(sel Selection, maxTokens int) Context {
+	if maxTokens <= 0 {
+		maxTokens = DefaultMaxTokens
+	}
+	c := Context{Path: sel.Path, Language: sel.Language, Available: sel.Available, MaxTokens: maxTokens}
+	c.Omitted = append(c.Omitted, sel.Omitted...)
+	total := CountTokens(promptHeader(sel.Path))
+	opened := make([]bool, len(scopeOrder))
+	var taken []*Rule
+	for _, m := range sel.Applied {
+		n := m.Rule.Tokens()
+		cost := n
+		si := scopeIndex(m.Rule.EffectiveScope())
+		if !opened[si] {
+			cost += cachedCount(scopeHeading(scopeOrder[si]))
+		}
+		if total+cost > maxTokens {
+			c.Omitted = append(c.Omitted, Omission{m.Rule, "budget"})
+			continue
+		}
+		opened[si] = true
+		total += cost
+		taken = append(taken, m.Rule)
+		c.Rules = append(c.Rules, Included{Match: m, Tokens: n})
+	}
+	if len(taken) > 0 {
+		c.Prompt = render(sel.Path, taken)
+		c.Tokens = total
+	}
+	return c
+}

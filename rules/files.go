@@ -1,0 +1,119 @@
+package rules
+
+import (
+	"path"
+	"sort"
+	"strings"
+)
+
+// FileList is the set of workspace files (relative, slash-separated) that globs are
+// checked against: for AIR007 and for hover on a glob. It is immutable.
+type FileList struct {
+	sorted []string
+	byExt  map[string][]string
+	byBase map[string][]string
+	set    map[string]bool
+}
+
+// NewFileList indexes files; the slice is copied.
+func NewFileList(files []string) *FileList {
+	f := &FileList{
+		sorted: make([]string, 0, len(files)),
+		byExt:  map[string][]string{},
+		byBase: map[string][]string{},
+		set:    make(map[string]bool, len(files)),
+	}
+	for _, p := range files {
+		p = relPath(p)
+		if f.set[p] {
+			continue
+		}
+		f.set[p] = true
+		f.sorted = append(f.sorted, p)
+	}
+	sort.Strings(f.sorted)
+	for _, p := range f.sorted {
+		b := path.Base(p)
+		f.byBase[b] = append(f.byBase[b], p)
+		if e := extOf(b); e != "" {
+			f.byExt[e] = append(f.byExt[e], p)
+		}
+	}
+	return f
+}
+
+// Len is the number of files.
+func (f *FileList) Len() int { return len(f.sorted) }
+
+// Files returns every file, sorted; the caller must not modify it.
+func (f *FileList) Files() []string { return f.sorted }
+
+// Match returns up to limit files (all when limit <= 0) that glob matches, and how many
+// match in all. A leading ! is ignored: the answer is what the pattern names.
+func (f *FileList) Match(glob string, limit int) ([]string, int) {
+	g, _ := cutNegation(glob)
+	var out []string
+	seen := map[string]bool{}
+	count := 0
+	for _, p := range compileGlob(g) {
+		for _, file := range f.candidates(&p) {
+			if seen[file] || !p.matches(file, path.Base(file)) {
+				continue
+			}
+			seen[file] = true
+			count++
+			if limit <= 0 || len(out) < limit {
+				out = append(out, file)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, count
+}
+
+func (f *FileList) candidates(p *pattern) []string {
+	switch p.kind {
+	case kindExact:
+		if f.set[p.lit] {
+			return []string{p.lit}
+		}
+		return nil
+	case kindBase:
+		return f.byBase[p.lit]
+	case kindSuffix:
+		return f.byExt[extOf(p.lit)]
+	case kindExt:
+		return f.byExt[p.lit]
+	case kindPrefix:
+		dir := strings.TrimSuffix(p.lit, "/")
+		i := sort.SearchStrings(f.sorted, dir)
+		j := i
+		for j < len(f.sorted) && strings.HasPrefix(f.sorted[j], dir) {
+			j++
+		}
+		return f.sorted[i:j]
+	}
+	return f.sorted
+}
+
+// UnmatchedGlobs reports AIR007 for every positive glob of r that matches no file.
+func UnmatchedGlobs(r *Rule, files *FileList) []Problem {
+	if files == nil || r.Dir != "" {
+		return nil
+	}
+	var out []Problem
+	for i, g := range r.Globs {
+		if _, neg := cutNegation(g); neg {
+			continue
+		}
+		if _, n := files.Match(g, 1); n > 0 {
+			continue
+		}
+		var rg Range
+		if i < len(r.globRanges) {
+			rg = r.globRanges[i]
+		}
+		out = append(out, newProblem(CodeGlobNoMatch, rg, "glob %q matches no file in the workspace: check the path", g))
+	}
+	return out
+}

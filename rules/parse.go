@@ -1,0 +1,305 @@
+package rules
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/adrg/frontmatter"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// MaxFileSize is the largest rule file that is parsed; larger ones are reported, not read.
+const MaxFileSize = 1 << 20
+
+// DefaultMaxTokens is the token budget when nobody sets one.
+const DefaultMaxTokens = 8000
+
+// captureFormat splits the frontmatter with adrg/frontmatter but leaves the decoding to
+// us: its own YAML decoding has no positions.
+var captureFormat = frontmatter.NewFormat("---", "---", func(b []byte, v any) error {
+	*(v.(*[]byte)) = b
+	return nil
+})
+
+// Parse reads one rule file. It never fails and never panics: whatever is wrong with the
+// file is in the returned rule's Problems, each with a range.
+func Parse(src Source, data []byte) *Rule {
+	r := &Rule{Source: src, Status: StatusActive, tokens: &tokenCell{}}
+	sum := sha256.Sum256(data)
+	r.Hash = hex.EncodeToString(sum[:])
+	if len(data) > MaxFileSize {
+		r.Problems = append(r.Problems, newProblem(CodeTooLarge, Range{},
+			"file is %d bytes; rule files over %d bytes are not indexed: split it into smaller rules", len(data), MaxFileSize))
+		return r
+	}
+	if bad := notText(data); bad >= 0 {
+		line := bytes.Count(data[:bad], []byte{'\n'})
+		r.Problems = append(r.Problems, newProblem(CodeNotText, Range{Position{line, 0}, Position{line + 1, 0}},
+			"not a text file: invalid UTF-8 or a NUL byte at byte %d; rule files must be UTF-8 markdown", bad))
+		return r
+	}
+	text := string(data)
+	text = strings.TrimPrefix(text, "\ufeff")
+	if strings.IndexByte(text, '\r') >= 0 {
+		// Lines keep their numbers and columns when CRLF becomes LF.
+		text = strings.ReplaceAll(text, "\r\n", "\n")
+	}
+	p := &parser{r: r, text: text, lines: strings.Split(text, "\n")}
+	p.run()
+	return r
+}
+
+// notText returns the offset of the first byte that makes data not UTF-8 text, or -1.
+func notText(data []byte) int {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return i
+	}
+	if utf8.Valid(data) {
+		return -1
+	}
+	for i := 0; i < len(data); {
+		c, n := utf8.DecodeRune(data[i:])
+		if c == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+type parser struct {
+	r     *Rule
+	text  string
+	lines []string
+	start int // 0-based line of the opening ---
+	// lenient holds glob lines that are invalid YAML but clearly meant (Cursor's
+	// `globs: *.ts, *.tsx`), by block line, with the raw value and its column.
+	lenient map[int]lenientLine
+}
+
+type lenientLine struct {
+	raw string
+	col int // byte column of raw in the file line
+}
+
+func (p *parser) problem(c Code, rg Range, format string, args ...any) *Problem {
+	p.r.Problems = append(p.r.Problems, newProblem(c, rg, format, args...))
+	return &p.r.Problems[len(p.r.Problems)-1]
+}
+
+func (p *parser) run() {
+	r := p.r
+	first := 0
+	for first < len(p.lines) && strings.TrimSpace(p.lines[first]) == "" {
+		first++
+	}
+	p.start = first
+	hasOpening := first < len(p.lines) && strings.TrimSpace(p.lines[first]) == "---"
+	if !hasOpening {
+		r.Body = p.text
+		p.formatDefaults(nil)
+		if r.Format != FormatAgents && r.Format != FormatClaude {
+			pb := p.problem(CodeNoFrontmatter, p.lineRange(0),
+				"no frontmatter: start the file with a --- block that has at least a description")
+			pb.Fix = &Fix{Title: "Add frontmatter", Edits: []Edit{{Range: Range{}, NewText: "---\ndescription: \n---\n"}}}
+		}
+		p.checkBody()
+		return
+	}
+	var block []byte
+	body, err := frontmatter.Parse(strings.NewReader(p.text), &block, captureFormat)
+	if err != nil || block == nil {
+		// adrg/frontmatter treats an unclosed block as body without a word; say it.
+		r.Body = p.text
+		p.problem(CodeYAMLSyntax, p.lineRange(first),
+			"frontmatter is not closed: add a line with --- after the last key")
+		return
+	}
+	off := len(p.text) - len(body)
+	r.BodyLine = strings.Count(p.text[:off], "\n")
+	r.Body = string(body)
+	root := p.decode(block)
+	p.formatDefaults(root)
+	if root != nil {
+		p.fields(root)
+	}
+	p.checkBody()
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// decode parses the frontmatter block into a mapping node, reporting syntax errors at
+// their file line. It returns nil when there is nothing to validate.
+func (p *parser) decode(block []byte) *yaml.Node {
+	block = p.relaxGlobs(block)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(block, &doc); err != nil {
+		msg := err.Error()
+		line := p.start
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			line = p.start + n // block-relative 1-based == file 0-based, shifted by the opening line
+			msg = msg[len(m[0]):]
+		} else {
+			msg = strings.TrimPrefix(msg, "yaml: ")
+		}
+		p.problem(CodeYAMLSyntax, p.lineRange(line), "YAML syntax error: %s", msg)
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		return &yaml.Node{Kind: yaml.MappingNode}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		p.problem(CodeWrongType, p.nodeRange(root), "frontmatter must be a mapping of keys to values, like `description: ...`")
+		return nil
+	}
+	return root
+}
+
+// relaxGlobs rewrites top-level `globs:` / `applyTo:` lines whose unquoted value is not
+// valid YAML (a leading `*` starts an alias) into a quoted string, remembering the raw
+// text so positions still point into the file.
+func (p *parser) relaxGlobs(block []byte) []byte {
+	if !bytes.Contains(block, []byte("globs:")) && !bytes.Contains(block, []byte("applyTo:")) {
+		return block
+	}
+	lines := strings.Split(string(block), "\n")
+	changed := false
+	for i, ln := range lines {
+		key, rest, ok := strings.Cut(ln, ":")
+		if !ok || (key != "globs" && key != "applyTo") {
+			continue
+		}
+		raw := strings.TrimSpace(rest)
+		if i := strings.Index(raw, " #"); i >= 0 {
+			raw = strings.TrimSpace(raw[:i])
+		}
+		if raw == "" || !strings.ContainsAny(raw[:1], "*{!&@`") {
+			continue
+		}
+		col := len(key) + 1 + strings.Index(rest, raw)
+		if p.lenient == nil {
+			p.lenient = map[int]lenientLine{}
+		}
+		p.lenient[i+1] = lenientLine{raw: raw, col: col}
+		lines[i] = key + ": " + strconv.Quote(raw)
+		changed = true
+	}
+	if !changed {
+		return block
+	}
+	return []byte(strings.Join(lines, "\n"))
+}
+
+// formatDefaults applies what a foreign format implies without saying it.
+func (p *parser) formatDefaults(root *yaml.Node) {
+	r := p.r
+	switch r.Format {
+	case FormatAgents, FormatClaude:
+		// AGENTS.md and CLAUDE.md apply to everything below their folder.
+		if r.Dir == "" {
+			r.AlwaysApply = true
+		} else {
+			r.Globs = []string{r.Dir + "/**"}
+		}
+		if r.Description == "" {
+			r.Description = string(r.Format) + " instructions"
+			if r.Dir != "" {
+				r.Description += " for " + r.Dir
+			}
+		}
+	}
+}
+
+func (p *parser) checkBody() {
+	r := p.r
+	if strings.TrimSpace(r.Body) == "" {
+		p.problem(CodeEmptyBody, p.lineRange(r.BodyLine),
+			"the rule has no body: write the instructions below the frontmatter")
+		return
+	}
+	// A token is at least one byte, so only a body longer than the budget in bytes can
+	// exceed it: the common case costs no counting.
+	if len(r.Body) > DefaultMaxTokens {
+		if n := r.Tokens(); n > DefaultMaxTokens {
+			p.problem(CodeOverBudget, p.lineRange(r.BodyLine),
+				"the rule alone is %d tokens, over the default budget of %d: split it or it will never be included", n, DefaultMaxTokens)
+		}
+	}
+}
+
+// lineRange covers one whole line.
+func (p *parser) lineRange(line int) Range {
+	if line >= len(p.lines) {
+		line = len(p.lines) - 1
+	}
+	if line < 0 {
+		return Range{}
+	}
+	return Range{Position{line, 0}, Position{line, utf16Len(p.lines[line])}}
+}
+
+// pos converts a yaml.v3 node position (1-based block line, 1-based rune column) into
+// a file position.
+func (p *parser) pos(n *yaml.Node) Position {
+	line := p.start + n.Line
+	if line < 0 || line >= len(p.lines) {
+		return Position{Line: max(line, 0)}
+	}
+	return Position{line, runeColToUTF16(p.lines[line], n.Column-1)}
+}
+
+// nodeRange is the range of a node's text on its first line.
+func (p *parser) nodeRange(n *yaml.Node) Range {
+	start := p.pos(n)
+	if start.Line >= len(p.lines) {
+		return Range{start, start}
+	}
+	text := p.lines[start.Line]
+	if ll, ok := p.lenient[n.Line]; ok && n.Kind == yaml.ScalarNode {
+		c := utf16Len(text[:ll.col])
+		return Range{Position{start.Line, c}, Position{start.Line, c + utf16Len(ll.raw)}}
+	}
+	end := utf16Len(text)
+	if n.Kind == yaml.ScalarNode {
+		b := utf16ToByte(text, start.Column)
+		switch n.Style {
+		case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+			if e := closingQuote(text, b); e > b {
+				end = utf16Len(text[:e+1])
+			}
+		case 0, yaml.TaggedStyle:
+			if !strings.Contains(n.Value, "\n") {
+				end = min(start.Column+utf16Len(n.Value), end)
+			}
+		}
+	}
+	return Range{start, Position{start.Line, end}}
+}
+
+// closingQuote finds the quote that ends the quoted scalar opening at byte i.
+func closingQuote(line string, i int) int {
+	if i >= len(line) {
+		return -1
+	}
+	q := line[i]
+	for j := i + 1; j < len(line); j++ {
+		switch {
+		case q == '"' && line[j] == '\\':
+			j++
+		case line[j] == q:
+			if q == '\'' && j+1 < len(line) && line[j+1] == '\'' {
+				j++
+				continue
+			}
+			return j
+		}
+	}
+	return -1
+}

@@ -1,0 +1,127 @@
+package rules
+
+import "fmt"
+
+// Severity of a problem; the values are LSP's DiagnosticSeverity.
+type Severity int
+
+// The severities.
+const (
+	SeverityError   Severity = 1
+	SeverityWarning Severity = 2
+	SeverityInfo    Severity = 3
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityError:
+		return "error"
+	case SeverityWarning:
+		return "warning"
+	case SeverityInfo:
+		return "info"
+	}
+	return "hint"
+}
+
+// Position is a place in a file: 0-based line and 0-based column in UTF-16 code units,
+// the unit LSP and SARIF count in.
+type Position struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+// Range is a half-open span [Start, End).
+type Range struct {
+	Start Position `json:"start"`
+	End   Position `json:"end"`
+}
+
+// Edit replaces Range with NewText.
+type Edit struct {
+	Range   Range  `json:"range"`
+	NewText string `json:"newText"`
+}
+
+// Fix is a ready quick fix for a problem.
+type Fix struct {
+	Title string `json:"title"`
+	Edits []Edit `json:"edits"`
+}
+
+// Problem is one finding in a rule file.
+type Problem struct {
+	Code     Code     `json:"code"`
+	Severity Severity `json:"severity"`
+	Range    Range    `json:"range"`
+	Message  string   `json:"message"`
+	Fix      *Fix     `json:"fix,omitempty"`
+}
+
+// Code is a stable problem code, AIR001 and up.
+type Code string
+
+// CodeInfo documents one code; Codes is the one table the README mirrors.
+type CodeInfo struct {
+	Code     Code
+	Severity Severity
+	Summary  string
+}
+
+// The problem codes.
+const (
+	CodeNoFrontmatter   Code = "AIR001"
+	CodeYAMLSyntax      Code = "AIR002"
+	CodeUnknownKey      Code = "AIR003"
+	CodeWrongType       Code = "AIR004"
+	CodePriorityRange   Code = "AIR005"
+	CodeInvalidGlob     Code = "AIR006"
+	CodeGlobNoMatch     Code = "AIR007"
+	CodeUnknownLanguage Code = "AIR008"
+	CodeBadDate         Code = "AIR009"
+	CodeEmptyBody       Code = "AIR010"
+	CodeAlwaysIgnores   Code = "AIR011"
+	CodeNoDescription   Code = "AIR012"
+	CodeUnknownValue    Code = "AIR013"
+	CodeOverBudget      Code = "AIR014"
+	CodeDuplicateKey    Code = "AIR015"
+	CodeNotText         Code = "AIR016"
+	CodeTooLarge        Code = "AIR017"
+	CodeUnquotedGlobs   Code = "AIR018"
+)
+
+// Codes lists every problem code with its severity and meaning.
+var Codes = []CodeInfo{
+	{CodeNoFrontmatter, SeverityWarning, "no frontmatter"},
+	{CodeYAMLSyntax, SeverityError, "YAML syntax error, or frontmatter not closed"},
+	{CodeUnknownKey, SeverityWarning, "unknown key (with \"did you mean\")"},
+	{CodeWrongType, SeverityError, "wrong type for a key"},
+	{CodePriorityRange, SeverityWarning, "priority outside 0–100"},
+	{CodeInvalidGlob, SeverityError, "invalid glob pattern"},
+	{CodeGlobNoMatch, SeverityWarning, "glob matches no file in the workspace"},
+	{CodeUnknownLanguage, SeverityWarning, "unknown language id (with a suggestion)"},
+	{CodeBadDate, SeverityWarning, "bad date, or updated before created"},
+	{CodeEmptyBody, SeverityWarning, "empty body"},
+	{CodeAlwaysIgnores, SeverityInfo, "alwaysApply: true makes globs and language irrelevant"},
+	{CodeNoDescription, SeverityWarning, "missing description"},
+	{CodeUnknownValue, SeverityWarning, "unknown scope value, or status other than active/disabled"},
+	{CodeOverBudget, SeverityWarning, "the rule alone exceeds the default token budget"},
+	{CodeDuplicateKey, SeverityError, "duplicate key"},
+	{CodeNotText, SeverityError, "not a text file (binary or invalid UTF-8)"},
+	{CodeTooLarge, SeverityError, "file too large to index"},
+	{CodeUnquotedGlobs, SeverityInfo, "unquoted glob list: accepted, but invalid YAML for other tools"},
+}
+
+// Info returns the table entry of c.
+func (c Code) Info() CodeInfo {
+	for _, i := range Codes {
+		if i.Code == c {
+			return i
+		}
+	}
+	return CodeInfo{Code: c, Severity: SeverityWarning}
+}
+
+func newProblem(c Code, r Range, format string, args ...any) Problem {
+	return Problem{Code: c, Severity: c.Info().Severity, Range: r, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,176 @@
+package rules
+
+import (
+	"strings"
+	"sync"
+)
+
+// Layer says where a rule comes from. Higher layers win: they come first in the order
+// and shadow rules with the same id in lower layers.
+type Layer int
+
+// The layers, lowest first.
+const (
+	LayerDependency Layer = iota // rules shipped by dependencies (deps/*/usage-rules.md)
+	LayerTeam                    // rules shared by a team outside the workspace
+	LayerProject                 // rules inside the workspace (.ai-rules/, foreign formats)
+	LayerUser                    // the user's own rules (~/.config/airules/rules)
+)
+
+var layerNames = [...]string{"dependency", "team", "project", "user"}
+
+func (l Layer) String() string {
+	if l < 0 || int(l) >= len(layerNames) {
+		return "unknown"
+	}
+	return layerNames[l]
+}
+
+// ParseLayer is the inverse of Layer.String.
+func ParseLayer(s string) (Layer, bool) {
+	for i, n := range layerNames {
+		if n == s {
+			return Layer(i), true
+		}
+	}
+	return 0, false
+}
+
+// Format names the tool whose file format a rule was read from.
+type Format string
+
+// The formats airules reads.
+const (
+	FormatAirules Format = "airules" // .ai-rules/**/*.md
+	FormatCursor  Format = "cursor"  // .cursor/rules/**/*.mdc
+	FormatCopilot Format = "copilot" // .github/instructions/*.instructions.md
+	FormatAgents  Format = "agents"  // AGENTS.md
+	FormatClaude  Format = "claude"  // CLAUDE.md
+)
+
+// Status of a rule: a disabled rule is indexed and linted but never applied.
+type Status string
+
+// The statuses.
+const (
+	StatusActive   Status = "active"
+	StatusDisabled Status = "disabled"
+)
+
+// Source identifies a rule file before it is parsed.
+type Source struct {
+	Path   string // the file's path (absolute on disk; any form in tests)
+	ID     string // the path under its root without extension, slash-separated
+	Layer  Layer
+	Format Format
+	// Dir is the workspace-relative directory that scopes a rule without globs of its
+	// own (a nested AGENTS.md applies to the files below it). Empty means the whole
+	// workspace.
+	Dir string
+}
+
+// Rule is one parsed rule file. It is immutable once parsed, so one *Rule can be shared
+// by many snapshots and goroutines.
+type Rule struct {
+	Source
+
+	Description string
+	Version     string
+	Priority    int
+	Scope       []string
+	Language    []string
+	Tags        []string
+	Globs       []string
+	AlwaysApply bool
+	Created     string
+	Updated     string
+	Status      Status
+
+	Body     string    // the markdown after the frontmatter
+	BodyLine int       // 0-based line where the body starts
+	Hash     string    // hex SHA-256 of the file's bytes
+	Problems []Problem // everything wrong with the file, in file order
+
+	tokens     *tokenCell
+	globRanges []Range // where each of Globs is written, for AIR007
+}
+
+type tokenCell struct {
+	once sync.Once
+	n    int
+}
+
+// Active reports whether the rule's own status allows it to apply.
+func (r *Rule) Active() bool { return r.Status != StatusDisabled }
+
+// AgentRequested reports whether the rule applies to no file by itself and is only
+// offered by id and description for an assistant to fetch.
+func (r *Rule) AgentRequested() bool {
+	return !r.AlwaysApply && len(r.Globs) == 0 && len(r.Language) == 0 && r.Dir == ""
+}
+
+// HasErrors reports whether any problem is an error.
+func (r *Rule) HasErrors() bool {
+	for _, p := range r.Problems {
+		if p.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// Tokens is the token count of the rule's rendered section in a prompt. It is counted
+// once, on first use, because counting costs far more than parsing.
+func (r *Rule) Tokens() int {
+	if r.tokens == nil {
+		return CountTokens(renderSection(r))
+	}
+	r.tokens.once.Do(func() { r.tokens.n = CountTokens(renderSection(r)) })
+	return r.tokens.n
+}
+
+// SetTokens records a token count known from elsewhere (the index stores it), so it is
+// not counted again. It must be called before the rule is shared.
+func (r *Rule) SetTokens(n int) {
+	r.tokens = &tokenCell{n: n}
+	r.tokens.once.Do(func() {})
+}
+
+// EffectiveScope is the section a rule is rendered under: its most specific declared
+// scope, else the one its numbered folder implies, else project.
+func (r *Rule) EffectiveScope() string {
+	best := -1
+	for _, s := range r.Scope {
+		if i := scopeIndex(s); i > best {
+			best = i
+		}
+	}
+	if best >= 0 {
+		return scopeOrder[best]
+	}
+	first, _, _ := strings.Cut(r.ID, "/")
+	first = strings.TrimLeft(first, "0123456789-_")
+	switch {
+	case strings.HasPrefix(first, "global"):
+		return "global"
+	case strings.HasPrefix(first, "language"):
+		return "language"
+	case strings.HasPrefix(first, "framework"):
+		return "framework"
+	case strings.HasPrefix(first, "context"):
+		return "context"
+	}
+	return "project"
+}
+
+// scopeOrder is the order of the prompt's sections, least specific first.
+var scopeOrder = []string{"global", "project", "language", "framework", "context"}
+
+func scopeIndex(s string) int {
+	for i, o := range scopeOrder {
+		if o == s {
+			return i
+		}
+	}
+	return -1
+}

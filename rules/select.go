@@ -1,0 +1,313 @@
+package rules
+
+import (
+	"path"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// ReasonKind says why a rule applied.
+type ReasonKind uint8
+
+// The reasons.
+const (
+	ReasonAlways   ReasonKind = iota // alwaysApply: true (or an AGENTS.md at the root)
+	ReasonGlob                       // a glob matched; Detail is the glob as written
+	ReasonLanguage                   // the file's language is listed; Detail is the id
+)
+
+// Reason is one reason a rule applied.
+type Reason struct {
+	Kind   ReasonKind
+	Detail string
+}
+
+func (r Reason) String() string {
+	switch r.Kind {
+	case ReasonAlways:
+		return "alwaysApply"
+	case ReasonGlob:
+		return "glob " + r.Detail
+	}
+	return "language " + r.Detail
+}
+
+// Match is a rule that applies to a file, with its reasons.
+type Match struct {
+	Rule    *Rule
+	Reasons []Reason
+}
+
+// Omission is a rule that would apply but is left out, with why: "disabled",
+// "shadowed" or "budget".
+type Omission struct {
+	Rule   *Rule
+	Reason string
+}
+
+// Selection is the answer to "which rules apply to this file": the applied rules in
+// order, the ones left out and the agent-requested ones on offer.
+type Selection struct {
+	Path      string // workspace-relative, slash-separated
+	Language  string
+	Applied   []Match
+	Omitted   []Omission
+	Available []*Rule
+}
+
+// Less is the rule order: layer (user first), then priority (high first), then path.
+func Less(a, b *Rule) bool {
+	if a.Layer != b.Layer {
+		return a.Layer > b.Layer
+	}
+	if a.Priority != b.Priority {
+		return a.Priority > b.Priority
+	}
+	return a.Path < b.Path
+}
+
+func compareRules(a, b *Rule) int {
+	switch {
+	case Less(a, b):
+		return -1
+	case Less(b, a):
+		return 1
+	}
+	return 0
+}
+
+type hit struct {
+	rule    *Rule
+	t       *table
+	ri      int32
+	reasons []Reason
+}
+
+type scratch struct {
+	hits []hit
+	seen map[*Rule]int
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{seen: map[*Rule]int{}} }}
+
+// Select answers which rules apply to the file at rel (workspace-relative) of language
+// lang ("" to guess from the name). It is safe for concurrent use.
+func (s *Set) Select(rel, lang string) Selection {
+	rel = relPath(rel)
+	if lang == "" {
+		lang = LanguageOf(rel)
+	}
+	sc := scratchPool.Get().(*scratch)
+	defer func() {
+		clear(sc.seen)
+		sc.hits = sc.hits[:0]
+		scratchPool.Put(sc)
+	}()
+	base := path.Base(rel)
+	s.collect(sc, s.base, rel, base, lang, s.dead)
+	if s.delta != nil {
+		s.collect(sc, s.delta, rel, base, lang, nil)
+	}
+	sel := Selection{Path: rel, Language: lang}
+	var nApplied int
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if !h.excluded(rel, base, lang) {
+			sc.hits[nApplied] = *h
+			nApplied++
+		}
+	}
+	hits := sc.hits[:nApplied]
+	slices.SortFunc(hits, func(a, b hit) int { return compareRules(a.rule, b.rule) })
+	sel.Applied = make([]Match, 0, len(hits))
+	for _, h := range hits {
+		switch {
+		case s.Disabled(h.rule):
+			sel.Omitted = append(sel.Omitted, Omission{h.rule, "disabled"})
+		case s.Shadowed(h.rule):
+			sel.Omitted = append(sel.Omitted, Omission{h.rule, "shadowed"})
+		default:
+			sel.Applied = append(sel.Applied, Match{h.rule, h.reasons})
+		}
+	}
+	sel.Available = s.available()
+	return sel
+}
+
+// collect gathers the rules of t whose positive patterns, alwaysApply or language
+// match, without checking exclusions yet.
+func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, dead map[string]bool) {
+	add := func(ri int32, rs Reason) {
+		r := t.rules[ri]
+		if dead != nil && dead[r.Path] {
+			return
+		}
+		if i, ok := sc.seen[r]; ok {
+			if rs.Kind == ReasonGlob && !slices.Contains(sc.hits[i].reasons, rs) {
+				sc.hits[i].reasons = append(sc.hits[i].reasons, rs)
+			}
+			return
+		}
+		sc.seen[r] = len(sc.hits)
+		sc.hits = append(sc.hits, hit{rule: r, t: t, ri: ri, reasons: []Reason{rs}})
+	}
+	for _, ri := range t.always {
+		add(ri, Reason{Kind: ReasonAlways})
+	}
+	if lang != "" {
+		for _, ri := range t.langOnly[lang] {
+			add(ri, Reason{Kind: ReasonLanguage, Detail: lang})
+		}
+	}
+	try := func(refs []ref) {
+		for _, rf := range refs {
+			p := &t.pos[rf.rule][rf.pat]
+			if p.matches(rel, base) {
+				add(rf.rule, Reason{Kind: ReasonGlob, Detail: p.raw})
+			}
+		}
+	}
+	try(t.exact[rel])
+	try(t.base[base])
+	ext := extOf(base)
+	if ext != "" {
+		try(t.suffix[ext])
+		try(t.ext[ext])
+	}
+	for i := 0; i < len(rel); i++ {
+		if rel[i] == '/' {
+			try(t.prefix[rel[:i+1]])
+		}
+	}
+	try(t.other)
+}
+
+// excluded applies what collect left out: a negated glob, or a language the glob rule
+// is limited to.
+func (h *hit) excluded(rel, base, lang string) bool {
+	if h.reasons[0].Kind != ReasonGlob {
+		return false
+	}
+	for i := range h.t.neg[h.ri] {
+		if h.t.neg[h.ri][i].matches(rel, base) {
+			return true
+		}
+	}
+	if len(h.rule.Language) > 0 && !slices.Contains(h.rule.Language, lang) {
+		return true
+	}
+	if len(h.rule.Language) > 0 {
+		h.reasons = append(h.reasons, Reason{Kind: ReasonLanguage, Detail: lang})
+	}
+	return false
+}
+
+// available lists the active agent-requested rules, in rule order.
+func (s *Set) available() []*Rule {
+	var out []*Rule
+	pick := func(t *table, dead map[string]bool) {
+		for _, ri := range t.agent {
+			r := t.rules[ri]
+			if !dead[r.Path] && !s.Disabled(r) && !s.Shadowed(r) {
+				out = append(out, r)
+			}
+		}
+	}
+	pick(s.base, s.dead)
+	if s.delta != nil {
+		pick(s.delta, nil)
+	}
+	slices.SortFunc(out, compareRules)
+	return out
+}
+
+// Explanation says for one rule whether it applies to a file and why, or why not.
+type Explanation struct {
+	Rule    *Rule
+	Applies bool
+	Why     string
+}
+
+// Explain evaluates every rule of the set against one file, for humans debugging their
+// globs. It is the slow path: it tries every pattern of every rule.
+func (s *Set) Explain(rel, lang string) []Explanation {
+	sel := s.Select(rel, lang)
+	rel, lang = sel.Path, sel.Language
+	applied := map[*Rule]Match{}
+	for _, m := range sel.Applied {
+		applied[m.Rule] = m
+	}
+	omitted := map[*Rule]string{}
+	for _, o := range sel.Omitted {
+		omitted[o.Rule] = o.Reason
+	}
+	var out []Explanation
+	for _, r := range s.Rules() {
+		e := Explanation{Rule: r}
+		if m, ok := applied[r]; ok {
+			e.Applies = true
+			e.Why = joinReasons(m.Reasons)
+		} else if why, ok := omitted[r]; ok {
+			e.Why = "would apply, but " + why
+			if why == "shadowed" {
+				e.Why += " by a rule with the same id in a higher layer"
+			}
+		} else {
+			e.Why = whyNot(r, rel, lang)
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b Explanation) int { return compareRules(a.Rule, b.Rule) })
+	return out
+}
+
+func joinReasons(rs []Reason) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func whyNot(r *Rule, rel, lang string) string {
+	base := path.Base(rel)
+	switch {
+	case r.AgentRequested():
+		return "agent-requested: no globs, language or alwaysApply; offered by description"
+	case len(r.Globs) == 0:
+		return "language " + strings.Join(r.Language, ", ") + " does not include " + orNone(lang)
+	}
+	var pos, negHit []string
+	matched := false
+	for _, g := range r.Globs {
+		neg, isNeg := cutNegation(g)
+		for _, p := range compileGlob(neg) {
+			if p.matches(rel, base) {
+				if isNeg {
+					negHit = append(negHit, g)
+				} else {
+					matched = true
+				}
+				break
+			}
+		}
+		if !isNeg {
+			pos = append(pos, g)
+		}
+	}
+	switch {
+	case !matched:
+		return "no glob matches (" + strings.Join(pos, ", ") + ")"
+	case len(negHit) > 0:
+		return "excluded by " + strings.Join(negHit, ", ")
+	}
+	return "globs match, but language " + orNone(lang) + " is not in " + strings.Join(r.Language, ", ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}

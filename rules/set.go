@@ -1,0 +1,272 @@
+package rules
+
+import (
+	"sort"
+)
+
+// Set is an immutable, compiled collection of rules ready for selection. Patterns are
+// parsed and bucketed once, when the set is built, so selecting for a path only looks up
+// a few maps and runs the patterns that could match.
+//
+// A Set changes by With, which returns a new Set sharing the compiled bulk with the old
+// one: a small delta table sits on top of the base table and hides the base's changed
+// files, so one edited rule costs a compile of that rule, not of all of them.
+type Set struct {
+	base     *table
+	delta    *table
+	dead     map[string]bool // paths in base that delta replaced or removed
+	disabled map[string]bool // rule ids disabled by configuration
+}
+
+// SetOptions configure a Set.
+type SetOptions struct {
+	// Disabled lists rule ids turned off by configuration: indexed, never applied.
+	Disabled []string
+}
+
+// NewSet compiles rules into a Set. Several rules may share an id across layers; the
+// highest layer shadows the others. Two rules with the same path: the last one wins.
+func NewSet(rs []*Rule, opt SetOptions) *Set {
+	s := &Set{disabled: map[string]bool{}}
+	for _, id := range opt.Disabled {
+		s.disabled[id] = true
+	}
+	s.base = newTable(dedupe(rs))
+	return s
+}
+
+func dedupe(rs []*Rule) []*Rule {
+	seen := make(map[string]int, len(rs))
+	out := make([]*Rule, 0, len(rs))
+	for _, r := range rs {
+		if i, ok := seen[r.Path]; ok {
+			out[i] = r
+			continue
+		}
+		seen[r.Path] = len(out)
+		out = append(out, r)
+	}
+	return out
+}
+
+// deltaLimit is how big the delta may grow before With recompiles everything.
+func (s *Set) deltaLimit() int { return 64 + len(s.base.rules)/16 }
+
+// With returns a Set where upserts replace or add rules (by path) and the rules at the
+// removed paths are gone. s itself is unchanged.
+func (s *Set) With(upserts []*Rule, removed []string) *Set {
+	n := &Set{base: s.base, disabled: s.disabled, dead: make(map[string]bool, len(s.dead)+len(upserts)+len(removed))}
+	for p := range s.dead {
+		n.dead[p] = true
+	}
+	cur := map[string]*Rule{}
+	if s.delta != nil {
+		for _, r := range s.delta.rules {
+			cur[r.Path] = r
+		}
+	}
+	for _, p := range removed {
+		delete(cur, p)
+		if _, ok := s.base.byPath[p]; ok {
+			n.dead[p] = true
+		}
+	}
+	for _, r := range upserts {
+		cur[r.Path] = r
+		if _, ok := s.base.byPath[r.Path]; ok {
+			n.dead[r.Path] = true
+		}
+	}
+	if len(cur)+len(n.dead) > s.deltaLimit() {
+		all := make([]*Rule, 0, len(s.base.rules)+len(cur))
+		for _, r := range s.base.rules {
+			if !n.dead[r.Path] {
+				all = append(all, r)
+			}
+		}
+		all = append(all, sortedRules(cur)...)
+		return &Set{base: newTable(all), disabled: s.disabled}
+	}
+	if len(cur) > 0 {
+		n.delta = newTable(sortedRules(cur))
+	}
+	return n
+}
+
+// WithDisabled returns a Set with another list of configuration-disabled ids.
+func (s *Set) WithDisabled(ids []string) *Set {
+	n := *s
+	n.disabled = map[string]bool{}
+	for _, id := range ids {
+		n.disabled[id] = true
+	}
+	return &n
+}
+
+func sortedRules(m map[string]*Rule) []*Rule {
+	out := make([]*Rule, 0, len(m))
+	for _, r := range m {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// Rules returns every rule of the set (active or not), sorted by path.
+func (s *Set) Rules() []*Rule {
+	out := make([]*Rule, 0, s.Len())
+	s.each(func(r *Rule) { out = append(out, r) })
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// Len is the number of rules in the set.
+func (s *Set) Len() int {
+	n := len(s.base.rules) - len(s.dead)
+	if s.delta != nil {
+		n += len(s.delta.rules)
+	}
+	return n
+}
+
+// Rule returns the rule read from path, or nil.
+func (s *Set) Rule(path string) *Rule {
+	if s.delta != nil {
+		if i, ok := s.delta.byPath[path]; ok {
+			return s.delta.rules[i]
+		}
+	}
+	if s.dead[path] {
+		return nil
+	}
+	if i, ok := s.base.byPath[path]; ok {
+		return s.base.rules[i]
+	}
+	return nil
+}
+
+func (s *Set) each(fn func(*Rule)) {
+	for _, r := range s.base.rules {
+		if !s.dead[r.Path] {
+			fn(r)
+		}
+	}
+	if s.delta != nil {
+		for _, r := range s.delta.rules {
+			fn(r)
+		}
+	}
+}
+
+// topLayer is the highest layer that has a live rule with this id.
+func (s *Set) topLayer(id string) Layer {
+	top := Layer(-1)
+	if s.delta != nil {
+		for _, i := range s.delta.byID[id] {
+			top = max(top, s.delta.rules[i].Layer)
+		}
+	}
+	for _, i := range s.base.byID[id] {
+		if r := s.base.rules[i]; !s.dead[r.Path] {
+			top = max(top, r.Layer)
+		}
+	}
+	return top
+}
+
+// Disabled reports whether r is kept from applying, by its status or by configuration.
+func (s *Set) Disabled(r *Rule) bool { return !r.Active() || s.disabled[r.ID] }
+
+// Shadowed reports whether a rule with r's id in a higher layer hides r.
+func (s *Set) Shadowed(r *Rule) bool { return s.topLayer(r.ID) > r.Layer }
+
+// table is the compiled, bucketed form of a list of rules.
+type table struct {
+	rules  []*Rule
+	byPath map[string]int32
+	byID   map[string][]int32
+	pos    [][]pattern // per rule: positive patterns
+	neg    [][]pattern // per rule: negative patterns
+
+	always   []int32
+	langOnly map[string][]int32 // language → rules with language but no globs
+	agent    []int32
+
+	exact  map[string][]ref
+	base   map[string][]ref
+	suffix map[string][]ref // keyed by the extension of the suffix
+	prefix map[string][]ref
+	ext    map[string][]ref
+	other  []ref
+}
+
+// ref points at one positive pattern of one rule.
+type ref struct{ rule, pat int32 }
+
+func newTable(rs []*Rule) *table {
+	t := &table{
+		rules:    rs,
+		byPath:   make(map[string]int32, len(rs)),
+		byID:     make(map[string][]int32, len(rs)),
+		pos:      make([][]pattern, len(rs)),
+		neg:      make([][]pattern, len(rs)),
+		langOnly: map[string][]int32{},
+		exact:    map[string][]ref{},
+		base:     map[string][]ref{},
+		suffix:   map[string][]ref{},
+		prefix:   map[string][]ref{},
+		ext:      map[string][]ref{},
+	}
+	for i, r := range rs {
+		ri := int32(i)
+		t.byPath[r.Path] = ri
+		t.byID[r.ID] = append(t.byID[r.ID], ri)
+		switch {
+		case r.AlwaysApply:
+			t.always = append(t.always, ri)
+			continue
+		case r.AgentRequested():
+			t.agent = append(t.agent, ri)
+			continue
+		case len(r.Globs) == 0:
+			for _, l := range r.Language {
+				t.langOnly[l] = append(t.langOnly[l], ri)
+			}
+			continue
+		}
+		for _, g := range r.Globs {
+			if neg, ok := cutNegation(g); ok {
+				t.neg[i] = append(t.neg[i], compileGlob(neg)...)
+				continue
+			}
+			for _, p := range compileGlob(g) {
+				pi := int32(len(t.pos[i]))
+				t.pos[i] = append(t.pos[i], p)
+				rf := ref{ri, pi}
+				switch p.kind {
+				case kindExact:
+					t.exact[p.lit] = append(t.exact[p.lit], rf)
+				case kindBase:
+					t.base[p.lit] = append(t.base[p.lit], rf)
+				case kindSuffix:
+					k := extOf(p.lit)
+					t.suffix[k] = append(t.suffix[k], rf)
+				case kindPrefix:
+					t.prefix[p.lit] = append(t.prefix[p.lit], rf)
+				case kindExt:
+					t.ext[p.lit] = append(t.ext[p.lit], rf)
+				default:
+					t.other = append(t.other, rf)
+				}
+			}
+		}
+	}
+	return t
+}
+
+func cutNegation(g string) (string, bool) {
+	if len(g) > 1 && g[0] == '!' {
+		return g[1:], true
+	}
+	return g, false
+}

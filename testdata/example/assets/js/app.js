@@ -1,0 +1,3 @@
+import { Socket } from "phoenix";
+
+export const socket = new Socket("/socket");

@@ -1,0 +1,5 @@
+defmodule AppWeb.PageController do
+  use AppWeb, :controller
+
+  def home(conn, _params), do: render(conn, :home)
+end
