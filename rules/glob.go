@@ -11,12 +11,12 @@ import (
 type patKind uint8
 
 const (
-	kindExact   patKind = iota // literal path: a map lookup decides
-	kindBase                   // **/literal: the base name decides
-	kindSuffix                 // **/*literal: the base name's suffix decides
-	kindPrefix                 // literal/dir/ then wildcards: found by prefix, then matched
-	kindExt                    // ends in a literal .ext: found by extension, then matched
-	kindOther                  // tried for every path
+	kindExact  patKind = iota // literal path: a map lookup decides
+	kindBase                  // **/literal: the base name decides
+	kindSuffix                // **/*literal: the base name's suffix decides
+	kindPrefix                // literal/dir/ then wildcards: found by prefix, then matched
+	kindExt                   // ends in a literal .ext: found by extension, then matched
+	kindOther                 // tried for every path
 )
 
 // pattern is one glob after brace expansion and normalisation.

@@ -15,7 +15,7 @@ var extLanguages = map[string]string{
 	".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascriptreact",
 	".py": "python", ".pyi": "python",
 	".rb": "ruby", ".rake": "ruby", ".erb": "erb",
-	".rs": "rust",
+	".rs":   "rust",
 	".java": "java", ".kt": "kotlin", ".kts": "kotlin", ".scala": "scala", ".sc": "scala", ".groovy": "groovy", ".gradle": "groovy",
 	".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
 	".m": "objective-c", ".mm": "objective-cpp",

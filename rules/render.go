@@ -17,7 +17,6 @@ func promptHeader(rel string) string { return "# AI rules for " + rel + "\n\n" }
 
 func scopeHeading(scope string) string { return "## " + scopeTitles[scope] + "\n\n" }
 
-
 // renderSection is one rule's part of the prompt.
 func renderSection(r *Rule) string {
 	title := r.Description
