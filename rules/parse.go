@@ -143,8 +143,14 @@ func (p *parser) decode(block []byte) *yaml.Node {
 		line := p.start
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[1])
-			line = p.start + n // block-relative 1-based == file 0-based, shifted by the opening line
 			msg = msg[len(m[0]):]
+			// Scanner errors carry a 1-based block line, which is the file's 0-based line
+			// when the block starts right below the opening ---. Parser errors carry the
+			// 0-based line where the broken construct began (yaml.v3's fail()).
+			line = p.start + n
+			if strings.HasPrefix(msg, "did not find expected") {
+				line++
+			}
 		} else {
 			msg = strings.TrimPrefix(msg, "yaml: ")
 		}

@@ -77,11 +77,40 @@ func compareRules(a, b *Rule) int {
 	return 0
 }
 
+// hit is a rule found for a path during one Select. Its reasons live inline (a rule
+// rarely has more than two), so collecting allocates nothing per rule.
 type hit struct {
-	rule    *Rule
-	t       *table
-	ri      int32
-	reasons []Reason
+	rule *Rule
+	t    *table
+	ri   int32
+	n    int
+	rs   [3]Reason
+	more []Reason
+}
+
+func (h *hit) add(r Reason) {
+	for i := 0; i < min(h.n, len(h.rs)); i++ {
+		if h.rs[i] == r {
+			return
+		}
+	}
+	if slices.Contains(h.more, r) {
+		return
+	}
+	if h.n < len(h.rs) {
+		h.rs[h.n] = r
+	} else {
+		h.more = append(h.more, r)
+	}
+	h.n++
+}
+
+func (h *hit) first() Reason { return h.rs[0] }
+
+// appendReasons copies the hit's reasons to dst.
+func (h *hit) appendReasons(dst []Reason) []Reason {
+	dst = append(dst, h.rs[:min(h.n, len(h.rs))]...)
+	return append(dst, h.more...)
 }
 
 type scratch struct {
@@ -101,6 +130,7 @@ func (s *Set) Select(rel, lang string) Selection {
 	sc := scratchPool.Get().(*scratch)
 	defer func() {
 		clear(sc.seen)
+		clear(sc.hits) // drop pointers to rules of old sets
 		sc.hits = sc.hits[:0]
 		scratchPool.Put(sc)
 	}()
@@ -120,15 +150,24 @@ func (s *Set) Select(rel, lang string) Selection {
 	}
 	hits := sc.hits[:nApplied]
 	slices.SortFunc(hits, func(a, b hit) int { return compareRules(a.rule, b.rule) })
+	total := 0
+	for i := range hits {
+		total += hits[i].n
+	}
+	// One slab holds every reason of the answer: two allocations however many rules.
+	slab := make([]Reason, 0, total)
 	sel.Applied = make([]Match, 0, len(hits))
-	for _, h := range hits {
+	for i := range hits {
+		h := &hits[i]
 		switch {
 		case s.Disabled(h.rule):
 			sel.Omitted = append(sel.Omitted, Omission{h.rule, "disabled"})
 		case s.Shadowed(h.rule):
 			sel.Omitted = append(sel.Omitted, Omission{h.rule, "shadowed"})
 		default:
-			sel.Applied = append(sel.Applied, Match{h.rule, h.reasons})
+			start := len(slab)
+			slab = h.appendReasons(slab)
+			sel.Applied = append(sel.Applied, Match{h.rule, slab[start:len(slab):len(slab)]})
 		}
 	}
 	sel.Available = s.available()
@@ -144,13 +183,14 @@ func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, dead map[st
 			return
 		}
 		if i, ok := sc.seen[r]; ok {
-			if rs.Kind == ReasonGlob && !slices.Contains(sc.hits[i].reasons, rs) {
-				sc.hits[i].reasons = append(sc.hits[i].reasons, rs)
+			if rs.Kind == ReasonGlob {
+				sc.hits[i].add(rs)
 			}
 			return
 		}
 		sc.seen[r] = len(sc.hits)
-		sc.hits = append(sc.hits, hit{rule: r, t: t, ri: ri, reasons: []Reason{rs}})
+		sc.hits = append(sc.hits, hit{rule: r, t: t, ri: ri})
+		sc.hits[len(sc.hits)-1].add(rs)
 	}
 	for _, ri := range t.always {
 		add(ri, Reason{Kind: ReasonAlways})
@@ -186,7 +226,7 @@ func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, dead map[st
 // excluded applies what collect left out: a negated glob, or a language the glob rule
 // is limited to.
 func (h *hit) excluded(rel, base, lang string) bool {
-	if h.reasons[0].Kind != ReasonGlob {
+	if h.first().Kind != ReasonGlob {
 		return false
 	}
 	for i := range h.t.neg[h.ri] {
@@ -198,13 +238,19 @@ func (h *hit) excluded(rel, base, lang string) bool {
 		return true
 	}
 	if len(h.rule.Language) > 0 {
-		h.reasons = append(h.reasons, Reason{Kind: ReasonLanguage, Detail: lang})
+		h.add(Reason{Kind: ReasonLanguage, Detail: lang})
 	}
 	return false
 }
 
-// available lists the active agent-requested rules, in rule order.
+// available lists the active agent-requested rules, in rule order. It is the same for
+// every path, so it is computed once per Set; callers must not modify it.
 func (s *Set) available() []*Rule {
+	s.agentOnce.Do(func() { s.agentList = s.computeAvailable() })
+	return s.agentList
+}
+
+func (s *Set) computeAvailable() []*Rule {
 	var out []*Rule
 	pick := func(t *table, dead map[string]bool) {
 		for _, ri := range t.agent {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"sort"
+	"sync"
 )
 
 // Set is an immutable, compiled collection of rules ready for selection. Patterns are
@@ -16,6 +17,9 @@ type Set struct {
 	delta    *table
 	dead     map[string]bool // paths in base that delta replaced or removed
 	disabled map[string]bool // rule ids disabled by configuration
+
+	agentOnce *sync.Once
+	agentList []*Rule
 }
 
 // SetOptions configure a Set.
@@ -27,7 +31,7 @@ type SetOptions struct {
 // NewSet compiles rules into a Set. Several rules may share an id across layers; the
 // highest layer shadows the others. Two rules with the same path: the last one wins.
 func NewSet(rs []*Rule, opt SetOptions) *Set {
-	s := &Set{disabled: map[string]bool{}}
+	s := &Set{disabled: map[string]bool{}, agentOnce: &sync.Once{}}
 	for _, id := range opt.Disabled {
 		s.disabled[id] = true
 	}
@@ -55,7 +59,7 @@ func (s *Set) deltaLimit() int { return 64 + len(s.base.rules)/16 }
 // With returns a Set where upserts replace or add rules (by path) and the rules at the
 // removed paths are gone. s itself is unchanged.
 func (s *Set) With(upserts []*Rule, removed []string) *Set {
-	n := &Set{base: s.base, disabled: s.disabled, dead: make(map[string]bool, len(s.dead)+len(upserts)+len(removed))}
+	n := &Set{base: s.base, disabled: s.disabled, agentOnce: &sync.Once{}, dead: make(map[string]bool, len(s.dead)+len(upserts)+len(removed))}
 	for p := range s.dead {
 		n.dead[p] = true
 	}
@@ -85,7 +89,7 @@ func (s *Set) With(upserts []*Rule, removed []string) *Set {
 			}
 		}
 		all = append(all, sortedRules(cur)...)
-		return &Set{base: newTable(all), disabled: s.disabled}
+		return &Set{base: newTable(all), disabled: s.disabled, agentOnce: &sync.Once{}}
 	}
 	if len(cur) > 0 {
 		n.delta = newTable(sortedRules(cur))
@@ -96,6 +100,7 @@ func (s *Set) With(upserts []*Rule, removed []string) *Set {
 // WithDisabled returns a Set with another list of configuration-disabled ids.
 func (s *Set) WithDisabled(ids []string) *Set {
 	n := *s
+	n.agentOnce, n.agentList = &sync.Once{}, nil
 	n.disabled = map[string]bool{}
 	for _, id := range ids {
 		n.disabled[id] = true

@@ -15,8 +15,16 @@ func suggest(s string, candidates []string) string {
 			best, bestD = c, d
 		}
 	}
-	limit := max(2, len(s)/3)
-	if bestD <= limit && bestD < len(s) {
+	// Short words get fewer edits, or every two-letter id would "suggest" another.
+	n := len([]rune(s))
+	limit := 1
+	switch {
+	case n > 8:
+		limit = 3
+	case n > 4:
+		limit = 2
+	}
+	if bestD <= limit {
 		return best
 	}
 	return ""

@@ -1,0 +1,31 @@
+package rules
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParse feeds arbitrary bytes to Parse, seeded with every rule file under
+// testdata/. Parse must not panic, and every range it reports must make sense.
+func FuzzParse(f *testing.F) {
+	for _, pattern := range []string{"../testdata/diagnostics/*.md", "../testdata/example/.ai-rules/*/*.md", "../testdata/example/.ai-rules/*/*/*.md"} {
+		seeds, _ := filepath.Glob(pattern)
+		for _, s := range seeds {
+			if data, err := os.ReadFile(s); err == nil && len(data) < 64<<10 {
+				f.Add(data, uint8(0))
+			}
+		}
+	}
+	f.Add([]byte("---\nglobs: *.ts, {a,b}/*.tsx\n---\n"), uint8(1))
+	f.Add([]byte("---\napplyTo: \"**/*.go\"\n---\nx"), uint8(2))
+	formats := []Format{FormatAirules, FormatCursor, FormatCopilot, FormatAgents}
+	f.Fuzz(func(t *testing.T, data []byte, format uint8) {
+		r := Parse(Source{Path: "/f.md", ID: "f", Format: formats[int(format)%len(formats)]}, data)
+		checkRanges(t, r, string(data))
+		if len(data) <= MaxFileSize {
+			// Whatever parsed must select and render without trouble.
+			NewSet([]*Rule{r}, SetOptions{}).Select("lib/a.ex", "")
+		}
+	})
+}

@@ -1,0 +1,161 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+var (
+	genGlobs = []string{"*.ex", "**/*.ex", "lib/**", "lib/**/live/**/*.ex", "!**/*_test.exs", "test/**/*_test.exs",
+		"{lib,test}/**/*.{ex,exs}", "mix.exs", "assets/js/*.js", "*.go", "!lib/gen/**", "lib/?.ex", "**/README.md"}
+	genPaths = []string{"lib/a.ex", "lib/app_web/live/page_live.ex", "test/a_test.exs", "mix.exs", "assets/js/app.js",
+		"main.go", "lib/gen/x.ex", "README.md", "docs/README.md", "lib/b.exs"}
+	genLangs = []string{"", "elixir", "go", "javascript"}
+)
+
+// genRule draws a random but valid rule.
+func genRule(t *rapid.T, i int) *Rule {
+	var front []string
+	front = append(front, "description: rule "+fmt.Sprint(i))
+	front = append(front, fmt.Sprintf("priority: %d", rapid.IntRange(0, 100).Draw(t, "priority")))
+	switch rapid.IntRange(0, 4).Draw(t, "kind") {
+	case 0:
+		front = append(front, "alwaysApply: true")
+	case 1:
+		front = append(front, "language: ["+rapid.SampledFrom(genLangs[1:]).Draw(t, "lang")+"]")
+	case 2, 3:
+		gs := rapid.SliceOfNDistinct(rapid.SampledFrom(genGlobs), 1, 3, rapid.ID[string]).Draw(t, "globs")
+		front = append(front, "globs: [\""+strings.Join(gs, "\", \"")+"\"]")
+		if rapid.Bool().Draw(t, "withLang") {
+			front = append(front, "language: ["+rapid.SampledFrom(genLangs[1:]).Draw(t, "lang")+"]")
+		}
+	}
+	if rapid.IntRange(0, 9).Draw(t, "disabled") == 0 {
+		front = append(front, "status: disabled")
+	}
+	id := fmt.Sprintf("r%02d", rapid.IntRange(0, 30).Draw(t, "id"))
+	layer := Layer(rapid.IntRange(0, 3).Draw(t, "layer"))
+	body := strings.Repeat(rapid.SampledFrom([]string{"Use tabs. ", "Prefer small functions. ", "日本語のテキスト。 "}).Draw(t, "body"),
+		rapid.IntRange(1, 40).Draw(t, "reps"))
+	src := "---\n" + strings.Join(front, "\n") + "\n---\n" + body + "\n"
+	return Parse(Source{Path: fmt.Sprintf("/ws/%s/%d/%s.md", layer, i, id), ID: id, Layer: layer, Format: FormatAirules}, []byte(src))
+}
+
+func genRules(t *rapid.T) []*Rule {
+	n := rapid.IntRange(0, 25).Draw(t, "n")
+	rs := make([]*Rule, n)
+	for i := range rs {
+		rs[i] = genRule(t, i)
+	}
+	return rs
+}
+
+func TestPropertySelectIgnoresDiscoveryOrder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		rs := genRules(t)
+		shuffled := rapid.Permutation(rs).Draw(t, "perm")
+		p := rapid.SampledFrom(genPaths).Draw(t, "path")
+		lang := rapid.SampledFrom(genLangs).Draw(t, "lang")
+		a := NewSet(rs, SetOptions{}).Select(p, lang)
+		b := NewSet(shuffled, SetOptions{}).Select(p, lang)
+		if !slices.Equal(ids(a.Applied), ids(b.Applied)) {
+			t.Fatalf("order depends on discovery: %v vs %v", ids(a.Applied), ids(b.Applied))
+		}
+		for _, m := range a.Applied {
+			if len(m.Reasons) == 0 {
+				t.Fatalf("%s applied without a reason", m.Rule.ID)
+			}
+		}
+		for i := 1; i < len(a.Applied); i++ {
+			if Less(a.Applied[i].Rule, a.Applied[i-1].Rule) {
+				t.Fatalf("not in rule order at %d: %v", i, ids(a.Applied))
+			}
+		}
+	})
+}
+
+func TestPropertyBudgetNeverExceeded(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		rs := genRules(t)
+		max := rapid.IntRange(1, 3000).Draw(t, "max")
+		sel := NewSet(rs, SetOptions{}).Select(rapid.SampledFrom(genPaths).Draw(t, "path"), "")
+		c := Budget(sel, max)
+		n := CountTokens(c.Prompt)
+		if n > max || n != c.Tokens {
+			t.Fatalf("prompt has %d tokens, reported %d, budget %d", n, c.Tokens, max)
+		}
+		if len(c.Rules)+countReason(c.Omitted, "budget") != len(sel.Applied) {
+			t.Fatalf("%d included + %d over budget != %d applied", len(c.Rules), countReason(c.Omitted, "budget"), len(sel.Applied))
+		}
+	})
+}
+
+func countReason(os []Omission, reason string) int {
+	n := 0
+	for _, o := range os {
+		if o.Reason == reason {
+			n++
+		}
+	}
+	return n
+}
+
+// With must give the same answers as compiling the resulting rules from scratch.
+func TestPropertyWithMatchesRebuild(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		rs := genRules(t)
+		set := NewSet(rs, SetOptions{})
+		live := map[string]*Rule{}
+		for _, r := range rs {
+			live[r.Path] = r
+		}
+		for step := rapid.IntRange(1, 5).Draw(t, "steps"); step > 0; step-- {
+			var ups []*Rule
+			var gone []string
+			for _, r := range rs {
+				switch rapid.IntRange(0, 5).Draw(t, "op") {
+				case 0:
+					gone = append(gone, r.Path)
+					delete(live, r.Path)
+				case 1:
+					nr := genRule(t, 100+step)
+					nr.Path = r.Path
+					ups = append(ups, nr)
+					live[r.Path] = nr
+				}
+			}
+			set = set.With(ups, gone)
+		}
+		want := NewSet(sortedRules(live), SetOptions{})
+		for _, p := range genPaths {
+			if a, b := ids(set.Select(p, "").Applied), ids(want.Select(p, "").Applied); !slices.Equal(a, b) {
+				t.Fatalf("%s: With gives %v, rebuild %v", p, a, b)
+			}
+		}
+	})
+}
+
+func TestPropertyParseNeverPanics(t *testing.T) {
+	parts := []string{"---\n", "description: x\n", "globs: *.ts, *.tsx\n", "globs: [\n", "priority: 1e9\n", "\ufeff", "\r\n",
+		"alwaysApply: \"true\"\n", "  - a\n", ": :\n", "&a b\n", "*a\n", "{", "}", "language: [elixr]\n", "\xff", "😀", "\t", "---"}
+	rapid.Check(t, func(t *rapid.T) {
+		src := strings.Join(rapid.SliceOfN(rapid.SampledFrom(parts), 0, 20).Draw(t, "parts"), "")
+		r := Parse(Source{Path: "p", ID: "p", Format: FormatAirules}, []byte(src))
+		checkRanges(t, r, src)
+	})
+}
+
+// checkRanges asserts every problem's range is ordered and inside the file's lines.
+func checkRanges(t interface{ Fatalf(string, ...any) }, r *Rule, src string) {
+	lines := strings.Count(strings.ReplaceAll(src, "\r\n", "\n"), "\n") + 1
+	for _, p := range r.Problems {
+		s, e := p.Range.Start, p.Range.End
+		if s.Line < 0 || s.Column < 0 || e.Line < s.Line || (e.Line == s.Line && e.Column < s.Column) || s.Line > lines {
+			t.Fatalf("bad range %+v for %s in %q", p.Range, p.Code, src)
+		}
+	}
+}
