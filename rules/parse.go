@@ -1,12 +1,14 @@
 package rules
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/adrg/frontmatter"
@@ -21,6 +23,10 @@ const DefaultMaxTokens = 8000
 
 // captureFormat splits the frontmatter with adrg/frontmatter but leaves the decoding to
 // us: its own YAML decoding has no positions.
+// readerPool reuses the bufio.Reader adrg/frontmatter would otherwise allocate per
+// file (it keeps a *bufio.Reader it is given as is).
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
 var captureFormat = frontmatter.NewFormat("---", "---", func(b []byte, v any) error {
 	*(v.(*[]byte)) = b
 	return nil
@@ -111,18 +117,39 @@ func (p *parser) run() {
 		p.checkBody()
 		return
 	}
-	var block []byte
-	body, err := frontmatter.Parse(strings.NewReader(p.text), &block, captureFormat)
-	if err != nil || block == nil {
-		// adrg/frontmatter treats an unclosed block as body without a word; say it.
+	// Find the closing line first: adrg/frontmatter treats an unclosed block as body
+	// without a word, and handing it only the head spares it copying the body.
+	closing := -1
+	for j := first + 1; j < len(p.lines); j++ {
+		if strings.TrimSpace(p.lines[j]) == "---" {
+			closing = j
+			break
+		}
+	}
+	if closing < 0 {
 		r.Body = p.text
 		p.problem(CodeYAMLSyntax, p.lineRange(first),
 			"frontmatter is not closed: add a line with --- after the last key")
 		return
 	}
-	off := len(p.text) - len(body)
-	r.BodyLine = strings.Count(p.text[:off], "\n")
-	r.Body = string(body)
+	headLen := 0
+	for _, ln := range p.lines[:closing+1] {
+		headLen += len(ln) + 1
+	}
+	headLen = min(headLen, len(p.text))
+	var block []byte
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(strings.NewReader(p.text[:headLen]))
+	_, err := frontmatter.Parse(br, &block, captureFormat)
+	br.Reset(nil)
+	readerPool.Put(br)
+	if err != nil || block == nil {
+		r.Body = p.text
+		p.problem(CodeYAMLSyntax, p.lineRange(first), "frontmatter could not be read: %v", err)
+		return
+	}
+	r.BodyLine = closing + 1
+	r.Body = p.text[headLen:]
 	root := p.decode(block)
 	p.formatDefaults(root)
 	if root != nil {

@@ -1,0 +1,93 @@
+package editors
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// need skips a client test when its tool is missing, except in CI, where .ci/run
+// installs every tool first and a missing one is a failure.
+func need(t *testing.T, what string, ok bool) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is missing in CI: .ci/run should have installed it", what)
+	}
+	t.Skipf("%s is not installed; .ci/run installs it", what)
+}
+
+// buildServer builds the airules binary the clients start.
+func buildServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "airules")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/airules")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func workspace(t *testing.T) string {
+	ws, err := filepath.Abs("../testdata/example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// runClient runs a client's test script and fails with its output when it fails.
+func runClient(t *testing.T, dir string, env []string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s %s:\n%s", name, strings.Join(args, " "), out)
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+}
+
+func TestNeovimPlugin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Neovim")
+	}
+	_, err := exec.LookPath("nvim")
+	need(t, "nvim", err == nil)
+	bin := buildServer(t)
+	env := []string{"AIRULES_BIN=" + bin, "AIRULES_WORKSPACE=" + workspace(t), "XDG_CACHE_HOME=" + t.TempDir()}
+	runClient(t, "..", env, "bash", "editors/nvim/test/run.sh")
+}
+
+func TestVSCodeExtension(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and packages the extension")
+	}
+	_, err := os.Stat("vscode/node_modules")
+	need(t, "editors/vscode/node_modules (npm ci)", err == nil)
+	_, err = exec.LookPath("npm")
+	need(t, "npm", err == nil)
+	bin := buildServer(t)
+	env := []string{"AIRULES_BIN=" + bin, "AIRULES_WORKSPACE=" + workspace(t), "XDG_CACHE_HOME=" + t.TempDir()}
+	runClient(t, "vscode", env, "npm", "run", "ci")
+	vsix, _ := filepath.Glob("vscode/*.vsix")
+	if len(vsix) == 0 {
+		t.Fatal("npm run ci produced no .vsix")
+	}
+	for _, v := range vsix {
+		st, err := os.Stat(v)
+		if err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", v, err)
+		}
+		t.Logf("%s: %d bytes", v, st.Size())
+	}
+}
