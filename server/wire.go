@@ -3,6 +3,7 @@ package server
 import (
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/airules/airules/rules"
@@ -126,10 +127,19 @@ type RuleInfo struct {
 	Problems    int    `json:"problems"`
 }
 
-// NewRulesResult lists every rule of a set; problems counts come from problemsOf (nil:
+// NewRulesResult lists every rule of a set in rule order; problems counts come from problemsOf (nil:
 // the rule's own parse problems).
 func NewRulesResult(set *rules.Set, generation uint64, problemsOf func(*rules.Rule) int) RulesResult {
 	all := set.Rules()
+	slices.SortStableFunc(all, func(a, b *rules.Rule) int {
+		if rules.Less(a, b) {
+			return -1
+		}
+		if rules.Less(b, a) {
+			return 1
+		}
+		return 0
+	})
 	res := RulesResult{Generation: generation, Rules: make([]RuleInfo, 0, len(all))}
 	for _, r := range all {
 		n := len(r.Problems)

@@ -51,7 +51,7 @@ result the language server returns for airules/context. FILE need not exist yet.
 		fmt.Fprintf(stderr, "airules context: %s is outside the workspace %s\n", fs.Arg(0), root)
 		return 1
 	}
-	ws, err := openWorkspace(root, &wf)
+	ws, err := openWorkspace(root, &wf, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules context: %v\n", err)
 		return 1

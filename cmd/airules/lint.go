@@ -54,7 +54,7 @@ Exit status: 0 when clean or only warnings, 1 when any error, 2 on usage errors.
 		fmt.Fprintf(stderr, "airules lint: %v\n", err)
 		return 2
 	}
-	ws, err := openWorkspace(root, &wf)
+	ws, err := openWorkspace(root, &wf, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules lint: %v\n", err)
 		return 1

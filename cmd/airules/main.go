@@ -24,6 +24,7 @@ var commands = map[string]command{
 	"rules":   {"list every indexed rule", wrap(cmdRules)},
 	"init":    {"scaffold a .ai-rules/ tree with two example rules", wrap(cmdInit)},
 	"version": {"print the version", wrap(cmdVersion)},
+	"serve":   {"run the language server on stdio", cmdServe},
 }
 
 // wrap adapts commands that read no standard input.

@@ -26,7 +26,7 @@ problems, in rule order.`)
 		fmt.Fprintf(stderr, "airules rules: %v\n", err)
 		return 2
 	}
-	ws, err := openWorkspace(root, &wf)
+	ws, err := openWorkspace(root, &wf, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules rules: %v\n", err)
 		return 1

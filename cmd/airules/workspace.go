@@ -1,25 +1,29 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"io/fs"
+	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/airules/airules/index"
 	"github.com/airules/airules/rules"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // workspace is what a CLI command needs of an indexed workspace.
 type workspace struct {
 	root       string
+	ix         *index.Index
 	set        *rules.Set
 	files      *rules.FileList
 	problems   map[string][]rules.Problem // abs path of each rule file → its problems
 	generation uint64
-	close      func() error
 }
+
+func (w *workspace) close() error { return w.ix.Close() }
 
 // workspaceFlags are the flags every workspace command shares.
 type workspaceFlags struct {
@@ -73,47 +77,40 @@ func (f *workspaceFlags) resolveRoot(near string) (string, error) {
 	return findRoot(start, f.rulesDir), nil
 }
 
-var skipDirs = map[string]bool{".git": true, "node_modules": true, "_build": true, "deps": true, "vendor": true}
-
-// openWorkspace reads every rule file under root.
-func openWorkspace(root string, f *workspaceFlags) (*workspace, error) {
-	w := &workspace{root: root, problems: map[string][]rules.Problem{}, close: func() error { return nil }}
-	rulesRoot := filepath.Join(root, f.rulesDir)
-	var all []*rules.Rule
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrPermission) {
-				return nil
-			}
-			return err
-		}
-		if d.IsDir() {
-			if p != root && skipDirs[d.Name()] {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		files = append(files, filepath.ToSlash(rel))
-		if strings.HasPrefix(p, rulesRoot+string(filepath.Separator)) && strings.HasSuffix(p, ".md") {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return fmt.Errorf("read %s: %w", p, err)
-			}
-			id, _ := filepath.Rel(rulesRoot, p)
-			all = append(all, rules.Parse(rules.Source{Path: p, ID: strings.TrimSuffix(filepath.ToSlash(id), ".md"),
-				Layer: rules.LayerProject, Format: rules.FormatAirules}, data))
-		}
-		return nil
-	})
+// userRulesDir is where the user keeps rules of their own, when that folder exists.
+func userRulesDir() string {
+	dir, err := os.UserConfigDir()
 	if err != nil {
-		return nil, fmt.Errorf("walk %s: %w", root, err)
+		return ""
 	}
-	w.set = rules.NewSet(all, rules.SetOptions{})
-	w.files = rules.NewFileList(files)
-	for _, r := range all {
-		w.problems[r.Path] = append(append([]rules.Problem(nil), r.Problems...), rules.UnmatchedGlobs(r, w.files)...)
+	dir = filepath.Join(dir, "airules", "rules")
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return ""
 	}
-	return w, nil
+	return dir
+}
+
+// cliLogger writes the index's warnings (a damaged cache rebuilt, an unreadable folder)
+// to stderr; stdout is the command's output.
+func cliLogger(stderr io.Writer) *zap.Logger {
+	enc := zap.NewDevelopmentEncoderConfig()
+	enc.TimeKey = ""
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(stderr), zapcore.WarnLevel)
+	return zap.New(core)
+}
+
+// openWorkspace opens the workspace's index: warm from the cache unless --no-cache.
+func openWorkspace(root string, f *workspaceFlags, stderr io.Writer) (*workspace, error) {
+	opt := index.Options{
+		Root: root, RulesDir: f.rulesDir, UserRulesDir: userRulesDir(), Cause: "cli", Logger: cliLogger(stderr),
+	}
+	if f.noCache {
+		opt.DBPath = ":memory:"
+	}
+	ix, err := index.Open(context.Background(), opt)
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", root, err)
+	}
+	snap := ix.Snapshot()
+	return &workspace{root: root, ix: ix, set: snap.Rules, files: snap.Files, problems: snap.Problems, generation: snap.Generation}, nil
 }

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/airules/airules/server"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// cmdServe runs the language server over stdio, or over one TCP connection with
+// --listen. Its exit code is the LSP one: 0 after shutdown + exit, 1 otherwise.
+func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	listen := fs.String("listen", "", "serve one TCP connection on `ADDR` (host:port) instead of stdio, for debugging")
+	logFile := fs.String("log-file", "", "write logs to `FILE` instead of standard error")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	fs.Usage = usageFor(fs, "serve [--listen ADDR] [--log-file FILE] [--log-level LEVEL]", `
+Run the airules language server. Editors start it and speak LSP over standard input and
+output; logs go to standard error (or --log-file), never to standard output. Besides
+hover, diagnostics, completion and code actions on rule files, it answers the custom
+requests airules/context (the rules of a file, cut to a token budget) and airules/rules,
+and sends airules/indexChanged after every change of the index.
+
+With --listen, it accepts a single TCP connection on ADDR (e.g. 127.0.0.1:7777), serves
+it, and exits: for attaching a debugging client by hand.`)
+	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "airules serve: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	level := zap.NewAtomicLevel()
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "airules serve: --log-level: %v\n", err)
+		return 2
+	}
+	var sink zapcore.WriteSyncer = zapcore.AddSync(stderr)
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "airules serve: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		sink = zapcore.AddSync(f)
+	}
+	enc := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
+	log := zap.New(zapcore.NewCore(enc, zapcore.Lock(sink), level))
+	defer func() { _ = log.Sync() }()
+	server.Version = version()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var rwc io.ReadWriteCloser = stdio{stdin, stdout}
+	if *listen != "" {
+		ln, err := net.Listen("tcp", *listen)
+		if err != nil {
+			fmt.Fprintf(stderr, "airules serve: %v\n", err)
+			return 1
+		}
+		log.Info("waiting for one connection", zap.String("addr", ln.Addr().String()))
+		conn, err := acceptOne(ctx, ln)
+		_ = ln.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "airules serve: %v\n", err)
+			return 1
+		}
+		rwc = conn
+	}
+	log.Info("airules serve", zap.String("version", server.Version))
+	code, err := server.Run(ctx, rwc, server.Options{Logger: log, Level: &level})
+	if err != nil {
+		log.Error("server stopped", zap.Error(err))
+	}
+	return code
+}
+
+// acceptOne waits for one connection, or for ctx (Ctrl-C).
+func acceptOne(ctx context.Context, ln net.Listener) (net.Conn, error) {
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := ln.Accept()
+		ch <- result{c, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.c, r.err
+	case <-ctx.Done():
+		_ = ln.Close()
+		return nil, errors.New("interrupted while waiting for a connection")
+	}
+}
+
+// stdio joins standard input and output into the connection of the server. Close
+// closes what can be closed, so a read blocked on stdin ends when the session does.
+type stdio struct {
+	in  io.Reader
+	out io.Writer
+}
+
+func (s stdio) Read(p []byte) (int, error)  { return s.in.Read(p) }
+func (s stdio) Write(p []byte) (int, error) { return s.out.Write(p) }
+func (s stdio) Close() error {
+	var errs []error
+	if c, ok := s.in.(io.Closer); ok {
+		errs = append(errs, c.Close())
+	}
+	if c, ok := s.out.(io.Closer); ok && s.out != io.Writer(os.Stdout) {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
