@@ -212,3 +212,32 @@ func TestHelpAndUsage(t *testing.T) {
 		t.Errorf("version: %d %q", code, out)
 	}
 }
+
+func TestRulesStatsWarmStart(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	parses := func() int {
+		var out, errb bytes.Buffer
+		if code := run([]string{"rules", "--root", example, "--stats", "--json"}, nil, &out, &errb); code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		var m struct {
+			Parses int `json:"parses"`
+			Rules  int `json:"rules"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &m); err != nil || m.Rules == 0 {
+			t.Fatalf("%v: %s", err, out.String())
+		}
+		return m.Parses
+	}
+	if n := parses(); n == 0 {
+		t.Errorf("cold run parsed nothing")
+	}
+	if n := parses(); n != 0 {
+		t.Errorf("warm run parsed %d files, want 0", n)
+	}
+	var out bytes.Buffer
+	if code := run([]string{"rules", "--root", example}, nil, &out, &out); code != 0 || !strings.Contains(out.String(), "20-frameworks/phoenix/liveview") {
+		t.Errorf("rules listing: %d\n%s", code, out.String())
+	}
+}
