@@ -199,12 +199,20 @@ func (p *parser) decode(block []byte) *yaml.Node {
 // valid YAML (a leading `*` starts an alias) into a quoted string, remembering the raw
 // text so positions still point into the file.
 func (p *parser) relaxGlobs(block []byte) []byte {
-	if !bytes.Contains(block, []byte("globs:")) && !bytes.Contains(block, []byte("applyTo:")) {
-		return block
-	}
-	lines := strings.Split(string(block), "\n")
-	changed := false
-	for i, ln := range lines {
+	line := 0
+	for off := 0; off < len(block); line++ {
+		end := bytes.IndexByte(block[off:], '\n')
+		if end < 0 {
+			end = len(block)
+		} else {
+			end += off
+		}
+		lineStart := off
+		off = end + 1
+		if end == lineStart || (block[lineStart] != 'g' && block[lineStart] != 'a') {
+			continue // cheap filter before making a string of the line
+		}
+		ln := string(block[lineStart:end])
 		key, rest, ok := strings.Cut(ln, ":")
 		if !ok || (key != "globs" && key != "applyTo") {
 			continue
@@ -216,18 +224,17 @@ func (p *parser) relaxGlobs(block []byte) []byte {
 		if raw == "" || !strings.ContainsAny(raw[:1], "*{!&@`") {
 			continue
 		}
-		col := len(key) + 1 + strings.Index(rest, raw)
 		if p.lenient == nil {
 			p.lenient = map[int]lenientLine{}
 		}
-		p.lenient[i+1] = lenientLine{raw: raw, col: col}
-		lines[i] = key + ": " + strconv.Quote(raw)
-		changed = true
+		p.lenient[line+1] = lenientLine{raw: raw, col: len(key) + 1 + strings.Index(rest, raw)}
+		// Rare, so a fresh copy per rewritten line is fine; the block itself belongs
+		// to the frontmatter reader and is not written to.
+		fixed := key + ": " + strconv.Quote(raw)
+		block = append(append(append(make([]byte, 0, len(block)+2), block[:lineStart]...), fixed...), block[end:]...)
+		off = lineStart + len(fixed) + 1
 	}
-	if !changed {
-		return block
-	}
-	return []byte(strings.Join(lines, "\n"))
+	return block
 }
 
 // formatDefaults applies what a foreign format implies without saying it.
