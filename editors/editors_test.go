@@ -44,6 +44,9 @@ func workspace(t *testing.T) string {
 	return ws
 }
 
+// skipStatus is what the client test scripts exit with when their editor is missing.
+const skipStatus = 77
+
 // runClient runs a client's test script and fails with its output when it fails.
 func runClient(t *testing.T, dir string, env []string, name string, args ...string) {
 	t.Helper()
@@ -52,6 +55,9 @@ func runClient(t *testing.T, dir string, env []string, name string, args ...stri
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s %s:\n%s", name, strings.Join(args, " "), out)
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == skipStatus {
+		need(t, name+" "+strings.Join(args, " ")+": its editor", false)
+	}
 	if err != nil {
 		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
 	}
@@ -66,6 +72,16 @@ func TestNeovimPlugin(t *testing.T) {
 	bin := buildServer(t)
 	env := []string{"AIRULES_BIN=" + bin, "AIRULES_WORKSPACE=" + workspace(t), "XDG_CACHE_HOME=" + t.TempDir()}
 	runClient(t, "..", env, "bash", "editors/nvim/test/run.sh")
+}
+
+func TestEmacsEglot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Emacs")
+	}
+	_, err := exec.LookPath("emacs")
+	need(t, "emacs", err == nil)
+	bin := buildServer(t)
+	runClient(t, "..", []string{"AIRULES_BIN=" + bin, "AIRULES_WORKSPACE=" + workspace(t)}, "bash", "editors/emacs-test/run.sh")
 }
 
 func TestVSCodeExtension(t *testing.T) {

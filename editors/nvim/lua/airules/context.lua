@@ -1,0 +1,244 @@
+-- :AiRulesContext and :AiRulesCopy: the prompt that `airules/context`
+-- renders for a file, in a scratch markdown buffer kept current while the
+-- index changes, or copied to a register.
+local lsp = require('airules.lsp')
+
+local M = {}
+
+-- scratch bufnr -> { source = bufnr, uri, client_id, max_tokens, result, pending, again }
+local views = {}
+
+local function airules()
+  return require('airules')
+end
+
+local function notify(msg, level)
+  vim.notify('airules: ' .. msg, level or vim.log.levels.WARN)
+end
+
+-- JSON null arrives as vim.NIL, and Go marshals empty slices as null.
+local function list(value)
+  return type(value) == 'table' and value or {}
+end
+
+local function ids(items, with_reason)
+  local out = {}
+  for _, item in ipairs(list(items)) do
+    local id = tostring(item.id)
+    if with_reason and type(item.reason) == 'string' then
+      id = id .. ' (' .. item.reason .. ')'
+    end
+    table.insert(out, id)
+  end
+  return out
+end
+
+local function split_lines(text)
+  local lines = {}
+  for line in (text .. '\n'):gmatch('(.-)\r?\n') do
+    table.insert(lines, line)
+  end
+  return lines
+end
+
+--- The buffer lines for a context `result`: a few HTML comments that say what
+--- was selected (markdown renderers hide them), then the prompt verbatim.
+function M.render(result, name)
+  local rules = list(result.rules)
+  local lines = {
+    ('<!-- airules context for %s (%s): %d rules, %s/%s tokens, generation %s -->'):format(
+      name,
+      type(result.languageId) == 'string' and result.languageId ~= '' and result.languageId or '?',
+      #rules,
+      tostring(result.tokens),
+      tostring(result.maxTokens),
+      tostring(result.generation)
+    ),
+    '<!-- rules: ' .. table.concat(ids(rules), ', ') .. ' -->',
+  }
+  if #list(result.omitted) > 0 then
+    table.insert(lines, '<!-- omitted: ' .. table.concat(ids(result.omitted, true), ', ') .. ' -->')
+  end
+  if #list(result.available) > 0 then
+    table.insert(lines, '<!-- on request: ' .. table.concat(ids(result.available), ', ') .. ' -->')
+  end
+  table.insert(lines, '')
+  local prompt = type(result.prompt) == 'string' and result.prompt or ''
+  if prompt == '' then
+    table.insert(lines, '_No rules apply to this file._')
+  else
+    vim.list_extend(lines, split_lines(prompt))
+  end
+  return lines
+end
+
+local function set_lines(buf, lines)
+  vim.bo[buf].modifiable = true
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].modified = false
+end
+
+-- The file's path relative to the client's root, for the buffer name.
+local function display_name(client, uri)
+  local path = vim.uri_to_fname(uri)
+  local dir = client and lsp.root_of(client)
+  if dir and path:sub(1, #dir + 1) == dir .. '/' then
+    return path:sub(#dir + 2)
+  end
+  return vim.fn.fnamemodify(path, ':~:.')
+end
+
+--- The scratch buffer showing the context of `source`, if there is one.
+function M.view_for(source)
+  for buf, view in pairs(views) do
+    if view.source == source and vim.api.nvim_buf_is_valid(buf) then
+      return buf
+    end
+  end
+  return nil
+end
+
+--- The last `airules/context` result shown in scratch buffer `buf`.
+function M.result(buf)
+  return views[buf] and views[buf].result
+end
+
+local function create_view(source, uri, client)
+  local buf = vim.api.nvim_create_buf(false, true)
+  views[buf] = { source = source, uri = uri, client_id = client.id }
+  vim.bo[buf].bufhidden = 'wipe'
+  vim.bo[buf].swapfile = false
+  pcall(vim.api.nvim_buf_set_name, buf, 'airules://context/' .. display_name(client, uri))
+  vim.api.nvim_buf_set_var(buf, 'airules_source', source)
+  vim.bo[buf].filetype = 'markdown'
+  set_lines(buf, { '<!-- airules: loading… -->' })
+
+  local map = function(lhs, fn, desc)
+    vim.keymap.set('n', lhs, fn, { buffer = buf, nowait = true, silent = true, desc = desc })
+  end
+  map('q', '<cmd>close<CR>', 'Close the airules context')
+  map('r', function()
+    M.refresh(buf)
+  end, 'Refresh the airules context')
+  vim.api.nvim_create_autocmd('BufWipeout', {
+    buffer = buf,
+    callback = function()
+      views[buf] = nil
+    end,
+  })
+  return buf
+end
+
+local function show(buf)
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_buf(win) == buf then
+      return
+    end
+  end
+  vim.cmd(airules().config.split or 'botright vsplit')
+  vim.api.nvim_win_set_buf(0, buf)
+  vim.wo.wrap = true
+end
+
+--- Asks the server again for the context shown in `buf`.
+function M.refresh(buf)
+  local view = views[buf]
+  if not view or not vim.api.nvim_buf_is_valid(buf) then
+    return
+  end
+  if view.pending then
+    view.again = true
+    return
+  end
+  local client = vim.lsp.get_client_by_id(view.client_id)
+  if not client then
+    set_lines(buf, { '<!-- airules: the server is not running -->' })
+    return
+  end
+  view.pending = true
+  local params = { textDocument = { uri = view.uri }, maxTokens = view.max_tokens }
+  local bufnr = vim.api.nvim_buf_is_valid(view.source) and view.source or nil
+  lsp.request(client, 'airules/context', params, bufnr, function(err, result)
+    view.pending = false
+    if not vim.api.nvim_buf_is_valid(buf) then
+      return
+    end
+    if err or type(result) ~= 'table' then
+      set_lines(buf, { '<!-- airules: ' .. tostring(err and err.message or 'empty answer') .. ' -->' })
+    else
+      view.result = result
+      set_lines(buf, M.render(result, display_name(client, view.uri)))
+      vim.api.nvim_buf_set_var(buf, 'airules_generation', result.generation)
+      vim.cmd('silent doautocmd <nomodeline> User AiRulesContextUpdated')
+    end
+    if view.again then
+      view.again = false
+      M.refresh(buf)
+    end
+  end)
+end
+
+--- Opens (or shows again) the context view of buffer `bufnr`.
+--- opts: max_tokens, uri and client_id (a code lens names both).
+function M.open(bufnr, opts)
+  opts = opts or {}
+  local source = airules().source_buffer(bufnr)
+  local function with_client(client, err)
+    if not client then
+      return notify(err)
+    end
+    local uri = opts.uri or vim.uri_from_bufnr(source)
+    local buf = M.view_for(source) or create_view(source, uri, client)
+    local view = views[buf]
+    view.client_id = client.id
+    view.max_tokens = opts.max_tokens or view.max_tokens
+    show(buf)
+    M.refresh(buf)
+  end
+  if opts.client_id then
+    lsp.when_ready(opts.client_id, with_client)
+  else
+    airules().with_client(source, with_client)
+  end
+end
+
+--- Copies the prompt for buffer `bufnr` into `register`.
+--- opts: max_tokens, callback(result) once done.
+function M.copy(bufnr, register, opts)
+  opts = opts or {}
+  local source = airules().source_buffer(bufnr)
+  airules().with_client(source, function(client, err)
+    if not client then
+      return notify(err)
+    end
+    local params = { textDocument = { uri = vim.uri_from_bufnr(source) }, maxTokens = opts.max_tokens }
+    lsp.request(client, 'airules/context', params, source, function(req_err, result)
+      if req_err or type(result) ~= 'table' then
+        return notify(tostring(req_err and req_err.message or 'empty answer'), vim.log.levels.ERROR)
+      end
+      local prompt = type(result.prompt) == 'string' and result.prompt or ''
+      vim.fn.setreg(register, prompt)
+      notify(
+        ('%d rules (%s tokens) copied to register %s'):format(#list(result.rules), tostring(result.tokens), register),
+        vim.log.levels.INFO
+      )
+      if opts.callback then
+        opts.callback(result)
+      end
+    end)
+  end)
+end
+
+--- Refreshes the views served by `client_id` after the index changed.
+function M.on_index_changed(client_id)
+  for buf, view in pairs(views) do
+    if not vim.api.nvim_buf_is_valid(buf) then
+      views[buf] = nil
+    elseif view.client_id == client_id then
+      M.refresh(buf)
+    end
+  end
+end
+
+return M
