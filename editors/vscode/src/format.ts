@@ -1,0 +1,194 @@
+// Pure presentation and settings logic. Nothing here imports `vscode`, so the
+// unit tests run under plain node without a shim.
+
+import type { ContextResult } from './requests';
+
+// ---------------------------------------------------------------- settings
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The extension's settings (section `airules`), validated. */
+export interface Settings {
+  serverPath: string;
+  rulesDir: string;
+  maxTokens: number;
+  disabledRules: string[];
+  hoverEnabled: boolean;
+  logLevel: LogLevel;
+}
+
+/** What the server reads from initializationOptions and didChangeConfiguration. */
+export interface ServerOptions {
+  rulesDir: string;
+  maxTokens: number;
+  disabledRules: string[];
+  hover: 'on' | 'off';
+  logLevel: LogLevel;
+}
+
+export const defaultSettings: Readonly<Settings> = {
+  serverPath: '',
+  rulesDir: '.ai-rules',
+  maxTokens: 8000,
+  disabledRules: [],
+  hoverEnabled: true,
+  logLevel: 'info',
+};
+
+const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * Reads the settings through `get` (a vscode WorkspaceConfiguration fits).
+ * Values of the wrong type fall back to the defaults: settings.json is
+ * hand-edited, and a typo there must not reach the server as garbage.
+ */
+export function readSettings(config: { get(key: string): unknown }): Settings {
+  const str = (key: string, def: string): string => {
+    const v = config.get(key);
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : def;
+  };
+  const maxTokens = config.get('maxTokens');
+  const disabled = config.get('disabledRules');
+  const hover = config.get('hover.enabled');
+  const logLevel = config.get('server.logLevel');
+  return {
+    serverPath: str('server.path', defaultSettings.serverPath),
+    rulesDir: str('rulesDir', defaultSettings.rulesDir),
+    maxTokens:
+      typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens > 0
+        ? maxTokens
+        : defaultSettings.maxTokens,
+    disabledRules: Array.isArray(disabled)
+      ? disabled.filter((r): r is string => typeof r === 'string' && r !== '')
+      : [],
+    hoverEnabled: typeof hover === 'boolean' ? hover : defaultSettings.hoverEnabled,
+    logLevel: logLevels.includes(logLevel as LogLevel) ? (logLevel as LogLevel) : defaultSettings.logLevel,
+  };
+}
+
+/** Maps the editor-facing settings to the server's option names. */
+export function toServerOptions(s: Settings): ServerOptions {
+  return {
+    rulesDir: s.rulesDir,
+    maxTokens: s.maxTokens,
+    disabledRules: [...s.disabledRules],
+    hover: s.hoverEnabled ? 'on' : 'off',
+    logLevel: s.logLevel,
+  };
+}
+
+// ---------------------------------------------------------------- document selector
+
+/**
+ * Every `file` document goes to the server so hover and the code lens work on
+ * source files of any language. The patterns for rule files of other formats
+ * are listed as well so they stay covered if the catch-all is ever narrowed.
+ */
+export const documentSelector = [
+  { scheme: 'file', pattern: '**/.ai-rules/**' },
+  { scheme: 'file', pattern: '**/*.mdc' },
+  { scheme: 'file', pattern: '**/*.instructions.md' },
+  { scheme: 'file', pattern: '**/{AGENTS,CLAUDE}.md' },
+  { scheme: 'file' },
+];
+
+// ---------------------------------------------------------------- status bar
+
+/** 950 → "950", 1234 → "1.2k", 12345 → "12k". */
+export function formatTokens(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 10_000) {
+    const k = (Math.round(n / 100) / 10).toFixed(1).replace(/\.0$/, '');
+    // 9960 rounds to 10.0k; print it the same way as 10000.
+    return k === '10' ? '10k' : `${k}k`;
+  }
+  return `${Math.round(n / 1000)}k`;
+}
+
+/** e.g. "AI 5 · 1.2k tok": rules applied to the file and the prompt's tokens. */
+export function statusText(ctx: Pick<ContextResult, 'rules' | 'tokens'>): string {
+  return `AI ${ctx.rules.length} · ${formatTokens(ctx.tokens)} tok`;
+}
+
+/** Multi-line tooltip for the status-bar item. */
+export function statusTooltip(ctx: ContextResult): string {
+  const lines = [
+    `airules: ${plural(ctx.rules.length, 'rule')} apply, ${ctx.tokens} of ${ctx.maxTokens} tokens`,
+  ];
+  for (const r of ctx.rules) lines.push(`• ${r.id} (${r.tokens} tok)`);
+  if (ctx.omitted.length > 0) {
+    lines.push(`${ctx.omitted.length} omitted: ${ctx.omitted.map((o) => `${o.id} (${o.reason})`).join(', ')}`);
+  }
+  lines.push('Click to list the applicable rules.');
+  return lines.join('\n');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// ---------------------------------------------------------------- quick pick
+
+/**
+ * One entry of the "Show Applicable Rules" quick pick. `separator` entries are
+ * section headings; the others carry the URI of the rule file to open.
+ */
+export interface RuleEntry {
+  label: string;
+  description?: string;
+  detail?: string;
+  uri?: string;
+  separator?: boolean;
+}
+
+export function ruleEntries(ctx: ContextResult): RuleEntry[] {
+  const entries: RuleEntry[] = [];
+  if (ctx.rules.length > 0) {
+    entries.push({ label: `Applied (${ctx.tokens} of ${ctx.maxTokens} tokens)`, separator: true });
+    for (const r of ctx.rules) {
+      entries.push({
+        label: r.id,
+        description: `${r.layer} · priority ${r.priority} · ${r.tokens} tok`,
+        detail: [r.description, r.reasons.join('; ')].filter((s) => s).join(' — '),
+        uri: r.uri,
+      });
+    }
+  }
+  // Agent-requested rules do not apply by themselves, but a user looking at
+  // "what could the assistant see here" wants to know they exist.
+  if (ctx.available.length > 0) {
+    entries.push({ label: 'Available on request', separator: true });
+    for (const a of ctx.available) {
+      entries.push({ label: a.id, detail: a.description, uri: a.uri });
+    }
+  }
+  return entries;
+}
+
+// ---------------------------------------------------------------- context document
+
+/** Scheme of the read-only documents that show a file's rendered context. */
+export const contextScheme = 'airules-context';
+
+/**
+ * The path of the context document for a source file. It ends in `.md` so the
+ * editor treats it as markdown; the source URI itself travels in the query.
+ */
+export function contextDocPath(sourceUri: string): string {
+  const name = decodeURIComponent(sourceUri.replace(/[?#].*$/, '').split('/').pop() || 'file');
+  return `/${name} (AI context).md`;
+}
+
+/**
+ * The text of the context document: the prompt exactly as an assistant would
+ * receive it, after an HTML comment (invisible in the markdown preview) that
+ * says what it was computed for.
+ */
+export function contextDocument(ctx: ContextResult): string {
+  const header =
+    `<!-- airules context for ${ctx.uri} (${ctx.languageId || 'unknown language'}): ` +
+    `${plural(ctx.rules.length, 'rule')}, ${ctx.tokens} of ${ctx.maxTokens} tokens, ` +
+    `generation ${ctx.generation} -->`;
+  const body = ctx.prompt.trim() === '' ? '_No rules apply to this file._' : ctx.prompt;
+  return `${header}\n\n${body}${body.endsWith('\n') ? '' : '\n'}`;
+}

@@ -1,0 +1,120 @@
+// Typed helpers for the custom requests of the airules server (see the wire
+// contract in DESIGN.md). They take anything with a `sendRequest` method, so
+// the extension passes its LanguageClient and the integration test passes a
+// plain vscode-jsonrpc MessageConnection: both exercise the same code.
+
+/** The part of LanguageClient / MessageConnection these helpers use. */
+export interface RequestSender {
+  sendRequest(method: string, params: unknown): Promise<unknown>;
+}
+
+export const ContextMethod = 'airules/context';
+export const RulesMethod = 'airules/rules';
+/** Server → client notification after every reindex that changed something. */
+export const IndexChangedMethod = 'airules/indexChanged';
+
+/** JSON-RPC "invalid params": how the server refuses a URI outside the workspace. */
+export const InvalidParams = -32602;
+
+export type Layer = 'user' | 'project' | 'team' | 'dependency';
+
+export interface ContextParams {
+  textDocument: { uri: string };
+  languageId?: string;
+  maxTokens?: number;
+}
+
+export interface AppliedRule {
+  id: string;
+  uri: string;
+  description: string;
+  layer: Layer;
+  format: string;
+  priority: number;
+  scope: string[];
+  reasons: string[];
+  tokens: number;
+  content: string;
+}
+
+export interface OmittedRule {
+  id: string;
+  uri?: string;
+  reason: 'budget' | 'disabled' | 'shadowed' | string;
+  tokens: number;
+}
+
+export interface AvailableRule {
+  id: string;
+  description: string;
+  uri: string;
+}
+
+export interface ContextResult {
+  uri: string;
+  languageId: string;
+  rules: AppliedRule[];
+  omitted: OmittedRule[];
+  available: AvailableRule[];
+  prompt: string;
+  tokens: number;
+  maxTokens: number;
+  generation: number;
+}
+
+export interface RuleSummary {
+  id: string;
+  uri: string;
+  layer: Layer;
+  format: string;
+  priority: number;
+  status: string;
+  description: string;
+  /** How many problems (diagnostics) the rule file has. */
+  problems: number;
+}
+
+export interface RulesResult {
+  generation: number;
+  rules: RuleSummary[];
+}
+
+export interface IndexChangedParams {
+  generation: number;
+  /** The workspace folder whose index changed, as a URI. */
+  folder?: string;
+}
+
+/** Asks which rules apply to `uri`, rendered within `maxTokens` (server default when omitted). */
+export async function fetchContext(
+  conn: RequestSender,
+  uri: string,
+  opts: { languageId?: string; maxTokens?: number } = {},
+): Promise<ContextResult> {
+  const params: ContextParams = { textDocument: { uri } };
+  if (opts.languageId) params.languageId = opts.languageId;
+  if (opts.maxTokens !== undefined) params.maxTokens = opts.maxTokens;
+  const result = (await conn.sendRequest(ContextMethod, params)) as ContextResult;
+  // Older or partial servers may leave out empty lists; normalise so callers
+  // never have to guard against undefined arrays.
+  result.rules ??= [];
+  result.omitted ??= [];
+  result.available ??= [];
+  return result;
+}
+
+/** Lists every indexed rule with its status. */
+export async function fetchRules(conn: RequestSender): Promise<RulesResult> {
+  const result = (await conn.sendRequest(RulesMethod, {})) as RulesResult;
+  result.rules ??= [];
+  return result;
+}
+
+/** The JSON-RPC error code of a rejected request, if it carries one. */
+export function errorCode(err: unknown): number | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    if (typeof code === 'number') return code;
+  }
+  return undefined;
+}

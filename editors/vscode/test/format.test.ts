@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  contextDocPath,
+  contextDocument,
+  defaultSettings,
+  formatTokens,
+  readSettings,
+  ruleEntries,
+  statusText,
+  statusTooltip,
+  toServerOptions,
+} from '../src/format';
+import type { AppliedRule, ContextResult } from '../src/requests';
+
+/** A configuration that answers from a flat map of dotted keys, like VS Code's. */
+const config = (values: Record<string, unknown>) => ({ get: (key: string) => values[key] });
+
+function rule(id: string, over: Partial<AppliedRule> = {}): AppliedRule {
+  return {
+    id,
+    uri: `file:///ws/.ai-rules/${id}.md`,
+    description: `about ${id}`,
+    layer: 'project',
+    format: 'airules',
+    priority: 50,
+    scope: ['project'],
+    reasons: ['alwaysApply'],
+    tokens: 100,
+    content: 'body',
+    ...over,
+  };
+}
+
+function context(over: Partial<ContextResult> = {}): ContextResult {
+  return {
+    uri: 'file:///ws/lib/app_web/live/page_live.ex',
+    languageId: 'elixir',
+    rules: [],
+    omitted: [],
+    available: [],
+    prompt: '',
+    tokens: 0,
+    maxTokens: 8000,
+    generation: 3,
+    ...over,
+  };
+}
+
+test('readSettings: defaults when nothing is set', () => {
+  assert.deepEqual(readSettings(config({})), defaultSettings);
+});
+
+test('readSettings: takes valid values', () => {
+  const s = readSettings(
+    config({
+      'server.path': ' /opt/airules ',
+      rulesDir: 'rules',
+      maxTokens: 4000,
+      disabledRules: ['a/b', 'c'],
+      'hover.enabled': false,
+      'server.logLevel': 'debug',
+    }),
+  );
+  assert.deepEqual(s, {
+    serverPath: '/opt/airules',
+    rulesDir: 'rules',
+    maxTokens: 4000,
+    disabledRules: ['a/b', 'c'],
+    hoverEnabled: false,
+    logLevel: 'debug',
+  });
+});
+
+test('readSettings: hand-edited garbage falls back to defaults', () => {
+  const s = readSettings(
+    config({
+      rulesDir: '  ',
+      maxTokens: -5,
+      disabledRules: ['ok', 3, null, ''],
+      'hover.enabled': 'no',
+      'server.logLevel': 'verbose',
+    }),
+  );
+  assert.equal(s.rulesDir, '.ai-rules');
+  assert.equal(s.maxTokens, 8000);
+  assert.deepEqual(s.disabledRules, ['ok']);
+  assert.equal(s.hoverEnabled, true);
+  assert.equal(s.logLevel, 'info');
+  assert.equal(readSettings(config({ maxTokens: 12.5 })).maxTokens, 8000);
+  assert.equal(readSettings(config({ disabledRules: 'a' })).disabledRules.length, 0);
+});
+
+test('toServerOptions: maps to the names the server reads', () => {
+  const opts = toServerOptions({ ...defaultSettings, hoverEnabled: false, disabledRules: ['x'] });
+  assert.deepEqual(opts, {
+    rulesDir: '.ai-rules',
+    maxTokens: 8000,
+    disabledRules: ['x'],
+    hover: 'off',
+    logLevel: 'info',
+  });
+  assert.equal(toServerOptions(defaultSettings).hover, 'on');
+  // The server path is the client's business only.
+  assert.equal('serverPath' in opts, false);
+});
+
+test('formatTokens', () => {
+  const cases: [number, string][] = [
+    [0, '0'],
+    [950, '950'],
+    [999, '999'],
+    [1000, '1k'],
+    [1234, '1.2k'],
+    [1250, '1.3k'],
+    [9949, '9.9k'],
+    [9960, '10k'],
+    [12345, '12k'],
+    [128_000, '128k'],
+  ];
+  for (const [n, want] of cases) assert.equal(formatTokens(n), want, `formatTokens(${n})`);
+});
+
+test('statusText', () => {
+  const rules = ['a', 'b', 'c', 'd', 'e'].map((id) => rule(id));
+  assert.equal(statusText({ rules, tokens: 1234 }), 'AI 5 · 1.2k tok');
+  assert.equal(statusText({ rules: [], tokens: 0 }), 'AI 0 · 0 tok');
+});
+
+test('statusTooltip lists rules and omissions', () => {
+  const tip = statusTooltip(
+    context({
+      rules: [rule('00-global/style', { tokens: 40 })],
+      omitted: [{ id: '30-contexts/big', reason: 'budget', tokens: 9000 }],
+      tokens: 40,
+    }),
+  );
+  assert.match(tip, /1 rule apply, 40 of 8000 tokens/);
+  assert.match(tip, /• 00-global\/style \(40 tok\)/);
+  assert.match(tip, /1 omitted: 30-contexts\/big \(budget\)/);
+});
+
+test('ruleEntries: applied rules in server order, then available ones', () => {
+  const entries = ruleEntries(
+    context({
+      rules: [
+        rule('20-frameworks/phoenix/liveview', { priority: 8, reasons: ['glob lib/**/live/**/*.ex', 'language elixir'] }),
+        rule('00-global/style', { description: '', layer: 'team' }),
+      ],
+      available: [{ id: '30-contexts/migrations', description: 'How to write migrations', uri: 'file:///ws/m.md' }],
+      tokens: 200,
+    }),
+  );
+  assert.deepEqual(
+    entries.map((e) => [e.label, !!e.separator]),
+    [
+      ['Applied (200 of 8000 tokens)', true],
+      ['20-frameworks/phoenix/liveview', false],
+      ['00-global/style', false],
+      ['Available on request', true],
+      ['30-contexts/migrations', false],
+    ],
+  );
+  assert.equal(entries[1].description, 'project · priority 8 · 100 tok');
+  assert.equal(entries[1].detail, 'about 20-frameworks/phoenix/liveview — glob lib/**/live/**/*.ex; language elixir');
+  assert.equal(entries[1].uri, 'file:///ws/.ai-rules/20-frameworks/phoenix/liveview.md');
+  assert.equal(entries[2].detail, 'alwaysApply'); // no empty "— " when the description is missing
+  assert.equal(entries[4].uri, 'file:///ws/m.md');
+  assert.deepEqual(ruleEntries(context()), []);
+});
+
+test('contextDocPath: named after the source file, ends in .md', () => {
+  assert.equal(contextDocPath('file:///ws/lib/app_web/live/page_live.ex'), '/page_live.ex (AI context).md');
+  assert.equal(contextDocPath('file:///ws/my%20notes.txt'), '/my notes.txt (AI context).md');
+  assert.equal(contextDocPath('file:///ws/a.go?x=1#frag'), '/a.go (AI context).md');
+});
+
+test('contextDocument: header comment, then the prompt unchanged', () => {
+  const doc = contextDocument(
+    context({ rules: [rule('a'), rule('b')], prompt: '# Rules\n\nDo this.', tokens: 12, maxTokens: 4000 }),
+  );
+  const [header, blank, ...rest] = doc.split('\n');
+  assert.equal(
+    header,
+    '<!-- airules context for file:///ws/lib/app_web/live/page_live.ex (elixir): 2 rules, 12 of 4000 tokens, generation 3 -->',
+  );
+  assert.equal(blank, '');
+  assert.equal(rest.join('\n'), '# Rules\n\nDo this.\n');
+  assert.match(contextDocument(context()), /No rules apply to this file/);
+});
