@@ -25,6 +25,7 @@ var commands = map[string]command{
 	"init":    {"scaffold a .ai-rules/ tree with two example rules", wrap(cmdInit)},
 	"version": {"print the version", wrap(cmdVersion)},
 	"serve":   {"run the language server on stdio", cmdServe},
+	"history": {"print the index's event log (rule created, updated, deleted, invalid)", wrap(cmdHistory)},
 }
 
 // wrap adapts commands that read no standard input.
