@@ -46,11 +46,15 @@ type Change struct {
 	// Problems holds, for every rule file whose diagnostics may have changed (by
 	// absolute path), its full current list of problems; an empty list means "clear".
 	Problems map[string][]rules.Problem
+	// Reconfigured lists the rule ids whose configuration-disabled state SetDisabled
+	// changed (added to the contract: such a change touches no rule file).
+	Reconfigured []string
 }
 
 // Empty reports whether nothing changed.
 func (c Change) Empty() bool {
-	return len(c.Added) == 0 && len(c.Updated) == 0 && len(c.Removed) == 0 && len(c.Problems) == 0
+	return len(c.Added) == 0 && len(c.Updated) == 0 && len(c.Removed) == 0 && len(c.Problems) == 0 &&
+		len(c.Reconfigured) == 0
 }
 
 // Event is one entry of the event log.

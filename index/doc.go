@@ -2,4 +2,31 @@
 // sources, parses them with package rules, stores them durably in buntdb with an event
 // log, watches them with fsnotify, reindexes incrementally, and publishes an immutable
 // in-memory Snapshot that queries read without touching the disk.
+//
+// Sources: <root>/.ai-rules/**/*.md (or Options.RulesDir), .cursor/rules/**/*.mdc,
+// .github/instructions/**/*.instructions.md, .github/copilot-instructions.md (always
+// applies), AGENTS.md and CLAUDE.md anywhere outside skipped folders,
+// deps/*/usage-rules.md (layer dependency) and Options.UserRulesDir (layer user).
+// Dot-named files and folders inside rule roots (editor swap files) are not rules.
+//
+// The workspace walk skips .git, node_modules, _build, deps, vendor, .elixir_ls, dist,
+// build, target and what the root .gitignore ignores, except inside rule roots. Of
+// .gitignore it supports comments, negation, anchoring, directory-only patterns and
+// doublestar wildcards; not nested .gitignore files, .git/info/exclude, the global
+// excludes file or escaped trailing spaces. Folder symlinks are not followed (a rule
+// root that is itself a link inside the workspace is); file symlinks are read only when
+// they resolve inside the workspace (or the user folder). Files over 1 MiB are reported
+// (AIR017) without being read.
+//
+// Storage: one buntdb file per workspace in the user cache directory, guarded by an
+// flock; a second process falls back to an in-memory copy. Keys: meta:schema,
+// rule:<layer>:<id> (metadata, JSON-indexed on scope, language, priority and status),
+// body:<layer>:<id>, file:<path> (size, mtime, SHA-256: a warm start re-parses only
+// what changed) and event:<seq> (created, updated, deleted, invalid; bounded by
+// Options.MaxEvents). A damaged, cut-off or other-schema file is moved aside and rebuilt
+// from the rule files. On systems without flock (Windows) the file is not guarded.
+//
+// Watching (Options.Watch) covers every folder under the rule roots, the root and the
+// folders leading to rule roots without recursion, and deps/*; nested AGENTS.md and
+// CLAUDE.md files are seen when the editor reports them through Reindex.
 package index

@@ -71,6 +71,19 @@ func (f *FileList) Match(glob string, limit int) ([]string, int) {
 	return out, count
 }
 
+// Any reports whether glob matches at least one file; it stops at the first.
+func (f *FileList) Any(glob string) bool {
+	g, _ := cutNegation(glob)
+	for _, p := range compileGlob(g) {
+		for _, file := range f.candidates(&p) {
+			if p.matches(file, path.Base(file)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (f *FileList) candidates(p *pattern) []string {
 	switch p.kind {
 	case kindExact:
@@ -81,7 +94,10 @@ func (f *FileList) candidates(p *pattern) []string {
 	case kindBase:
 		return f.byBase[p.lit]
 	case kindSuffix:
-		return f.byExt[extOf(p.lit)]
+		if strings.Contains(p.lit, ".") {
+			return f.byExt[extOf(p.lit)] // a suffix with a dot fixes the extension
+		}
+		return f.sorted
 	case kindExt:
 		return f.byExt[p.lit]
 	case kindPrefix:
@@ -106,7 +122,7 @@ func UnmatchedGlobs(r *Rule, files *FileList) []Problem {
 		if _, neg := cutNegation(g); neg {
 			continue
 		}
-		if _, n := files.Match(g, 1); n > 0 {
+		if files.Any(g) {
 			continue
 		}
 		var rg Range

@@ -66,8 +66,7 @@ func classify(raw, n string) pattern {
 			p.kind, p.lit = kindBase, rest
 			return p
 		}
-		if lit, ok := strings.CutPrefix(rest, "*"); ok && strings.Contains(lit, ".") && !strings.ContainsAny(lit, meta) {
-			// A literal suffix with a dot fixes the extension, which keys the bucket.
+		if lit, ok := strings.CutPrefix(rest, "*"); ok && lit != "" && !strings.ContainsAny(lit, meta) {
 			p.kind, p.lit = kindSuffix, lit
 			return p
 		}

@@ -119,6 +119,33 @@ func (r *Rule) HasErrors() bool {
 	return false
 }
 
+// Unreadable reports whether the file could not be read as a rule at all (binary, too
+// large, or frontmatter that is not YAML): such a rule neither applies nor is offered.
+func (r *Rule) Unreadable() bool {
+	for _, p := range r.Problems {
+		switch p.Code {
+		case CodeNotText, CodeTooLarge, CodeYAMLSyntax:
+			return true
+		}
+	}
+	return false
+}
+
+// GlobRanges returns where each of Globs is written, for a store that restores rules
+// without parsing them again; it may be shorter than Globs for a rule built by hand.
+func (r *Rule) GlobRanges() []Range { return r.globRanges }
+
+// Restore attaches what Parse computes but a stored rule loses: the ranges of its globs
+// and, when known (tokens >= 0), its token count. Call it before the rule is shared.
+func (r *Rule) Restore(globRanges []Range, tokens int) {
+	r.globRanges = globRanges
+	if tokens >= 0 {
+		r.SetTokens(tokens)
+	} else {
+		r.tokens = &tokenCell{}
+	}
+}
+
 // Tokens is the token count of the rule's rendered section in a prompt. It is counted
 // once, on first use, because counting costs far more than parsing.
 func (r *Rule) Tokens() int {

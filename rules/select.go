@@ -210,9 +210,13 @@ func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, dead map[st
 	}
 	try(t.exact[rel])
 	try(t.base[base])
-	ext := extOf(base)
-	if ext != "" {
-		try(t.suffix[ext])
+	if len(t.suffix) > 0 {
+		// Exact suffix keys: a hit is a match, and a base name has few suffixes.
+		for i := range len(base) {
+			try(t.suffix[base[i:]])
+		}
+	}
+	if ext := extOf(base); ext != "" {
 		try(t.ext[ext])
 	}
 	for i := 0; i < len(rel); i++ {
@@ -319,6 +323,8 @@ func joinReasons(rs []Reason) string {
 func whyNot(r *Rule, rel, lang string) string {
 	base := path.Base(rel)
 	switch {
+	case r.Unreadable():
+		return "unreadable: fix its errors first"
 	case r.AgentRequested():
 		return "agent-requested: no globs, language or alwaysApply; offered by description"
 	case len(r.Globs) == 0:

@@ -44,14 +44,17 @@ func TestSelectApplicability(t *testing.T) {
 		rule(t, "cursor-list", LayerProject, "description: l", "globs: *.js, *.ts"),
 		rule(t, "dir-star", LayerProject, "description: m", `globs: ["assets/**"]`),
 		rule(t, "question", LayerProject, "description: n", `globs: ["lib/?.ex"]`),
+		rule(t, "suffix", LayerProject, "description: o", `globs: ["*_live.ex", "*file"]`),
 	}
+	broken := Parse(Source{Path: "/ws/.ai-rules/broken.md", ID: "broken", Format: FormatAirules}, []byte("---\nalwaysApply: [\n---\nx\n"))
+	rs = append(rs, broken)
 	set := NewSet(rs, SetOptions{})
 	tests := []struct {
 		path, lang string
 		want       []string
 		reasons    map[string]string
 	}{
-		{"lib/app_web/live/page_live.ex", "", []string{"always", "braces", "ex-base", "lang-only", "live", "negated"},
+		{"lib/app_web/live/page_live.ex", "", []string{"always", "braces", "ex-base", "lang-only", "live", "negated", "suffix"},
 			map[string]string{"always": "alwaysApply", "live": "glob lib/**/live/**/*.ex", "lang-only": "language elixir", "ex-base": "glob *.ex"}},
 		{"lib/app_test.ex", "", []string{"always", "braces", "ex-base", "lang-only"}, nil},
 		{"lib/x.go", "go", []string{"always", "glob-and-lang"}, map[string]string{"glob-and-lang": "glob lib/**, language go"}},
@@ -63,6 +66,8 @@ func TestSelectApplicability(t *testing.T) {
 		{"./assets/app.ts", "", []string{"always", "cursor-list", "dir-star"}, nil},
 		{"lib/a.ex", "", []string{"always", "braces", "ex-base", "lang-only", "negated", "question"}, nil},
 		{"README", "", []string{"always"}, nil},
+		{"Makefile", "", []string{"always", "suffix"}, map[string]string{"suffix": "glob *file"}},
+		{"src/a.Makefile", "", []string{"always", "suffix"}, nil},
 		{"test/app_test.exs", "elixir", []string{"always", "braces", "lang-only"}, nil},
 	}
 	for _, tt := range tests {

@@ -199,7 +199,7 @@ type table struct {
 
 	exact  map[string][]ref
 	base   map[string][]ref
-	suffix map[string][]ref // keyed by the extension of the suffix
+	suffix map[string][]ref // keyed by the literal suffix: every suffix of a base name is looked up
 	prefix map[string][]ref
 	ext    map[string][]ref
 	other  []ref
@@ -227,6 +227,8 @@ func newTable(rs []*Rule) *table {
 		t.byPath[r.Path] = ri
 		t.byID[r.ID] = append(t.byID[r.ID], ri)
 		switch {
+		case r.Unreadable():
+			continue // what it says is unknown: it neither applies nor is offered
 		case r.AlwaysApply:
 			t.always = append(t.always, ri)
 			continue
@@ -254,8 +256,7 @@ func newTable(rs []*Rule) *table {
 				case kindBase:
 					t.base[p.lit] = append(t.base[p.lit], rf)
 				case kindSuffix:
-					k := extOf(p.lit)
-					t.suffix[k] = append(t.suffix[k], rf)
+					t.suffix[p.lit] = append(t.suffix[p.lit], rf)
 				case kindPrefix:
 					t.prefix[p.lit] = append(t.prefix[p.lit], rf)
 				case kindExt:

@@ -1,0 +1,87 @@
+package index
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// gitignore is the root .gitignore, read once per full scan. It supports what most
+// projects write: blank lines and # comments, ! negation (the last matching line wins),
+// a leading / to anchor, a trailing / for directories only, * ? [..] and **. It does
+// not read nested .gitignore files, .git/info/exclude or the global excludes file, and
+// it does not honour escaped trailing spaces.
+type gitignore struct {
+	pats []ignorePattern
+}
+
+type ignorePattern struct {
+	glob    string // doublestar pattern matched against the rel path (anchored) or base name
+	neg     bool
+	dirOnly bool
+	base    bool // no slash inside: matches the base name at any depth
+}
+
+func loadGitignore(root string) *gitignore {
+	data, err := os.ReadFile(root + "/.gitignore")
+	if err != nil {
+		return nil
+	}
+	return parseGitignore(data)
+}
+
+func parseGitignore(data []byte) *gitignore {
+	g := &gitignore{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), " \t\r")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		var p ignorePattern
+		if strings.HasPrefix(line, "!") {
+			p.neg, line = true, line[1:]
+		} else if strings.HasPrefix(line, `\`) {
+			line = line[1:] // \# and \! stand for the literal character
+		}
+		if strings.HasSuffix(line, "/") {
+			p.dirOnly, line = true, strings.TrimRight(line, "/")
+		}
+		anchored := strings.Contains(line, "/")
+		line = strings.TrimPrefix(line, "/")
+		if line == "" || !doublestar.ValidatePattern(line) {
+			continue
+		}
+		p.glob, p.base = line, !anchored
+		g.pats = append(g.pats, p)
+	}
+	if len(g.pats) == 0 {
+		return nil
+	}
+	return g
+}
+
+// ignored reports whether rel (slash-separated, relative to the root) is ignored. The
+// caller checks parents first: a file below an ignored directory is ignored.
+func (g *gitignore) ignored(rel string, isDir bool) bool {
+	base := path.Base(rel)
+	out := false
+	for i := range g.pats {
+		p := &g.pats[i]
+		if p.dirOnly && !isDir {
+			continue
+		}
+		subject := rel
+		if p.base {
+			subject = base
+		}
+		if doublestar.MatchUnvalidated(p.glob, subject) {
+			out = !p.neg
+		}
+	}
+	return out
+}

@@ -1,0 +1,221 @@
+package index
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/airules/airules/rules"
+)
+
+// job brings one rule file up to date: restore it from the store, re-stamp it, or read
+// and parse it.
+type job struct {
+	f      found
+	prev   *entry       // the entry in memory, if any
+	stored *fileRecord  // the stamp in the store (warm start only)
+	state  *storedState // what the store held at open (warm start only)
+
+	// results
+	rule       *rules.Rule
+	globRanges []rules.Range
+	tokens     int
+	hash       string
+	restored   bool   // rule came from the store, not from the file
+	same       bool   // content unchanged (prev or stored): at most the stamp changed
+	err        error  // unreadable: treated as gone
+	damaged    bool   // the stored record is damaged
+	encoded    string // the rule record, encoded by the worker (JSON is a third of the cost)
+}
+
+// stampMatches reports whether a stamp still describes the file seen now. A stamp taken
+// within the same instant the file was written is not trusted (see fileRecord.Seen).
+func stampMatches(st fileRecord, f found) bool {
+	if st.Size != f.size || st.Mtime != f.mtime {
+		return false
+	}
+	const racy = int64(2e9) // coarse filesystem clocks tick in up to 2 s (FAT)
+	return st.Seen == 0 || st.Seen-st.Mtime > racy
+}
+
+// run does the job; jobs run concurrently, each on its own.
+func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
+	if j.stored != nil && stampMatches(*j.stored, j.f) && j.restore(j.stored.Hash) {
+		return
+	}
+	if j.f.size > rules.MaxFileSize {
+		j.rule = tooLarge(j.f.src, j.f.size)
+		j.hash = j.rule.Hash
+		j.same = j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.src == j.f.src
+		return
+	}
+	data, err := readFile(j.f.src.Path, j.f.size, buf)
+	if err != nil {
+		j.err = fmt.Errorf("read %s: %w", j.f.src.Path, err)
+		return
+	}
+	if len(data) > rules.MaxFileSize { // grew since the stat
+		j.rule = tooLarge(j.f.src, int64(len(data)))
+		j.hash = j.rule.Hash
+		return
+	}
+	j.f.size = int64(len(data))
+	if j.prev != nil || j.stored != nil {
+		// Hashing first may spare the parse; with nothing to compare to, Parse hashes.
+		sum := sha256.Sum256(data)
+		j.hash = hex.EncodeToString(sum[:])
+		if j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.src == j.f.src {
+			j.same = true
+			return
+		}
+		if j.stored != nil && j.stored.Hash == j.hash && j.restore(j.hash) {
+			return
+		}
+	}
+	parses.Add(1)
+	j.rule = parseSource(j.f.src, data)
+	j.hash = j.rule.Hash
+	j.globRanges = globRanges(j.rule)
+	j.encoded = encodeRule(j.rule, j.globRanges, 0)
+}
+
+// restore loads the rule from the store when its record matches the source and hash.
+func (j *job) restore(hash string) bool {
+	rec, body, st := j.state.rule(j.stored.Rule)
+	if st == loadDamaged {
+		j.damaged = true
+		return false
+	}
+	src := j.f.src
+	if st != loadOK || rec.Hash != hash || rec.Path != src.Path || rec.ID != src.ID || rec.Layer != src.Layer.String() ||
+		rec.Format != string(src.Format) || rec.Dir != src.Dir {
+		return false
+	}
+	j.rule = restoreRule(src, rec, body)
+	j.globRanges = rec.GlobRanges
+	j.tokens = rec.Tokens
+	j.hash = hash
+	j.restored = true
+	j.same = true
+	return true
+}
+
+// readFile reads a file whose size the walk saw into *buf, reused across files: the
+// bytes are hashed and parsed, and rules.Parse keeps a string copy, never the slice.
+// It skips os.ReadFile's fstat and its final empty read (system calls cost ~4 µs each
+// here); a regular file read short of the buffer has reached its end.
+func readFile(path string, size int64, buf *[]byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	want := int(min(size, rules.MaxFileSize)) + 512 // room to notice growth
+	if cap(*buf) < want {
+		*buf = make([]byte, want)
+	}
+	b := (*buf)[:cap(*buf)]
+	n := 0
+	for {
+		m, err := f.Read(b[n:])
+		n += m
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		if err == io.EOF || m == 0 || n < len(b) {
+			break
+		}
+		if n == len(b) {
+			if n > rules.MaxFileSize {
+				break // over the cap: the caller reports it without parsing
+			}
+			b = append(b, make([]byte, len(b))...)
+			*buf = b
+		}
+	}
+	return b[:n], nil
+}
+
+// runJobs runs jobs on GOMAXPROCS workers: reading and parsing are CPU-bound.
+func runJobs(jobs []*job, parses *atomic.Uint64) {
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	if workers <= 1 {
+		var buf []byte
+		for _, j := range jobs {
+			j.run(parses, &buf)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) {
+					return
+				}
+				jobs[i].run(parses, &buf)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// parseSource parses one rule file, adding what a source's location implies.
+func parseSource(src rules.Source, data []byte) *rules.Rule {
+	r := rules.Parse(src, data)
+	if src.ID == copilotGlobalID && src.Format == rules.FormatCopilot {
+		// .github/copilot-instructions.md is plain markdown that Copilot always applies.
+		r.AlwaysApply = true
+		if r.Description == "" {
+			r.Description = copilotGlobalTitle
+		}
+		kept := r.Problems[:0:0]
+		for _, p := range r.Problems {
+			if p.Code != rules.CodeNoFrontmatter && p.Code != rules.CodeNoDescription {
+				kept = append(kept, p)
+			}
+		}
+		r.Problems = kept
+	}
+	return r
+}
+
+// tooLarge is the rule of a file over rules.MaxFileSize, built without reading it, with
+// the problem rules.Parse would report.
+func tooLarge(src rules.Source, size int64) *rules.Rule {
+	r := &rules.Rule{Source: src, Status: rules.StatusActive}
+	r.Restore(nil, -1)
+	r.Problems = []rules.Problem{{
+		Code:     rules.CodeTooLarge,
+		Severity: rules.CodeTooLarge.Info().Severity,
+		Message: fmt.Sprintf("file is %d bytes; rule files over %d bytes are not indexed: split it into smaller rules",
+			size, rules.MaxFileSize),
+	}}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("too large: %d bytes", size)))
+	r.Hash = hex.EncodeToString(sum[:])
+	return r
+}
+
+// globRanges are the ranges of r's positive globs, in order (the store keeps only
+// those: AIR007 is about positive globs).
+func globRanges(r *rules.Rule) []rules.Range {
+	all := r.GlobRanges()
+	var out []rules.Range
+	for i, g := range r.Globs {
+		if i < len(all) && !strings.HasPrefix(g, "!") {
+			out = append(out, all[i])
+		}
+	}
+	return out
+}

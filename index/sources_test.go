@@ -1,0 +1,122 @@
+package index
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/airules/airules/rules"
+)
+
+func TestClassify(t *testing.T) {
+	lay := newLayout("/ws", "", "/home/u/rules", parseGitignore([]byte("ignored/\n")))
+	cases := []struct {
+		path   string
+		id     string
+		layer  rules.Layer
+		format rules.Format
+		dir    string
+	}{
+		{"/ws/.ai-rules/10-languages/elixir/otp-patterns.md", "10-languages/elixir/otp-patterns", rules.LayerProject, rules.FormatAirules, ""},
+		{"/ws/.ai-rules/build/ci.md", "build/ci", rules.LayerProject, rules.FormatAirules, ""},
+		{"/ws/.cursor/rules/ui/react.mdc", "cursor/ui/react", rules.LayerProject, rules.FormatCursor, ""},
+		{"/ws/.github/instructions/go.instructions.md", "copilot/go", rules.LayerProject, rules.FormatCopilot, ""},
+		{"/ws/.github/copilot-instructions.md", "copilot/copilot-instructions", rules.LayerProject, rules.FormatCopilot, ""},
+		{"/ws/AGENTS.md", "agents", rules.LayerProject, rules.FormatAgents, ""},
+		{"/ws/lib/web/AGENTS.md", "agents/lib/web", rules.LayerProject, rules.FormatAgents, "lib/web"},
+		{"/ws/CLAUDE.md", "claude", rules.LayerProject, rules.FormatClaude, ""},
+		{"/ws/deps/jason/usage-rules.md", "deps/jason/usage-rules", rules.LayerDependency, rules.FormatAirules, ""},
+		{"/home/u/rules/me/style.md", "me/style", rules.LayerUser, rules.FormatAirules, ""},
+		{"/ws/.ai-rules/x.txt", "", 0, "", ""},
+		{"/ws/.ai-rules/.x.md.swp", "", 0, "", ""},
+		{"/ws/.ai-rules/.hidden/x.md", "", 0, "", ""},
+		{"/ws/.cursor/rules/a.md", "", 0, "", ""},
+		{"/ws/.github/instructions/.instructions.md", "", 0, "", ""},
+		{"/ws/node_modules/p/AGENTS.md", "", 0, "", ""},
+		{"/ws/ignored/AGENTS.md", "", 0, "", ""},
+		{"/ws/deps/jason/lib/usage-rules.md", "", 0, "", ""},
+		{"/ws/README.md", "", 0, "", ""},
+		{"/elsewhere/AGENTS.md", "", 0, "", ""},
+	}
+	for _, c := range cases {
+		src, ok := lay.classify(c.path)
+		if ok != (c.id != "") {
+			t.Errorf("%s: rule file = %v", c.path, ok)
+			continue
+		}
+		if ok && (src.ID != c.id || src.Layer != c.layer || src.Format != c.format || src.Dir != c.dir || src.Path != c.path) {
+			t.Errorf("%s: %+v", c.path, src)
+		}
+	}
+}
+
+func TestGitignore(t *testing.T) {
+	g := parseGitignore([]byte("# comment\n\n*.log\n!keep.log\n/build-out/\ndocs/**/*.tmp\ntmp/\n\\#literal\n"))
+	cases := []struct {
+		rel  string
+		dir  bool
+		want bool
+	}{
+		{"a.log", false, true},
+		{"sub/b.log", false, true},
+		{"keep.log", false, false},
+		{"build-out", true, true},
+		{"sub/build-out", true, false},
+		{"build-out", false, false},
+		{"docs/a/b/c.tmp", false, true},
+		{"docs/c.tmp", false, true},
+		{"x/tmp", true, true},
+		{"x/tmp", false, false},
+		{"#literal", false, true},
+		{"main.go", false, false},
+	}
+	for _, c := range cases {
+		if got := g.ignored(c.rel, c.dir); got != c.want {
+			t.Errorf("ignored(%q, dir=%v) = %v", c.rel, c.dir, got)
+		}
+	}
+}
+
+func TestTooLargeAndBinaryFiles(t *testing.T) {
+	root := t.TempDir()
+	big := write(t, root, ".ai-rules/big.md", "---\ndescription: big\n---\n"+strings.Repeat("x", rules.MaxFileSize))
+	bin := write(t, root, ".ai-rules/bin.md", "\x00\x01binary")
+	ix := open(t, Options{Root: root})
+	s := ix.Snapshot()
+	if ps := s.Problems[big]; len(ps) != 1 || ps[0].Code != rules.CodeTooLarge {
+		t.Fatalf("big: %+v", ps)
+	}
+	if ps := s.Problems[bin]; len(ps) != 1 || ps[0].Code != rules.CodeNotText {
+		t.Fatalf("bin: %+v", ps)
+	}
+	want := rules.Parse(rules.Source{Path: big}, make([]byte, rules.MaxFileSize+30)).Problems[0]
+	if got := s.Problems[big][0]; got.Severity != want.Severity || !strings.HasPrefix(got.Message, "file is ") || !strings.HasSuffix(got.Message, want.Message[strings.Index(want.Message, ";"):]) {
+		t.Fatalf("AIR017 %+v, rules says %+v", got, want)
+	}
+	evs, _ := ix.History("big", 0)
+	if len(evs) != 2 || evs[0].Type != "invalid" {
+		t.Fatalf("events %+v", evs)
+	}
+	// Shrinking it makes it a rule again.
+	write(t, root, ".ai-rules/big.md", ruleText("small now"))
+	if ch, _ := ix.Reindex(context.Background(), "cli", big); len(ch.Updated) != 1 || len(ch.Problems[big]) != 0 {
+		t.Fatalf("change %+v", ch)
+	}
+}
+
+func TestUnreadableFolderIsSkipped(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads everything")
+	}
+	root := t.TempDir()
+	write(t, root, ".ai-rules/a.md", ruleText("a"))
+	write(t, root, ".ai-rules/locked/b.md", ruleText("b"))
+	os.Chmod(filepath.Join(root, ".ai-rules/locked"), 0)
+	defer os.Chmod(filepath.Join(root, ".ai-rules/locked"), 0o755)
+	ix := open(t, Options{Root: root})
+	if got := ids(ix.Snapshot()); len(got) != 1 {
+		t.Fatalf("ids %v", got)
+	}
+}

@@ -1,0 +1,386 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"github.com/tidwall/buntdb"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airules/airules/rules"
+)
+
+func warmWorkspace(t *testing.T, n int) (root, db string) {
+	root = t.TempDir()
+	for i := range n {
+		write(t, root, ".ai-rules/r"+string(rune('a'+i))+".md", ruleText("rule "+string(rune('a'+i)), "*.go", "cmd/**/*.zig"))
+	}
+	write(t, root, "main.go", "package main")
+	return root, filepath.Join(t.TempDir(), "index.db")
+}
+
+func reopen(t *testing.T, root, db string) *Index {
+	t.Helper()
+	ix, err := Open(context.Background(), Options{Root: root, DBPath: db, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func TestWarmStartParsesOnlyChanges(t *testing.T) {
+	root, db := warmWorkspace(t, 5)
+	ix := reopen(t, root, db)
+	if m := ix.Metrics(); m.Parses != 5 || m.WarmStartSkips != 0 || m.InMemory || m.DBPath != db {
+		t.Fatalf("cold metrics %+v", m)
+	}
+	first := ix.Snapshot()
+	ix.Close()
+	// The stamps were taken right after the files were written ("racy clean"); age the
+	// files so the stamps are trusted, as they would be in real life.
+	old := time.Now().Add(-time.Hour)
+	filepath.Walk(root, func(p string, _ os.FileInfo, _ error) error { return os.Chtimes(p, old, old) })
+	ix = reopen(t, root, db)
+	ix.Close()
+	ix = reopen(t, root, db)
+	m := ix.Metrics()
+	if m.Parses != 0 || m.WarmStartSkips != 5 {
+		t.Fatalf("unchanged warm metrics %+v", m)
+	}
+	// Restored rules equal parsed ones, AIR007 ranges included.
+	s := ix.Snapshot()
+	for p, want := range first.Problems {
+		got := s.Problems[p]
+		if len(got) != len(want) {
+			t.Fatalf("%s: problems %+v, want %+v", p, got, want)
+		}
+		for i := range got {
+			if got[i].Range != want[i].Range || got[i].Code != want[i].Code || got[i].Message != want[i].Message {
+				t.Fatalf("%s: problem %+v, want %+v", p, got[i], want[i])
+			}
+		}
+		a, b := first.RuleAt(p), s.RuleAt(p)
+		if a.Body != b.Body || a.Description != b.Description || strings.Join(a.Globs, ",") != strings.Join(b.Globs, ",") ||
+			a.Hash != b.Hash || a.Tokens() != b.Tokens() {
+			t.Fatalf("restored rule differs: %+v vs %+v", a, b)
+		}
+	}
+	ix.Close()
+
+	// One file changed, one deleted, one added.
+	write(t, root, ".ai-rules/ra.md", ruleText("changed"))
+	os.Remove(filepath.Join(root, ".ai-rules/rb.md"))
+	write(t, root, ".ai-rules/new.md", ruleText("new"))
+	ix = reopen(t, root, db)
+	defer ix.Close()
+	m = ix.Metrics()
+	if m.Parses != 2 || m.WarmStartSkips != 3 {
+		t.Fatalf("warm metrics after changes %+v", m)
+	}
+	if r := ix.Snapshot().RuleAt(filepath.Join(root, ".ai-rules/ra.md")); r.Description != "changed" {
+		t.Fatalf("changed rule %+v", r)
+	}
+	evs, _ := ix.History("", 3)
+	got := map[string]string{}
+	for _, e := range evs {
+		got[e.RuleID] = e.Type
+		if e.Causation != "startup" {
+			t.Errorf("causation %q", e.Causation)
+		}
+	}
+	if got["ra"] != "updated" || got["rb"] != "deleted" || got["new"] != "created" {
+		t.Fatalf("events %+v", evs)
+	}
+}
+
+func TestWarmStartSameSizeEditIsSeen(t *testing.T) {
+	root, db := warmWorkspace(t, 1)
+	ix := reopen(t, root, db)
+	ix.Close()
+	// Same size, content changed, mtime kept: only a hash would see it, and the stamp
+	// is "racy", so it is re-hashed.
+	p := filepath.Join(root, ".ai-rules/ra.md")
+	st, _ := os.Stat(p)
+	data, _ := os.ReadFile(p)
+	copy(data[len(data)-4:], "XYZ.")
+	os.WriteFile(p, data, 0o644)
+	os.Chtimes(p, st.ModTime(), st.ModTime())
+	ix = reopen(t, root, db)
+	defer ix.Close()
+	if ix.Metrics().Parses != 1 {
+		t.Fatalf("parses %d", ix.Metrics().Parses)
+	}
+}
+
+func TestDamagedDatabaseIsRebuilt(t *testing.T) {
+	cases := []struct {
+		name   string
+		damage func(t *testing.T, db string)
+	}{
+		{"garbage in the middle", func(t *testing.T, db string) {
+			data, _ := os.ReadFile(db)
+			mid := len(data)/2 + strings.Index(string(data[len(data)/2:]), "\r\n*3\r\n") + 2
+			copy(data[mid:], "#### garbage ####\r\n")
+			os.WriteFile(db, data, 0o644)
+		}},
+		{"damaged body value", func(t *testing.T, db string) {
+			data, _ := os.ReadFile(db)
+			i := strings.Index(string(data), "Do the thing for rule b")
+			copy(data[i:], "Do the THING")
+			os.WriteFile(db, data, 0o644)
+		}},
+		{"truncated", func(t *testing.T, db string) {
+			st, _ := os.Stat(db)
+			os.Truncate(db, st.Size()*2/3)
+		}},
+		{"other schema", func(t *testing.T, db string) {
+			f, _ := os.OpenFile(db, os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString("*3\r\n$3\r\nset\r\n$11\r\nmeta:schema\r\n$14\r\nairules-index/0\r\n")
+			f.Close()
+		}},
+		{"bad record", func(t *testing.T, db string) {
+			f, _ := os.OpenFile(db, os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString("*3\r\n$3\r\nset\r\n$10\r\nfile:/nope\r\n$5\r\n{bad}\r\n")
+			f.Close()
+		}},
+		{"not a database at all", func(t *testing.T, db string) {
+			os.WriteFile(db, []byte("\x89PNG\r\n\x1a\nbinary junk"), 0o644)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			root, db := warmWorkspace(t, 4)
+			ix := reopen(t, root, db)
+			ix.Close()
+			c.damage(t, db)
+			ix = reopen(t, root, db)
+			defer ix.Close()
+			if got := ix.Snapshot().Rules.Len(); got != 4 {
+				t.Fatalf("rules after rebuild: %d", got)
+			}
+			if ix.Metrics().Parses != 4 {
+				t.Fatalf("parses %d, want a rebuild", ix.Metrics().Parses)
+			}
+			aside, _ := filepath.Glob(db + ".corrupt-*")
+			if len(aside) != 1 {
+				t.Fatalf("moved aside: %v", aside)
+			}
+			// Nothing was written into the workspace.
+			entries, _ := os.ReadDir(root)
+			for _, e := range entries {
+				if e.Name() != ".ai-rules" && e.Name() != "main.go" {
+					t.Fatalf("wrote %s into the workspace", e.Name())
+				}
+			}
+			// And the rebuilt database works warm.
+			ix.Close()
+			ix = reopen(t, root, db)
+			if ix.Metrics().WarmStartSkips+ix.Metrics().Parses != 4 {
+				t.Fatalf("reopen metrics %+v", ix.Metrics())
+			}
+		})
+	}
+}
+
+func TestSecondOpenFallsBackToMemory(t *testing.T) {
+	root, db := warmWorkspace(t, 2)
+	a := reopen(t, root, db)
+	defer a.Close()
+	b := reopen(t, root, db)
+	if m := b.Metrics(); !m.InMemory || b.Snapshot().Rules.Len() != 2 {
+		t.Fatalf("second open %+v", m)
+	}
+	// It saw the first one's event log without writing to its file.
+	if evs, _ := b.History("", 0); len(evs) != 2 {
+		t.Fatalf("history through the copy: %d events", len(evs))
+	}
+	b.Close()
+	if m := a.Metrics(); m.InMemory {
+		t.Fatal("first open fell back")
+	}
+	// The lock is released on Close.
+	a.Close()
+	c := reopen(t, root, db)
+	defer c.Close()
+	if c.Metrics().InMemory {
+		t.Fatal("lock not released")
+	}
+}
+
+func TestEventLogBounded(t *testing.T) {
+	root := t.TempDir()
+	p := write(t, root, ".ai-rules/a.md", ruleText("v0"))
+	ix := open(t, Options{Root: root, MaxEvents: 5})
+	for i := range 12 {
+		write(t, root, ".ai-rules/a.md", ruleText("v"+string(rune('a'+i))))
+		if _, err := ix.Reindex(context.Background(), "cli", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, _ := ix.History("", 0)
+	if len(evs) != 5 {
+		t.Fatalf("%d events kept, want 5", len(evs))
+	}
+	if evs[0].Seq != 13 || evs[4].Seq != 9 {
+		t.Fatalf("kept seqs %d..%d", evs[4].Seq, evs[0].Seq)
+	}
+	if evs[0].Correlation == evs[1].Correlation {
+		t.Fatal("correlation shared across reindexes")
+	}
+}
+
+func TestDefaultDBPathOutsideWorkspace(t *testing.T) {
+	root := t.TempDir()
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("HOME", cache)
+	write(t, root, ".ai-rules/a.md", ruleText("a"))
+	ix, err := Open(context.Background(), Options{Root: root, DBPath: ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	p := ix.Metrics().DBPath
+	if !strings.HasPrefix(p, cache) || strings.HasPrefix(p, root) || filepath.Base(p) != "index.db" {
+		t.Fatalf("db path %s", p)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal(err)
+	}
+	_ = rules.LayerUser
+}
+
+func TestJSONField(t *testing.T) {
+	r := rules.Parse(rules.Source{Path: "/x.md", ID: "x"}, []byte("---\ndescription: d\npriority: 7\nscope: [project]\n---\nbody\n"))
+	v := encodeRule(r, nil, 0)
+	for _, f := range indexedFields {
+		want := map[string]string{"status": `"active"`, "priority": "7", "scope": `["project"]`, "language": "null"}[f.name]
+		if got := jsonField(v, `"`+f.name+`":`); got != want {
+			t.Errorf("%s = %q, want %q in %s", f.name, got, want, v)
+		}
+		if i := strings.Index(v, `"`+f.name+`":`); i > 60 {
+			t.Errorf("%s at byte %d: indexed fields must lead the record", f.name, i)
+		}
+	}
+	odd := `{"a":"x\",]","b":["p","a]\"b"],"c":12}`
+	for key, want := range map[string]string{"a": `"x\",]"`, "b": `["p","a]\"b"]`, "c": "12", "d": ""} {
+		if got := jsonField(odd, `"`+key+`":`); got != want {
+			t.Errorf("field %s = %q, want %q", key, got, want)
+		}
+	}
+	less := leadingLess("priority", true)
+	if !less(`{"priority":9}`, `{"priority":10}`) || less(`{"priority":10}`, `{"priority":9}`) {
+		t.Error("numeric order")
+	}
+}
+
+// The hand-written decoders and encoder agree with encoding/json.
+func TestRecordCodecs(t *testing.T) {
+	r := rules.Parse(rules.Source{Path: "/w/.ai-rules/a.md", ID: "a", Layer: rules.LayerProject, Format: rules.FormatAirules},
+		[]byte("---\ndescription: \"d \\\"q\\\" é\"\nversion: 2\npriority: 7\nscope: [project, language]\nlanguage: [go]\ntags: [x]\nglobs: [\"*.go\", \"!x.go\"]\nbogus: 1\ncreated: 2026-01-02\n---\nbody\n"))
+	v := encodeRule(r, globRanges(r), 42)
+	var want ruleRecord
+	if err := json.Unmarshal([]byte(v), &want); err != nil {
+		t.Fatalf("%v in %s", err, v)
+	}
+	// The hand-written encoder writes what encoding/json would, up to HTML escaping.
+	byJSON, _ := json.Marshal(&want)
+	var a, b any
+	json.Unmarshal(byJSON, &a)
+	json.Unmarshal([]byte(v), &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("hand-written\n%s\nencoding/json\n%s", v, byJSON)
+	}
+	for _, other := range []*rules.Rule{
+		rules.Parse(rules.Source{Path: "/a.md", ID: "a"}, []byte("---\ndescription: x\nalwaysApply: true\n---\nb\n")),
+		rules.Parse(rules.Source{Path: "/b.md", ID: "b", Dir: "lib", Format: rules.FormatAgents}, []byte("plain <b>&</b>\n")),
+	} {
+		v := encodeRule(other, globRanges(other), 0)
+		var rec ruleRecord
+		if err := json.Unmarshal([]byte(v), &rec); err != nil {
+			t.Fatalf("%v in %s", err, v)
+		}
+		byJSON, _ := json.Marshal(&rec)
+		var a, b any
+		json.Unmarshal(byJSON, &a)
+		json.Unmarshal([]byte(v), &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("hand-written\n%s\nencoding/json\n%s", v, byJSON)
+		}
+	}
+	got, err := decodeRuleRecord(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(*got, want) {
+		t.Fatalf("decoded\n%+v\nwant\n%+v", *got, want)
+	}
+	if len(got.Problems) == 0 || len(got.GlobRanges) != 1 {
+		t.Fatalf("test rule lacks problems or ranges: %+v", got)
+	}
+	f := fileRecord{Size: 3, Mtime: 4, Hash: "h", Rule: "rule:project:a", Seen: 5}
+	if g, err := decodeFileRecord(encodeFile(f)); err != nil || g != f {
+		t.Fatalf("file record %+v %v", g, err)
+	}
+	if _, err := decodeRuleRecord(`{"status":`); err == nil {
+		t.Fatal("bad JSON decoded")
+	}
+	ev := Event{Seq: 9, Type: "created", RuleID: "a\"b\n\x01é", Layer: "project", Path: "/p", Version: "1",
+		Time: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Causation: "cli", Correlation: "c"}
+	var back Event
+	if err := json.Unmarshal(appendEvent(nil, &ev), &back); err != nil || back != ev {
+		t.Fatalf("event round trip %+v %v\n%s", back, err, appendEvent(nil, &ev))
+	}
+}
+
+func TestJSONIndexesAreBuilt(t *testing.T) {
+	old := indexDelay
+	indexDelay = 10 * time.Millisecond
+	defer func() { indexDelay = old }()
+	root, db := warmWorkspace(t, 3)
+	write(t, root, ".ai-rules/hi.md", "---\ndescription: hi\npriority: 90\nlanguage: [go]\nscope: [language]\n---\nbody\n")
+	ix := reopen(t, root, db)
+	defer ix.Close()
+	eventually(t, "indexes", func() bool {
+		names, _ := ix.st.db.Indexes()
+		return len(names) == 4
+	})
+	var order []string
+	ix.st.db.View(func(tx *buntdb.Tx) error {
+		return tx.Descend("priority", func(k, _ string) bool {
+			order = append(order, k)
+			return true
+		})
+	})
+	if len(order) != 4 || order[0] != "rule:project:hi" {
+		t.Fatalf("by priority, descending: %v", order)
+	}
+	var langs []string
+	ix.st.db.View(func(tx *buntdb.Tx) error {
+		return tx.AscendEqual("language", `{"language":["go"]}`, func(k, _ string) bool {
+			langs = append(langs, k)
+			return true
+		})
+	})
+	if len(langs) != 1 {
+		t.Fatalf("language go: %v", langs)
+	}
+}
+
+func TestSecondOpenOnDamagedSharedFile(t *testing.T) {
+	root, db := warmWorkspace(t, 2)
+	a := reopen(t, root, db)
+	defer a.Close()
+	f, _ := os.OpenFile(db, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("*3\r\n$3\r\nset\r\n$10\r\nfile:/nope\r\n$5\r\n{bad}\r\n")
+	f.Close()
+	b := reopen(t, root, db)
+	defer b.Close()
+	if m := b.Metrics(); !m.InMemory || b.Snapshot().Rules.Len() != 2 || m.Parses != 2 {
+		t.Fatalf("metrics %+v", m)
+	}
+}

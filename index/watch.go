@@ -1,0 +1,270 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"go.uber.org/zap"
+)
+
+// maxWaitFactor caps how long a continuous stream of events can postpone a reindex:
+// at most this many debounce periods after the first pending event.
+const maxWaitFactor = 20
+
+// watcher turns fsnotify events into debounced reindexes.
+//
+// It watches every folder under the rule roots (.ai-rules, .cursor/rules,
+// .github/instructions, the user folder), the workspace root and the folders between it
+// and the rule roots without recursion (for AGENTS.md, CLAUDE.md and rule roots that
+// appear later), and deps/ and deps/* for usage-rules.md. Nested AGENTS.md and CLAUDE.md
+// files are not watched: the editor reports them (didChangeWatchedFiles → Reindex).
+//
+// Every event kind means only "this path may have changed": the path is queued and,
+// once no event has arrived for the debounce time, all queued paths are re-stated in one
+// reindex. So a burst (git checkout of 500 files, an atomic save's CREATE tmp, WRITE,
+// RENAME, CREATE) costs about one reindex.
+type watcher struct {
+	ix       *Index
+	fw       *fsnotify.Watcher
+	debounce time.Duration
+	log      *zap.Logger
+
+	mu      sync.Mutex
+	watched map[string]bool // folders with a watch
+	warned  bool
+	started bool
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// newWatcher puts the watches in place. It runs before the first walk, so a file
+// created while the walk runs is either seen by it or reported afterwards.
+func (ix *Index) newWatcher() (*watcher, error) {
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, fmt.Errorf("start watcher: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &watcher{
+		ix: ix, fw: fw, debounce: ix.opt.Debounce, log: ix.log,
+		watched: map[string]bool{}, cancel: cancel, done: make(chan struct{}),
+	}
+	w.refresh()
+	w.ctx = ctx
+	return w, nil
+}
+
+// start runs the event loop.
+func (w *watcher) start() {
+	w.started = true
+	go w.loop(w.ctx)
+}
+
+// recursiveRoots are the absolute folders watched with everything below them.
+func (w *watcher) recursiveRoots() []string {
+	lay := w.ix.lay
+	var out []string
+	for _, r := range lay.ruleRoots() {
+		out = append(out, filepath.Join(lay.root, filepath.FromSlash(r)))
+	}
+	if lay.userDir != "" {
+		out = append(out, lay.userDir)
+	}
+	return out
+}
+
+// flatDirs are the folders watched without recursion: the root, the folders between it
+// and each rule root, deps/ and each deps/<name>.
+func (w *watcher) flatDirs() []string {
+	lay := w.ix.lay
+	out := []string{lay.root}
+	for _, r := range lay.ruleRoots() {
+		parts := strings.Split(r, "/")
+		for i := 1; i < len(parts); i++ {
+			out = append(out, filepath.Join(lay.root, filepath.FromSlash(strings.Join(parts[:i], "/"))))
+		}
+	}
+	deps := filepath.Join(lay.root, depsDir)
+	out = append(out, deps)
+	if es, err := os.ReadDir(deps); err == nil {
+		for _, e := range es {
+			if e.IsDir() {
+				out = append(out, filepath.Join(deps, e.Name()))
+			}
+		}
+	}
+	return out
+}
+
+// refresh puts a watch on every folder that should have one and exists.
+func (w *watcher) refresh() {
+	for _, d := range w.flatDirs() {
+		w.add(d)
+	}
+	for _, r := range w.recursiveRoots() {
+		w.addTree(r)
+	}
+}
+
+func (w *watcher) add(dir string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.watched[dir] {
+		return
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return
+	}
+	if err := w.fw.Add(dir); err != nil {
+		if !w.warned {
+			w.warned = true
+			w.log.Warn("cannot watch a folder; its changes are seen only when reported", zap.String("dir", dir), zap.Error(err))
+		}
+		return
+	}
+	w.watched[dir] = true
+}
+
+// addTree watches dir and every folder below it. Links to folders are not followed,
+// except dir itself (a rule root may be a link).
+func (w *watcher) addTree(dir string) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return
+	}
+	w.add(dir)
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable: the walk reports it when indexing
+		}
+		if d.IsDir() && p != dir {
+			w.add(p)
+		}
+		return nil
+	})
+}
+
+// forget drops the watches of a removed or renamed folder and everything below it; the
+// kernel has dropped them already, the map must follow.
+func (w *watcher) forget(p string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for d := range w.watched {
+		if d == p || strings.HasPrefix(d, p+string(filepath.Separator)) {
+			delete(w.watched, d)
+			_ = w.fw.Remove(d)
+		}
+	}
+}
+
+// created handles a new folder: watch it at once (not debounced), so files created in
+// it are not missed; the reindex queued for it scans it after the watch is in place.
+func (w *watcher) created(p string) {
+	st, err := os.Stat(p)
+	if err != nil || !st.IsDir() {
+		return
+	}
+	for _, r := range w.recursiveRoots() {
+		if p == r || strings.HasPrefix(p, r+string(filepath.Separator)) {
+			w.addTree(p)
+			return
+		}
+		if strings.HasPrefix(r, p+string(filepath.Separator)) {
+			w.refresh() // an ancestor of a rule root appeared (.cursor/)
+			return
+		}
+	}
+	if filepath.Dir(p) == filepath.Join(w.ix.lay.root, depsDir) || p == filepath.Join(w.ix.lay.root, depsDir) {
+		w.add(p)
+	}
+}
+
+func (w *watcher) loop(ctx context.Context) {
+	defer close(w.done)
+	pending := map[string]bool{}
+	full := false
+	var first, last time.Time
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	arm := func() {
+		due := last.Add(w.debounce)
+		if limit := first.Add(maxWaitFactor * w.debounce); due.After(limit) {
+			due = limit
+		}
+		timer.Reset(max(time.Until(due), 0))
+	}
+	queue := func() {
+		now := time.Now()
+		if len(pending) == 0 && !full {
+			first = now
+		}
+		last = now
+		arm()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case ev, ok := <-w.fw.Events:
+			if !ok {
+				return
+			}
+			p := filepath.Clean(ev.Name)
+			if ev.Has(fsnotify.Create) {
+				w.created(p)
+			}
+			if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+				w.forget(p)
+			}
+			queue()
+			pending[p] = true
+		case err, ok := <-w.fw.Errors:
+			if !ok {
+				return
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				w.log.Warn("file events were lost; rescanning everything")
+				queue()
+				full = true
+				continue
+			}
+			w.log.Warn("watcher error", zap.Error(err))
+		case <-timer.C:
+			paths := make([]string, 0, len(pending))
+			for p := range pending {
+				paths = append(paths, p)
+			}
+			clear(pending)
+			if full {
+				paths = nil
+				full = false
+			}
+			_, err := w.ix.Reindex(ctx, "watch", paths...)
+			if err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, context.Canceled) {
+				w.log.Warn("reindex after file events failed", zap.Error(err))
+			}
+			if paths == nil {
+				w.refresh() // folders may have come and gone unseen
+			}
+		}
+	}
+}
+
+// stop ends the loop and closes fsnotify; it waits for a running reindex to finish.
+func (w *watcher) stop() {
+	w.cancel()
+	_ = w.fw.Close()
+	if w.started {
+		<-w.done
+	}
+}
