@@ -34,7 +34,9 @@ var captureFormat = frontmatter.NewFormat("---", "---", func(b []byte, v any) er
 
 // Parse reads one rule file. It never fails and never panics: whatever is wrong with the
 // file is in the returned rule's Problems, each with a range.
-func Parse(src Source, data []byte) *Rule {
+func Parse(src Source, data []byte) *Rule { return parse(src, data, false) }
+
+func parse(src Source, data []byte, slow bool) *Rule {
 	r := &Rule{Source: src, Status: StatusActive, tokens: &tokenCell{}}
 	sum := sha256.Sum256(data)
 	r.Hash = hex.EncodeToString(sum[:])
@@ -55,7 +57,7 @@ func Parse(src Source, data []byte) *Rule {
 		// Lines keep their numbers and columns when CRLF becomes LF.
 		text = strings.ReplaceAll(text, "\r\n", "\n")
 	}
-	p := &parser{r: r, text: text, lines: strings.Split(text, "\n")}
+	p := &parser{r: r, text: text, lines: strings.Split(text, "\n"), slow: slow}
 	p.run()
 	return r
 }
@@ -83,6 +85,7 @@ type parser struct {
 	text  string
 	lines []string
 	start int // 0-based line of the opening ---
+	slow  bool // decode with yaml.v3 only (tests compare both paths)
 	// lenient holds glob lines that are invalid YAML but clearly meant (Cursor's
 	// `globs: *.ts, *.tsx`), by block line, with the raw value and its column.
 	lenient map[int]lenientLine
@@ -164,6 +167,11 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 // their file line. It returns nil when there is nothing to validate.
 func (p *parser) decode(block []byte) *yaml.Node {
 	block = p.relaxGlobs(block)
+	if !p.slow {
+		if root, ok := fastMapping(block); ok {
+			return root
+		}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(block, &doc); err != nil {
 		msg := err.Error()
