@@ -84,7 +84,7 @@ type parser struct {
 	r     *Rule
 	text  string
 	lines []string
-	start int // 0-based line of the opening ---
+	start int  // 0-based line of the opening ---
 	slow  bool // decode with yaml.v3 only (tests compare both paths)
 	// lenient holds glob lines that are invalid YAML but clearly meant (Cursor's
 	// `globs: *.ts, *.tsx`), by block line, with the raw value and its column.
