@@ -172,35 +172,52 @@ func fastFlowList(s string, line, col int) (*yaml.Node, bool) {
 		return nil, false
 	}
 	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Line: line, Column: col}
-	inner := s[1 : len(s)-1]
-	if strings.ContainsAny(inner, "[]{}") {
-		return nil, false
+	i, end := 1, len(s)-1
+	skip := func() {
+		for i < end && s[i] == ' ' {
+			i++
+		}
 	}
-	if strings.TrimSpace(inner) == "" {
+	skip()
+	if i == end {
 		return seq, true
 	}
-	off := 1
-	for _, part := range strings.Split(inner, ",") {
-		item := strings.TrimLeft(part, " ")
-		lead := len(part) - len(item)
-		item = strings.TrimRight(item, " ")
-		if item == "" {
-			return nil, false
+	for {
+		start := i
+		switch s[i] {
+		case '"', '\'':
+			j := strings.IndexByte(s[i+1:end], s[i])
+			if j < 0 {
+				return nil, false
+			}
+			i += j + 2
+		default:
+			for i < end && s[i] != ',' {
+				if strings.IndexByte("[]{}:#\"'", s[i]) >= 0 {
+					return nil, false
+				}
+				i++
+			}
 		}
-		if (item[0] == '"' || item[0] == '\'') && strings.IndexByte(item[1:], item[0]) != len(item)-2 {
-			return nil, false // a comma inside quotes, or text after the closing quote
-		}
-		if item[0] != '"' && item[0] != '\'' && strings.ContainsAny(item, ":#") {
-			return nil, false
-		}
-		n, ok := fastScalar(item, line, col+utf8.RuneCountInString(s[:off+lead]))
+		item := strings.TrimRight(s[start:i], " ")
+		n, ok := fastScalar(item, line, col+utf8.RuneCountInString(s[:start]))
 		if !ok {
 			return nil, false
 		}
 		seq.Content = append(seq.Content, n)
-		off += len(part) + 1
+		skip()
+		if i == end {
+			return seq, true
+		}
+		if s[i] != ',' {
+			return nil, false
+		}
+		i++
+		skip()
+		if i == end {
+			return nil, false // a trailing comma: leave it to yaml.v3
+		}
 	}
-	return seq, true
 }
 
 // printable accepts only the characters YAML allows in a document, less tab and CR
