@@ -104,7 +104,11 @@ func NewContextResult(c rules.Context, uri string, generation uint64) ContextRes
 
 // FileURI turns an absolute path into a file:// URI.
 func FileURI(path string) string {
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path)}
+	p := filepath.ToSlash(path)
+	if len(p) >= 2 && p[1] == ':' {
+		p = "/" + p // a Windows drive: file:///C:/x, not file://C:/x
+	}
+	u := url.URL{Scheme: "file", Path: p}
 	return u.String()
 }
 

@@ -1,0 +1,231 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.uber.org/zap"
+)
+
+// This file is the bottom of the handler chain, which runs on the connection's read
+// loop:
+//
+//	read loop → handle: $/cancelRequest at once; every other message into the queue
+//	queue     → serve (handler.go): recover → lifecycle/custom methods → protocol.ServerHandler
+//
+// jsonrpc2 v0.10 runs its handler on the read loop, so a handler that blocks stops the
+// reading of cancellations and of the client's answers to our own calls (deadlock).
+// Here the read loop only enqueues; one worker serves messages in arrival order
+// (didChange before the hover that follows it), so the read loop stays free. The
+// messages themselves are framed by stream.go.
+
+// queue serves messages one at a time in arrival order, off the read loop. It is
+// unbounded: the read loop must never block on it.
+type queue struct {
+	mu     sync.Mutex
+	items  []func()
+	wake   chan struct{}
+	closed bool
+}
+
+func newQueue() *queue { return &queue{wake: make(chan struct{}, 1)} }
+
+func (q *queue) push(fn func()) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.items = append(q.items, fn)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.items = nil
+	q.mu.Unlock()
+}
+
+func (q *queue) run(ctx context.Context) {
+	for {
+		q.mu.Lock()
+		if len(q.items) == 0 {
+			q.mu.Unlock()
+			select {
+			case <-q.wake:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		fn := q.items[0]
+		q.items[0] = nil
+		q.items = q.items[1:]
+		q.mu.Unlock()
+		fn()
+	}
+}
+
+// inflight tracks the requests not yet answered, by id, so $/cancelRequest can cancel
+// them whatever form the id takes on the wire.
+type inflight struct {
+	mu sync.Mutex
+	m  map[jsonrpc2.ID]*call
+}
+
+type call struct {
+	cancel context.CancelFunc
+}
+
+func (in *inflight) add(id jsonrpc2.ID, c *call) {
+	in.mu.Lock()
+	in.m[id] = c
+	in.mu.Unlock()
+}
+
+func (in *inflight) remove(id jsonrpc2.ID) {
+	in.mu.Lock()
+	delete(in.m, id)
+	in.mu.Unlock()
+}
+
+func (in *inflight) cancel(id jsonrpc2.ID) bool {
+	in.mu.Lock()
+	c, ok := in.m[id]
+	in.mu.Unlock()
+	if ok {
+		c.cancel()
+	}
+	return ok
+}
+
+// requestID decodes the id of $/cancelRequest. Clients send numbers (VS Code,
+// Neovim) or strings; protocol.CancelHandler only knows int32 and string and decodes
+// numbers as float64, so numeric cancellation silently did nothing there.
+func requestID(raw json.RawMessage) (jsonrpc2.ID, bool) {
+	var p struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if err := json.Unmarshal(raw, &p); err != nil || len(p.ID) == 0 || string(p.ID) == "null" {
+		return jsonrpc2.ID{}, false
+	}
+	return parseID(p.ID)
+}
+
+// handle is the connection's handler: it runs on the read loop and must not block.
+func (s *session) handle(_ context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	if req.Method() == "$/cancelRequest" {
+		if id, ok := requestID(req.Params()); ok {
+			if s.inflight.cancel(id) {
+				s.logger().Debug("cancel", zap.Any("id", id))
+			}
+		} else {
+			s.logger().Warn("$/cancelRequest without a usable id", zap.ByteString("params", req.Params()))
+		}
+		return nil // a notification: nothing to answer
+	}
+	if req.Method() == "exit" {
+		// Served here, not queued: the client sends exit only after shutdown was
+		// answered, and a handler stuck in the queue must not keep the process alive.
+		_, _ = s.exitNotification(s.ctx, nil, nil)
+		return nil
+	}
+	ctx := s.ctx
+	var r *replier
+	if c, ok := req.(*jsonrpc2.Call); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		s.inflight.add(c.ID(), &call{cancel: cancel})
+		r = &replier{s: s, id: c.ID(), method: req.Method(), reply: reply, cancel: cancel, isCall: true}
+	} else {
+		r = &replier{s: s, method: req.Method(), reply: reply}
+	}
+	s.queue.push(func() { s.serve(ctx, r, req) })
+	return nil
+}
+
+// replier answers one request exactly once, always with a real JSON-RPC error code.
+type replier struct {
+	s      *session
+	id     jsonrpc2.ID
+	method string
+	reply  jsonrpc2.Replier
+	cancel context.CancelFunc
+	isCall bool
+
+	mu   sync.Mutex
+	done bool
+}
+
+// codeRequestCancelled is LSP's RequestCancelled.
+const codeRequestCancelled jsonrpc2.Code = -32800
+
+// codeRequestFailed is LSP's RequestFailed (3.17): the request was valid but failed.
+const codeRequestFailed jsonrpc2.Code = -32803
+
+// answered reports whether the request got its answer.
+func (r *replier) answered() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.done
+}
+
+// Reply is the jsonrpc2.Replier handed to handlers.
+func (r *replier) Reply(ctx context.Context, result any, err error) error {
+	r.mu.Lock()
+	if r.done {
+		r.mu.Unlock()
+		r.s.logger().Error("second reply dropped", zap.String("method", r.method))
+		return nil
+	}
+	r.done = true
+	r.mu.Unlock()
+	if r.isCall {
+		r.s.inflight.remove(r.id)
+		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
+			// The client cancelled: it wants -32800, whatever the handler produced.
+			result, err = nil, jsonrpc2.NewError(codeRequestCancelled, "request cancelled")
+		}
+		defer r.cancel()
+	}
+	err = wireError(err)
+	if err != nil && r.isCall {
+		r.s.logger().Debug("request failed", zap.String("method", r.method), zap.Error(err))
+	}
+	// The write must not be cancelled with the request: use a fresh context.
+	if werr := r.reply(context.Background(), result, err); werr != nil {
+		r.s.logger().Debug("reply not sent", zap.String("method", r.method), zap.Error(werr))
+	}
+	return nil
+}
+
+// wireError gives every error a JSON-RPC code: jsonrpc2 sends other errors with code 0.
+func wireError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var we *jsonrpc2.Error
+	if errors.As(err, &we) {
+		if err.Error() != we.Message {
+			return jsonrpc2.NewError(we.Code, err.Error())
+		}
+		return we
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return jsonrpc2.NewError(codeRequestCancelled, "request cancelled")
+	case strings.HasPrefix(err.Error(), jsonrpc2.ErrParse.Message):
+		// protocol.ServerHandler's "parse error" means the params did not decode.
+		return jsonrpc2.NewError(jsonrpc2.InvalidParams, "invalid params: "+err.Error())
+	}
+	return jsonrpc2.NewError(jsonrpc2.InternalError, err.Error())
+}

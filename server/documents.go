@@ -1,0 +1,212 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/airules/airules/index"
+	"github.com/airules/airules/rules"
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+	"go.uber.org/zap"
+)
+
+// document is an open editor buffer.
+type document struct {
+	uri        string
+	path       string // "" for untitled:, git: and other non-file URIs
+	languageID string
+	version    int32
+	text       string
+}
+
+// lines splits the text into lines without their newline (CRLF tolerated).
+func (d *document) lines() []string {
+	ls := strings.Split(d.text, "\n")
+	for i, l := range ls {
+		ls[i] = strings.TrimSuffix(l, "\r")
+	}
+	return ls
+}
+
+// doc returns a copy of the open document for uri, or nil.
+func (s *session) doc(uri string) *document {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d, ok := s.docs[uri]; ok {
+		c := *d
+		return &c
+	}
+	return nil
+}
+
+// DidOpen records the buffer; a rule file's text overrides the disk from now on.
+func (s *session) DidOpen(ctx context.Context, p *protocol.DidOpenTextDocumentParams) error {
+	uri := string(p.TextDocument.URI)
+	d := &document{uri: uri, languageID: string(p.TextDocument.LanguageID), version: p.TextDocument.Version, text: p.TextDocument.Text}
+	if path, err := uriToPath(uri); err == nil {
+		d.path = path
+	}
+	s.mu.Lock()
+	s.docs[uri] = d
+	s.mu.Unlock()
+	s.syncOverlay(d)
+	return nil
+}
+
+// didChangeParams is decoded here: protocol.TextDocumentContentChangeEvent has a
+// non-pointer Range, so a full-text change would read as an insertion at 0:0.
+type didChangeParams struct {
+	TextDocument struct {
+		URI     string `json:"uri"`
+		Version int32  `json:"version"`
+	} `json:"textDocument"`
+	ContentChanges []struct {
+		Range *protocol.Range `json:"range"`
+		Text  string          `json:"text"`
+	} `json:"contentChanges"`
+}
+
+// didChange applies full and incremental changes (UTF-16 ranges) and republishes a
+// rule file's diagnostics at once.
+func (s *session) didChange(ctx context.Context, _ *replier, raw []byte) (any, error) {
+	var p didChangeParams
+	if err := decodeParams(raw, &p); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	d, ok := s.docs[p.TextDocument.URI]
+	if !ok {
+		s.mu.Unlock()
+		s.logger().Warn("didChange of a document that is not open", zap.String("uri", p.TextDocument.URI))
+		return nil, nil
+	}
+	text := d.text
+	for _, c := range p.ContentChanges {
+		if c.Range == nil {
+			text = c.Text
+			continue
+		}
+		var err error
+		if text, err = applyEdit(text, *c.Range, c.Text); err != nil {
+			s.mu.Unlock()
+			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "didChange %s: %v", p.TextDocument.URI, err)
+		}
+	}
+	d.text = text
+	d.version = p.TextDocument.Version
+	c := *d
+	s.mu.Unlock()
+	s.syncOverlay(&c)
+	return nil, nil
+}
+
+// DidSave needs nothing with a server watcher; without one it queues a reindex.
+func (s *session) DidSave(ctx context.Context, p *protocol.DidSaveTextDocumentParams) error {
+	d := s.doc(string(p.TextDocument.URI))
+	if d == nil || d.path == "" {
+		return nil
+	}
+	// The overlay already holds what was saved. Without a server watcher the index
+	// would not see the disk change: queue it (the index skips unchanged content).
+	s.mu.Lock()
+	watchServer := s.cfg.serverWatch()
+	s.mu.Unlock()
+	if !watchServer {
+		s.queueReindex(d.path)
+	}
+	return nil
+}
+
+// DidClose forgets the buffer and drops its overlay.
+func (s *session) DidClose(ctx context.Context, p *protocol.DidCloseTextDocumentParams) error {
+	uri := string(p.TextDocument.URI)
+	s.mu.Lock()
+	d, ok := s.docs[uri]
+	delete(s.docs, uri)
+	var changes []folderChange
+	if ok && d.path != "" {
+		// The disk is the truth again; a buffer-only rule file disappears.
+		for _, f := range ruleFolders(s.folders, d.path) {
+			changes = append(changes, folderChange{f, f.index().ClearOverlay(d.path)})
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range changes {
+		s.applyChange(c.f, c.ch)
+	}
+	return nil
+}
+
+type folderChange struct {
+	f  *folder
+	ch index.Change
+}
+
+// syncOverlay gives the indexes that treat the document as a rule file its text, and
+// publishes the result at once: no debounce, rule files are small.
+func (s *session) syncOverlay(d *document) {
+	if d.path == "" {
+		return
+	}
+	s.mu.Lock()
+	var changes []folderChange
+	// Under s.mu: the open of an index applies the overlays of open documents under it
+	// too, so an edit can never be overwritten by an older text.
+	for _, f := range ruleFolders(s.folders, d.path) {
+		changes = append(changes, folderChange{f, f.index().SetOverlay(d.path, []byte(d.text))})
+	}
+	s.mu.Unlock()
+	for _, c := range changes {
+		s.applyChange(c.f, c.ch)
+	}
+}
+
+// applyEdit replaces rng (UTF-16 positions) in text with newText.
+func applyEdit(text string, rng protocol.Range, newText string) (string, error) {
+	start, err := offsetOf(text, rng.Start)
+	if err != nil {
+		return "", err
+	}
+	end, err := offsetOf(text, rng.End)
+	if err != nil {
+		return "", err
+	}
+	if end < start {
+		return "", fmt.Errorf("range end %d:%d before start %d:%d", rng.End.Line, rng.End.Character, rng.Start.Line, rng.Start.Character)
+	}
+	return text[:start] + newText + text[end:], nil
+}
+
+// offsetOf converts an LSP position to a byte offset. A position past the end of a
+// line means its end, past the last line the end of the text, as the spec asks.
+func offsetOf(text string, pos protocol.Position) (int, error) {
+	off := 0
+	for line := uint32(0); line < pos.Line; line++ {
+		i := strings.IndexByte(text[off:], '\n')
+		if i < 0 {
+			return len(text), nil
+		}
+		off += i + 1
+	}
+	end := strings.IndexByte(text[off:], '\n')
+	lineText := text[off:]
+	if end >= 0 {
+		lineText = text[off : off+end]
+	}
+	lineText = strings.TrimSuffix(lineText, "\r")
+	return off + rules.ByteColumn(lineText, int(pos.Character)), nil
+}
+
+// languageOf is the language of a document: the params', else the open buffer's (if
+// the editor knows it), else from the file name.
+func languageOf(explicit string, d *document, rel string) string {
+	if explicit != "" {
+		return explicit
+	}
+	if d != nil && d.languageID != "" {
+		return d.languageID
+	}
+	return rules.LanguageOf(rel)
+}

@@ -1,0 +1,187 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/airules/airules/index"
+	"go.lsp.dev/protocol"
+	"go.uber.org/zap"
+)
+
+// initializedWait is how long an opened index waits for the initialized notification
+// before it serves anyway.
+const initializedWait = 3 * time.Second
+
+// openFolder opens the folder's index in the background. Until it is ready, requests
+// answer "indexing" and never wait. Nothing is published before the client said
+// initialized: notifications must not overtake the initialize answer.
+func (s *session) openFolder(f *folder, cfg settings, cause string) {
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.mu.Lock()
+	f.cancel = cancel
+	s.mu.Unlock()
+	s.goSafe("open "+f.root, func() {
+		defer func() {
+			select {
+			case <-f.ready:
+			default:
+				close(f.ready)
+			}
+		}()
+		if s.beforeOpen != nil {
+			s.beforeOpen()
+		}
+		ix, err := index.Open(ctx, index.Options{
+			Root:         f.root,
+			RulesDir:     cfg.RulesDir,
+			UserRulesDir: s.userRulesDir(),
+			DBPath:       s.opts.DBPath,
+			Watch:        cfg.serverWatch(),
+			Debounce:     s.opts.Debounce,
+			Disabled:     cfg.DisabledRules,
+			Cause:        cause,
+			Logger:       s.logger().Named("index").With(zap.String("folder", f.root)),
+			OnChange:     func(ch index.Change) { s.onChange(f, ch) },
+		})
+		if err != nil {
+			f.err = fmt.Errorf("index %s: %w", f.root, err)
+			s.logger().Error("cannot open the index", zap.String("folder", f.root), zap.Error(err))
+			s.showMessage(1, "airules: cannot index "+f.root+": "+err.Error())
+			return
+		}
+		// Nothing may be sent before the client has the initialize answer: wait for
+		// initialized, or a little while for a client that never sends it.
+		select {
+		case <-s.initialized:
+		case <-time.After(initializedWait):
+			s.logger().Warn("no initialized notification; serving anyway")
+		case <-ctx.Done():
+			_ = ix.Close()
+			return
+		}
+		s.mu.Lock()
+		if ctx.Err() != nil { // closed or reopened meanwhile
+			s.mu.Unlock()
+			_ = ix.Close()
+			return
+		}
+		f.ix.Store(ix)
+		// Open buffers override the disk from the first snapshot on.
+		for _, d := range s.docs {
+			if d.path != "" && ix.IsRuleFile(d.path) {
+				ix.SetOverlay(d.path, []byte(d.text))
+			}
+		}
+		s.mu.Unlock()
+		close(f.ready)
+		snap := ix.Snapshot()
+		s.outbox.push(func() {
+			s.publishAll(f, snap.Problems, snap.Generation)
+			s.notifyIndexChanged(f, snap.Generation)
+		})
+		m := ix.Metrics()
+		s.logger().Info("index ready", zap.String("folder", f.root), zap.Int("rules", m.Rules),
+			zap.Int("files", m.Files), zap.Uint64("generation", snap.Generation))
+		s.runReindexer(ctx, f, ix)
+	})
+}
+
+// closeFolder stops the folder's background work and closes its index.
+func (s *session) closeFolder(f *folder) {
+	s.mu.Lock()
+	if f.cancel != nil {
+		f.cancel()
+	}
+	ix := f.ix.Swap(nil)
+	s.mu.Unlock()
+	if ix != nil {
+		if err := ix.Close(); err != nil {
+			s.logger().Warn("closing the index", zap.String("folder", f.root), zap.Error(err))
+		}
+	}
+}
+
+// onChange receives every change of a folder's index, from the goroutine that
+// reindexed (watcher, overlay, configuration). It only queues the publication: the
+// index asks OnChange not to block, and SetOverlay calls it while a handler holds s.mu.
+func (s *session) onChange(f *folder, ch index.Change) {
+	if !f.isReady() {
+		return // the full publication after the open covers it
+	}
+	s.applyChange(f, ch)
+}
+
+// applyChange queues the publication of what one change changed. The outbox keeps
+// the order of changes; duplicates (one change seen as SetOverlay's result and as
+// OnChange) are dropped by the publisher.
+func (s *session) applyChange(f *folder, ch index.Change) {
+	if ch.Empty() {
+		return
+	}
+	s.outbox.push(func() {
+		if len(ch.Problems) > 0 {
+			s.publishProblems(f, ch.Problems, ch.Generation)
+		}
+		s.notifyIndexChanged(f, ch.Generation)
+	})
+}
+
+// currentFolders returns the folder list. The slice is never modified in place
+// (reopenFolder and DidChangeWorkspaceFolders replace it), so callers may iterate it
+// without the lock.
+func (s *session) currentFolders() []*folder {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.folders
+}
+
+// showMessage tells the user something from a goroutine (never from a handler).
+func (s *session) showMessage(typ int, msg string) {
+	select {
+	case <-s.initialized:
+	case <-s.ctx.Done():
+		return
+	}
+	_ = s.conn.Notify(s.ctx, "window/showMessage", map[string]any{"type": typ, "message": msg})
+}
+
+// DidChangeWorkspaceFolders opens indexes for added folders and closes removed ones.
+func (s *session) DidChangeWorkspaceFolders(ctx context.Context, p *protocol.DidChangeWorkspaceFoldersParams) error {
+	s.mu.Lock()
+	cfg := s.cfg
+	var removed, added []*folder
+	for _, r := range p.Event.Removed {
+		path, err := uriToPath(r.URI)
+		if err != nil {
+			continue
+		}
+		for i, f := range s.folders {
+			if f.root == path {
+				removed = append(removed, f)
+				s.folders = append(s.folders[:i:i], s.folders[i+1:]...)
+				break
+			}
+		}
+	}
+	for _, a := range p.Event.Added {
+		path, err := uriToPath(a.URI)
+		if err != nil || slices.ContainsFunc(s.folders, func(f *folder) bool { return f.root == path }) {
+			continue
+		}
+		f := newFolder(a.URI, path, a.Name)
+		s.folders = append(s.folders[:len(s.folders):len(s.folders)], f)
+		added = append(added, f)
+	}
+	s.mu.Unlock()
+	for _, f := range removed {
+		s.closeFolder(f)
+		s.clearFolderDiagnostics(f)
+	}
+	for _, f := range added {
+		s.openFolder(f, cfg, "workspace-folder")
+	}
+	return nil
+}

@@ -1,0 +1,239 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/airules/airules/index"
+	"github.com/airules/airules/rules"
+	"go.lsp.dev/protocol"
+)
+
+// hoverIndexing is the hover while the first index is being built: hover never waits.
+const hoverIndexing = "airules: indexing…"
+
+// hoverFiles is how many matching files a glob or language hover lists.
+const hoverFiles = 5
+
+// Hover lists the rules of a source file, or documents the frontmatter under the
+// cursor in a rule file. It never waits: before the first index it says so.
+func (s *session) Hover(ctx context.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
+	s.mu.Lock()
+	on, maxTokens, markdown := s.cfg.Hover, s.cfg.MaxTokens, s.caps.markdownHover
+	s.mu.Unlock()
+	if !on {
+		return nil, nil
+	}
+	t, err := s.resolve(string(p.TextDocument.URI))
+	if err != nil || t.folder == nil {
+		return nil, nil // outside the workspace, or not a file: nothing to say
+	}
+	if !t.folder.isReady() {
+		return hoverText(hoverIndexing, markdown), nil
+	}
+	ix := t.folder.index()
+	if ix == nil {
+		return nil, nil
+	}
+	snap := ix.Snapshot()
+	var text string
+	if ix.IsRuleFile(t.path) {
+		text = ruleFileHover(snap, t.doc, p.Position)
+	} else {
+		text = budgetEntryFor(snap, t, "", maxTokens).hoverText()
+	}
+	if text == "" {
+		return nil, nil
+	}
+	return hoverText(text, markdown), nil
+}
+
+func hoverText(text string, markdown bool) *protocol.Hover {
+	kind := protocol.Markdown
+	if !markdown {
+		kind = protocol.PlainText
+	}
+	return &protocol.Hover{Contents: protocol.MarkupContent{Kind: kind, Value: text}}
+}
+
+// sourceHover lists the rules that apply to a source file, compactly.
+func sourceHover(c rules.Context) string {
+	var b strings.Builder
+	n := len(c.Rules)
+	fmt.Fprintf(&b, "**AI rules** · %d %s · %d / %d tokens\n\n", n, plural(n, "rule applies", "rules apply"), c.Tokens, c.MaxTokens)
+	for _, in := range c.Rules {
+		r := in.Rule
+		desc := r.Description
+		if desc == "" {
+			desc = r.ID
+		}
+		reasons := make([]string, len(in.Reasons))
+		for i, rs := range in.Reasons {
+			reasons[i] = reasonMarkdown(rs)
+		}
+		fmt.Fprintf(&b, "- %s — [`%s`](%s) · priority %d · %s · %d tokens\n",
+			mdEscape(desc), r.ID, FileURI(r.Path), r.Priority, strings.Join(reasons, ", "), in.Tokens)
+	}
+	if len(c.Omitted) > 0 {
+		b.WriteString("\nOmitted: ")
+		for i, o := range c.Omitted {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "[`%s`](%s) (%s)", o.Rule.ID, FileURI(o.Rule.Path), o.Reason)
+		}
+		b.WriteString("\n")
+	}
+	if len(c.Available) > 0 {
+		b.WriteString("\nOn request: ")
+		for i, r := range c.Available {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "[`%s`](%s)", r.ID, FileURI(r.Path))
+			if r.Description != "" {
+				b.WriteString(" — " + mdEscape(r.Description))
+			}
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// reasonMarkdown shows why a rule applied, with globs and ids as code.
+func reasonMarkdown(r rules.Reason) string {
+	switch r.Kind {
+	case rules.ReasonGlob:
+		return "glob `" + r.Detail + "`"
+	case rules.ReasonLanguage:
+		return "language `" + r.Detail + "`"
+	}
+	return r.String()
+}
+
+// ruleFileHover documents what is under the cursor in a rule file's frontmatter: a
+// key, a glob (which files it matches) or a language (which files have it).
+func ruleFileHover(snap *index.Snapshot, d *document, pos protocol.Position) string {
+	if d == nil {
+		return "" // only open buffers are hovered; the disk is not read in a handler
+	}
+	lines := d.lines()
+	line := int(pos.Line)
+	fm, ok := scanFrontmatter(lines)
+	if !ok || !fm.inside(line) || line >= len(lines) {
+		return ""
+	}
+	k := fm.owner(line)
+	if k == nil {
+		return ""
+	}
+	text := lines[line]
+	col := rules.ByteColumn(text, int(pos.Character))
+	if k.line == line && col < k.valueCol {
+		return keyHover(k.name)
+	}
+	item, ok := itemAt(valueItems(text, valueStart(text, k, line)), col)
+	if !ok {
+		return keyHover(k.name)
+	}
+	switch k.name {
+	case "globs", "applyTo":
+		return globHover(snap, item.text)
+	case "language":
+		return languageHover(snap, item.text)
+	}
+	return keyHover(k.name)
+}
+
+func keyHover(name string) string {
+	doc, ok := rules.KeyDocOf(name)
+	if !ok {
+		if name == "applyTo" {
+			return "**applyTo** — *glob patterns* (Copilot)\n\nThe files this instruction applies to, as comma-separated globs."
+		}
+		return fmt.Sprintf("**%s** — not a key airules knows. Known keys: %s.", name, strings.Join(keyNames(), ", "))
+	}
+	return fmt.Sprintf("**%s** — *%s*\n\n%s\n\n```yaml\n%s\n```", doc.Name, doc.Type, doc.Doc, doc.Example)
+}
+
+func keyNames() []string {
+	out := make([]string, len(rules.Keys))
+	for i, k := range rules.Keys {
+		out[i] = k.Name
+	}
+	return out
+}
+
+func globHover(snap *index.Snapshot, glob string) string {
+	glob = strings.TrimSpace(glob)
+	if glob == "" || snap.Files == nil {
+		return ""
+	}
+	files, n := snap.Files.Match(glob, hoverFiles)
+	var b strings.Builder
+	verb := "matches"
+	if strings.HasPrefix(glob, "!") {
+		verb = "excludes"
+	}
+	fmt.Fprintf(&b, "`%s` %s **%d** %s in the workspace", glob, verb, n, plural(n, "file", "files"))
+	if n == 0 {
+		b.WriteString(": check the path (patterns are relative to the workspace root; one without `/` matches the base name at any depth)")
+	}
+	writeFileList(&b, files, n)
+	return b.String()
+}
+
+func languageHover(snap *index.Snapshot, lang string) string {
+	lang = strings.TrimSpace(lang)
+	if lang == "" || snap.Files == nil {
+		return ""
+	}
+	var files []string
+	n := 0
+	for _, f := range snap.Files.Files() {
+		if rules.LanguageOf(f) == lang {
+			n++
+			if len(files) < hoverFiles {
+				files = append(files, f)
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "language `%s`: **%d** %s in the workspace", lang, n, plural(n, "file", "files"))
+	if exts := rules.ExtensionsOf(lang); len(exts) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(exts, ", "))
+	}
+	writeFileList(&b, files, n)
+	return b.String()
+}
+
+func writeFileList(b *strings.Builder, files []string, n int) {
+	if len(files) == 0 {
+		return
+	}
+	b.WriteString(":\n")
+	for _, f := range files {
+		fmt.Fprintf(b, "\n- `%s`", f)
+	}
+	if n > len(files) {
+		fmt.Fprintf(b, "\n- … and %d more", n-len(files))
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// mdEscape keeps user text from turning into markdown structure in a hover.
+func mdEscape(s string) string {
+	if !strings.ContainsAny(s, "\\`*_[]<\n") {
+		return s
+	}
+	return mdEscaper.Replace(s)
+}
+
+var mdEscaper = strings.NewReplacer("\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "<", "&lt;", "\n", " ")

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// reportProgress reports the first index of every folder with $/progress: begin,
+// one report per folder with its counts, end. It runs in a goroutine after
+// initialized; the token is created with window/workDoneProgress/create, which is a
+// call to the client and so must never be made from a handler.
+func (s *session) reportProgress() {
+	s.mu.Lock()
+	folders := s.folders
+	supported := s.caps.workDoneProgress
+	s.mu.Unlock()
+	if !supported || len(folders) == 0 {
+		return
+	}
+	token := fmt.Sprintf("airules-index-%d", time.Now().UnixNano())
+	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	_, err := s.conn.Call(ctx, "window/workDoneProgress/create", map[string]any{"token": token}, nil)
+	cancel()
+	if err != nil {
+		s.logger().Debug("no progress token", zap.Error(err))
+		return
+	}
+	send := func(v map[string]any) {
+		_ = s.conn.Notify(s.ctx, "$/progress", map[string]any{"token": token, "value": v})
+	}
+	send(map[string]any{"kind": "begin", "title": "airules: indexing", "message": fmt.Sprintf("%d %s", len(folders), plural(len(folders), "folder", "folders")), "percentage": 0, "cancellable": false})
+	totalRules := 0
+	for i, f := range folders {
+		select {
+		case <-f.ready:
+		case <-s.ctx.Done():
+			return
+		}
+		msg := f.name + ": failed"
+		if ix := f.index(); ix != nil {
+			m := ix.Metrics()
+			totalRules += m.Rules
+			msg = fmt.Sprintf("%s: %d rules, %d files", f.name, m.Rules, m.Files)
+		}
+		send(map[string]any{"kind": "report", "message": msg, "percentage": (i + 1) * 100 / len(folders)})
+	}
+	send(map[string]any{"kind": "end", "message": fmt.Sprintf("%d rules indexed", totalRules)})
+}

@@ -1,0 +1,136 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+
+	"github.com/airules/airules/index"
+)
+
+// errNotFile says a URI names no file on disk (untitled:, git:, …). Callers answer
+// such documents with "no rules" rather than an error.
+var errNotFile = errors.New("not a file: URI")
+
+// uriToPath turns a file: URI into a clean absolute path. It never panics, unlike
+// uri.URI.Filename, which panics on the untitled: and git: URIs editors send for
+// unsaved and diff buffers.
+func uriToPath(raw string) (string, error) {
+	if raw == "" {
+		return "", fmt.Errorf("empty URI")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("malformed URI %q: %w", raw, err)
+	}
+	if !strings.EqualFold(u.Scheme, "file") {
+		return "", fmt.Errorf("%w: %q", errNotFile, raw)
+	}
+	if u.Host != "" && u.Host != "localhost" {
+		return "", fmt.Errorf("%w: %q names a remote host", errNotFile, raw)
+	}
+	p := u.Path
+	if p == "" {
+		return "", fmt.Errorf("URI %q has no path", raw)
+	}
+	if runtime.GOOS == "windows" && len(p) >= 3 && p[0] == '/' && p[2] == ':' {
+		p = p[1:] // file:///C:/x → C:/x
+	}
+	p = filepath.Clean(filepath.FromSlash(p))
+	if !filepath.IsAbs(p) {
+		return "", fmt.Errorf("URI %q has a relative path", raw)
+	}
+	return p, nil
+}
+
+// folder is one workspace folder with its index. The index opens in the background:
+// until ready is closed, ix is nil and requests answer "indexing".
+type folder struct {
+	uri  string
+	root string // absolute, clean
+	name string
+
+	ix    atomic.Pointer[index.Index]
+	ready chan struct{} // closed when the open finished, with or without an index
+	err   error         // why the open failed; read only after ready is closed
+
+	// cancel stops the open goroutine and closes the index (on reopen or exit).
+	cancel context.CancelFunc
+	// reindex receives paths from client file events; see watch.go.
+	reindex chan string
+	// lastGen is the last generation announced with airules/indexChanged; guarded by
+	// the publisher's mutex.
+	lastGen uint64
+	// budgets caches the budgets of files on the current snapshot (context.go).
+	budgets budgetCache
+	// genBase is added to the index's generations: a reopened folder (new rulesDir)
+	// starts a new index, and the generations the client sees must still only grow.
+	genBase uint64
+}
+
+func newFolder(uri, root, name string) *folder {
+	if name == "" {
+		name = filepath.Base(root)
+	}
+	return &folder{uri: uri, root: root, name: name, ready: make(chan struct{}), reindex: make(chan string, 256)}
+}
+
+// index returns the folder's index, or nil while it is opening or when it failed.
+func (f *folder) index() *index.Index { return f.ix.Load() }
+
+// isReady reports whether the first open has finished.
+func (f *folder) isReady() bool {
+	select {
+	case <-f.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// contains reports whether path lies inside the folder.
+func (f *folder) contains(path string) bool {
+	return path == f.root || strings.HasPrefix(path, f.root+string(filepath.Separator)) ||
+		(strings.HasSuffix(f.root, string(filepath.Separator)) && strings.HasPrefix(path, f.root))
+}
+
+// rel is path relative to the folder, slash-separated, as rules.Set.Select takes it.
+func (f *folder) rel(path string) string {
+	r, err := filepath.Rel(f.root, path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	return filepath.ToSlash(r)
+}
+
+// folderFor returns the innermost folder that contains path, or nil. Nested folders
+// are allowed (a monorepo opened with a package as a second root): the innermost wins.
+func folderFor(folders []*folder, path string) *folder {
+	var best *folder
+	for _, f := range folders {
+		if f.contains(path) && (best == nil || len(f.root) > len(best.root)) {
+			best = f
+		}
+	}
+	return best
+}
+
+// ruleFolders returns the folders whose index treats path as a rule file. A user rule
+// (outside every folder) belongs to every index; a workspace rule to its own.
+func ruleFolders(folders []*folder, path string) []*folder {
+	var out []*folder
+	for _, f := range folders {
+		if ix := f.index(); ix != nil && ix.IsRuleFile(path) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// isRuleFile reports whether any ready index treats path as a rule file.
+func isRuleFile(folders []*folder, path string) bool { return len(ruleFolders(folders, path)) > 0 }
