@@ -3,7 +3,8 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/airules/airules/rules"
@@ -89,11 +90,7 @@ type pubState struct {
 
 // publishProblems publishes the problems of the files a change lists.
 func (s *session) publishProblems(f *folder, byPath map[string][]rules.Problem, gen uint64) {
-	paths := make([]string, 0, len(byPath))
-	for p := range byPath {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
+	paths := slices.Sorted(maps.Keys(byPath))
 	s.pub.mu.Lock()
 	defer s.pub.mu.Unlock()
 	for _, p := range paths {
@@ -104,11 +101,7 @@ func (s *session) publishProblems(f *folder, byPath map[string][]rules.Problem, 
 // publishAll publishes every rule file of a snapshot and clears the files of this folder
 // that had problems before but are no longer rule files (after a reopen).
 func (s *session) publishAll(f *folder, byPath map[string][]rules.Problem, gen uint64) {
-	paths := make([]string, 0, len(byPath))
-	for p := range byPath {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
+	paths := slices.Sorted(maps.Keys(byPath))
 	s.pub.mu.Lock()
 	defer s.pub.mu.Unlock()
 	for k, st := range s.pub.last {
