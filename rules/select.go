@@ -67,7 +67,8 @@ func Less(a, b *Rule) bool {
 	return a.Path < b.Path
 }
 
-func compareRules(a, b *Rule) int {
+// Compare is Less as a three-way comparison, for slices.SortFunc.
+func Compare(a, b *Rule) int {
 	switch {
 	case Less(a, b):
 		return -1
@@ -149,7 +150,7 @@ func (s *Set) Select(rel, lang string) Selection {
 		}
 	}
 	hits := sc.hits[:nApplied]
-	slices.SortFunc(hits, func(a, b hit) int { return compareRules(a.rule, b.rule) })
+	slices.SortFunc(hits, func(a, b hit) int { return Compare(a.rule, b.rule) })
 	total := 0
 	for i := range hits {
 		total += hits[i].n
@@ -268,7 +269,7 @@ func (s *Set) computeAvailable() []*Rule {
 	if s.delta != nil {
 		pick(s.delta, nil)
 	}
-	slices.SortFunc(out, compareRules)
+	slices.SortFunc(out, Compare)
 	return out
 }
 
@@ -308,7 +309,7 @@ func (s *Set) Explain(rel, lang string) []Explanation {
 		}
 		out = append(out, e)
 	}
-	slices.SortFunc(out, func(a, b Explanation) int { return compareRules(a.Rule, b.Rule) })
+	slices.SortFunc(out, func(a, b Explanation) int { return Compare(a.Rule, b.Rule) })
 	return out
 }
 

@@ -135,15 +135,7 @@ type RuleInfo struct {
 // the rule's own parse problems).
 func NewRulesResult(set *rules.Set, generation uint64, problemsOf func(*rules.Rule) int) RulesResult {
 	all := set.Rules()
-	slices.SortStableFunc(all, func(a, b *rules.Rule) int {
-		if rules.Less(a, b) {
-			return -1
-		}
-		if rules.Less(b, a) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(all, rules.Compare)
 	res := RulesResult{Generation: generation, Rules: make([]RuleInfo, 0, len(all))}
 	for _, r := range all {
 		n := len(r.Problems)
