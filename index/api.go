@@ -31,6 +31,10 @@ type Options struct {
 	Cause string
 	// Logger receives warnings (damaged database, unreadable folders); nil discards.
 	Logger *zap.Logger
+	// Progress, when set, is called while Open reads and parses rule files, with how
+	// many of how many are done (every few dozen files, and at the end). It is called
+	// from the indexing workers and must return at once.
+	Progress func(done, total int)
 	// OnChange is called after every reindex that changed something (from the
 	// goroutine that reindexed; it must not block for long).
 	OnChange func(Change)

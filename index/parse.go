@@ -142,13 +142,24 @@ func readFile(path string, size int64, buf *[]byte) ([]byte, error) {
 	return b[:n], nil
 }
 
-// runJobs runs jobs on GOMAXPROCS workers: reading and parsing are CPU-bound.
-func runJobs(jobs []*job, parses *atomic.Uint64) {
+// progressEvery is how many files pass between two progress calls.
+const progressEvery = 64
+
+// runJobs runs jobs on GOMAXPROCS workers: reading and parsing are CPU-bound. progress,
+// when not nil, hears how many jobs are done.
+func runJobs(jobs []*job, parses *atomic.Uint64, progress func(done, total int)) {
+	var done atomic.Int64
+	tick := func() {
+		if n := int(done.Add(1)); progress != nil && (n%progressEvery == 0 || n == len(jobs)) {
+			progress(n, len(jobs))
+		}
+	}
 	workers := min(runtime.GOMAXPROCS(0), len(jobs))
 	if workers <= 1 {
 		var buf []byte
 		for _, j := range jobs {
 			j.run(parses, &buf)
+			tick()
 		}
 		return
 	}
@@ -165,6 +176,7 @@ func runJobs(jobs []*job, parses *atomic.Uint64) {
 					return
 				}
 				jobs[i].run(parses, &buf)
+				tick()
 			}
 		}()
 	}

@@ -205,7 +205,11 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 		jobs = append(jobs, j)
 	}
 	tWalked := time.Now()
-	runJobs(jobs, &ix.m.parses)
+	var progress func(done, total int)
+	if stored != nil { // only the first index, at Open, reports progress
+		progress = ix.opt.Progress
+	}
+	runJobs(jobs, &ix.m.parses, progress)
 	tJobs := time.Now()
 	for _, j := range jobs {
 		if j.damaged {

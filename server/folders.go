@@ -45,6 +45,7 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			Cause:        cause,
 			Logger:       s.logger().Named("index").With(zap.String("folder", f.root)),
 			OnChange:     func(ch index.Change) { s.onChange(f, ch) },
+			Progress:     func(done, total int) { f.progress.Store(uint64(done)<<32 | uint64(uint32(total))) },
 		})
 		if err != nil {
 			f.err = fmt.Errorf("index %s: %w", f.root, err)

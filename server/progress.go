@@ -8,8 +8,12 @@ import (
 	"go.uber.org/zap"
 )
 
+// progressInterval is how often $/progress reports the count of a folder being indexed.
+const progressInterval = 200 * time.Millisecond
+
 // reportProgress reports the first index of every folder with $/progress: begin,
-// one report per folder with its counts, end. It runs in a goroutine after
+// reports of the rule files read while a folder opens, one report per folder with its
+// counts when it is ready, end. It runs in a goroutine after
 // initialized; the token is created with window/workDoneProgress/create, which is a
 // call to the client and so must never be made from a handler.
 func (s *session) reportProgress() {
@@ -34,10 +38,29 @@ func (s *session) reportProgress() {
 	send(map[string]any{"kind": "begin", "title": "airules: indexing", "message": fmt.Sprintf("%d %s", len(folders), plural(len(folders), "folder", "folders")), "percentage": 0, "cancellable": false})
 	totalRules := 0
 	for i, f := range folders {
-		select {
-		case <-f.ready:
-		case <-s.ctx.Done():
-			return
+		// While the folder opens, report how many of its rule files are read, at most
+		// every progressInterval and only when the count moved.
+		var last uint64
+	wait:
+		for {
+			select {
+			case <-f.ready:
+				break wait
+			case <-s.ctx.Done():
+				return
+			case <-time.After(progressInterval):
+				p := f.progress.Load()
+				if p == last || p == 0 {
+					continue
+				}
+				last = p
+				done, total := int(p>>32), int(uint32(p))
+				pct := i * 100 / len(folders)
+				if total > 0 {
+					pct += done * 100 / total / len(folders)
+				}
+				send(map[string]any{"kind": "report", "message": fmt.Sprintf("%s: %d/%d rule files", f.name, done, total), "percentage": pct})
+			}
 		}
 		msg := f.name + ": failed"
 		if ix := f.index(); ix != nil {

@@ -57,7 +57,10 @@ type folder struct {
 
 	ix    atomic.Pointer[index.Index]
 	ready chan struct{} // closed when the open finished, with or without an index
-	err   error         // why the open failed; read only after ready is closed
+	// progress is the first index's progress, done<<32 | total rule files, for
+	// $/progress reports while the folder is still opening.
+	progress atomic.Uint64
+	err      error // why the open failed; read only after ready is closed
 
 	// cancel stops the open goroutine and closes the index (on reopen or exit).
 	cancel context.CancelFunc
