@@ -2,6 +2,7 @@
 -- renders for a file, in a scratch markdown buffer kept current while the
 -- index changes, or copied to a register.
 local lsp = require('airules.lsp')
+local scratch = require('airules.scratch')
 
 local M = {}
 
@@ -72,13 +73,6 @@ function M.render(result, name)
   return lines
 end
 
-local function set_lines(buf, lines)
-  vim.bo[buf].modifiable = true
-  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
-  vim.bo[buf].modifiable = false
-  vim.bo[buf].modified = false
-end
-
 -- The file's path relative to the client's root, for the buffer name.
 local function display_name(client, uri)
   local path = vim.uri_to_fname(uri)
@@ -105,28 +99,15 @@ function M.result(buf)
 end
 
 local function create_view(source, uri, client)
-  local buf = vim.api.nvim_create_buf(false, true)
-  views[buf] = { source = source, uri = uri, client_id = client.id }
-  vim.bo[buf].bufhidden = 'wipe'
-  vim.bo[buf].swapfile = false
-  pcall(vim.api.nvim_buf_set_name, buf, 'airules://context/' .. display_name(client, uri))
+  local buf = scratch.create(views, { source = source, uri = uri, client_id = client.id }, {
+    name = 'airules://context/' .. display_name(client, uri),
+    filetype = 'markdown',
+    loading = '<!-- airules: loading… -->',
+    what = 'airules context',
+  }, function(b)
+    M.refresh(b)
+  end)
   vim.api.nvim_buf_set_var(buf, 'airules_source', source)
-  vim.bo[buf].filetype = 'markdown'
-  set_lines(buf, { '<!-- airules: loading… -->' })
-
-  local map = function(lhs, fn, desc)
-    vim.keymap.set('n', lhs, fn, { buffer = buf, nowait = true, silent = true, desc = desc })
-  end
-  map('q', '<cmd>close<CR>', 'Close the airules context')
-  map('r', function()
-    M.refresh(buf)
-  end, 'Refresh the airules context')
-  vim.api.nvim_create_autocmd('BufWipeout', {
-    buffer = buf,
-    callback = function()
-      views[buf] = nil
-    end,
-  })
   return buf
 end
 
@@ -143,40 +124,22 @@ end
 
 --- Asks the server again for the context shown in `buf`.
 function M.refresh(buf)
-  local view = views[buf]
-  if not view or not vim.api.nvim_buf_is_valid(buf) then
-    return
-  end
-  if view.pending then
-    view.again = true
-    return
-  end
-  local client = vim.lsp.get_client_by_id(view.client_id)
-  if not client then
-    set_lines(buf, { '<!-- airules: the server is not running -->' })
-    return
-  end
-  view.pending = true
-  local params = { textDocument = { uri = view.uri }, maxTokens = view.max_tokens }
-  local bufnr = vim.api.nvim_buf_is_valid(view.source) and view.source or nil
-  lsp.request(client, 'airules/context', params, bufnr, function(err, result)
-    view.pending = false
-    if not vim.api.nvim_buf_is_valid(buf) then
-      return
-    end
-    if err or type(result) ~= 'table' then
-      set_lines(buf, { '<!-- airules: ' .. tostring(err and err.message or 'empty answer') .. ' -->' })
-    else
+  scratch.refresh(views, buf, {
+    message = function(msg)
+      return '<!-- airules: ' .. msg .. ' -->'
+    end,
+    send = function(client, view, callback)
+      local params = { textDocument = { uri = view.uri }, maxTokens = view.max_tokens }
+      local bufnr = vim.api.nvim_buf_is_valid(view.source) and view.source or nil
+      lsp.request(client, 'airules/context', params, bufnr, callback)
+    end,
+    show = function(b, view, client, result)
       view.result = result
-      set_lines(buf, M.render(result, display_name(client, view.uri)))
-      vim.api.nvim_buf_set_var(buf, 'airules_generation', result.generation)
+      scratch.set_lines(b, M.render(result, display_name(client, view.uri)))
+      vim.api.nvim_buf_set_var(b, 'airules_generation', result.generation)
       vim.cmd('silent doautocmd <nomodeline> User AiRulesContextUpdated')
-    end
-    if view.again then
-      view.again = false
-      M.refresh(buf)
-    end
-  end)
+    end,
+  })
 end
 
 --- Opens (or shows again) the context view of buffer `bufnr`.

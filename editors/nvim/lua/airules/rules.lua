@@ -1,6 +1,7 @@
 -- :AiRulesRules: every rule the server indexed, one per line, with its
 -- problems below it. <CR> opens the rule file (at the problem's line).
 local lsp = require('airules.lsp')
+local scratch = require('airules.scratch')
 
 local M = {}
 
@@ -91,13 +92,6 @@ function M.render(result, root_dir)
   return lines, targets
 end
 
-local function set_lines(buf, lines)
-  vim.bo[buf].modifiable = true
-  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
-  vim.bo[buf].modifiable = false
-  vim.bo[buf].modified = false
-end
-
 --- What <CR> would open on line `lnum` (1-based) of the list `buf`.
 function M.target(buf, lnum)
   local view = views[buf]
@@ -141,63 +135,31 @@ end
 
 --- Asks the server again for the list shown in `buf`.
 function M.refresh(buf)
-  local view = views[buf]
-  if not view or not vim.api.nvim_buf_is_valid(buf) then
-    return
-  end
-  if view.pending then
-    view.again = true
-    return
-  end
-  local client = vim.lsp.get_client_by_id(view.client_id)
-  if not client then
-    set_lines(buf, { 'airules: the server is not running' })
-    return
-  end
-  view.pending = true
-  -- `{}` would go out as a JSON array: an empty object needs empty_dict().
-  lsp.request(client, 'airules/rules', vim.empty_dict(), nil, function(err, result)
-    view.pending = false
-    if not vim.api.nvim_buf_is_valid(buf) then
-      return
-    end
-    if err or type(result) ~= 'table' then
-      set_lines(buf, { 'airules: ' .. tostring(err and err.message or 'empty answer') })
-    else
+  scratch.refresh(views, buf, {
+    message = function(msg)
+      return 'airules: ' .. msg
+    end,
+    send = function(client, _, callback)
+      -- `{}` would go out as a JSON array: an empty object needs empty_dict().
+      lsp.request(client, 'airules/rules', vim.empty_dict(), nil, callback)
+    end,
+    show = function(b, view, client, result)
       local lines, targets = M.render(result, lsp.root_of(client))
       view.targets = targets
-      set_lines(buf, lines)
-    end
-    if view.again then
-      view.again = false
-      M.refresh(buf)
-    end
-  end)
+      scratch.set_lines(b, lines)
+    end,
+  })
 end
 
 local function create_view(client)
-  local buf = vim.api.nvim_create_buf(false, true)
-  views[buf] = { client_id = client.id, targets = {} }
-  vim.bo[buf].bufhidden = 'wipe'
-  vim.bo[buf].swapfile = false
-  pcall(vim.api.nvim_buf_set_name, buf, 'airules://rules/' .. client.id)
-  vim.bo[buf].filetype = 'airules'
-  set_lines(buf, { 'airules: loading…' })
-  local map = function(lhs, fn, desc)
-    vim.keymap.set('n', lhs, fn, { buffer = buf, nowait = true, silent = true, desc = desc })
-  end
-  map('<CR>', M.open_under_cursor, 'Open the rule file under the cursor')
-  map('q', '<cmd>close<CR>', 'Close the rule list')
-  map('r', function()
-    M.refresh(buf)
-  end, 'Refresh the rule list')
-  vim.api.nvim_create_autocmd('BufWipeout', {
-    buffer = buf,
-    callback = function()
-      views[buf] = nil
-    end,
-  })
-  return buf
+  return scratch.create(views, { client_id = client.id, targets = {} }, {
+    name = 'airules://rules/' .. client.id,
+    filetype = 'airules',
+    loading = 'airules: loading…',
+    what = 'rule list',
+  }, function(b)
+    M.refresh(b)
+  end, { { '<CR>', M.open_under_cursor, 'Open the rule file under the cursor' } })
 end
 
 --- Lists the rules of the server serving `bufnr`.
@@ -206,13 +168,7 @@ function M.open(bufnr)
     if not client then
       return vim.notify('airules: ' .. err, vim.log.levels.WARN)
     end
-    local buf
-    for b, view in pairs(views) do
-      if view.client_id == client.id and vim.api.nvim_buf_is_valid(b) then
-        buf = b
-      end
-    end
-    buf = buf or create_view(client)
+    local buf = M.view_for(client.id) or create_view(client)
     local shown = false
     for _, win in ipairs(vim.api.nvim_list_wins()) do
       if vim.api.nvim_win_get_buf(win) == buf then
