@@ -208,12 +208,7 @@ func parseSource(src rules.Source, data []byte) *rules.Rule {
 func tooLarge(src rules.Source, size int64) *rules.Rule {
 	r := &rules.Rule{Source: src, Status: rules.StatusActive}
 	r.Restore(nil, -1)
-	r.Problems = []rules.Problem{{
-		Code:     rules.CodeTooLarge,
-		Severity: rules.CodeTooLarge.Info().Severity,
-		Message: fmt.Sprintf("file is %d bytes; rule files over %d bytes are not indexed: split it into smaller rules",
-			size, rules.MaxFileSize),
-	}}
+	r.Problems = []rules.Problem{rules.TooLarge(size)}
 	sum := sha256.Sum256([]byte(fmt.Sprintf("too large: %d bytes", size)))
 	r.Hash = hex.EncodeToString(sum[:])
 	return r

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"fmt"
 	"maps"
 	"reflect"
 	"runtime"
@@ -296,11 +295,9 @@ func (ix *Index) eachEffective(fn func(*rules.Rule)) {
 // problemsOf is every problem of a live rule: its own and AIR007 against the current
 // file list. The rule's own slice is returned as is when there is nothing to add.
 //
-// AIR007 is built here from the glob counts rather than by rules.UnmatchedGlobs, which
-// runs FileList.Match on every glob of the rule and Match visits (and remembers in a
-// map) every matching file even when one is enough: a rule with one unmatched glob and
-// one "**/*.md" cost a 10,000-entry map. The message is the one UnmatchedGlobs writes;
-// TestAIR007MatchesRules keeps the two in step.
+// AIR007 is decided here from the glob counts the index keeps up to date as files come
+// and go, rather than by matching every glob against the file list again (what
+// rules.UnmatchedGlobs does); the problem itself comes from rules.GlobNoMatch.
 func (ix *Index) problemsOf(r *rules.Rule) []rules.Problem {
 	var extra []rules.Problem
 	var ranges []rules.Range
@@ -314,10 +311,7 @@ func (ix *Index) problemsOf(r *rules.Rule) []rules.Problem {
 			if i < len(ranges) {
 				rg = ranges[i]
 			}
-			extra = append(extra, rules.Problem{
-				Code: rules.CodeGlobNoMatch, Severity: rules.CodeGlobNoMatch.Info().Severity, Range: rg,
-				Message: fmt.Sprintf("glob %q matches no file in the workspace: check the path", g),
-			})
+			extra = append(extra, rules.GlobNoMatch(g, rg))
 		}
 		i++
 	})

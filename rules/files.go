@@ -129,7 +129,7 @@ func UnmatchedGlobs(r *Rule, files *FileList) []Problem {
 		if i < len(r.globRanges) {
 			rg = r.globRanges[i]
 		}
-		out = append(out, newProblem(CodeGlobNoMatch, rg, "glob %q matches no file in the workspace: check the path", g))
+		out = append(out, GlobNoMatch(g, rg))
 	}
 	return out
 }

@@ -41,8 +41,7 @@ func parse(src Source, data []byte, slow bool) *Rule {
 	sum := sha256.Sum256(data)
 	r.Hash = hex.EncodeToString(sum[:])
 	if len(data) > MaxFileSize {
-		r.Problems = append(r.Problems, newProblem(CodeTooLarge, Range{},
-			"file is %d bytes; rule files over %d bytes are not indexed: split it into smaller rules", len(data), MaxFileSize))
+		r.Problems = append(r.Problems, TooLarge(int64(len(data))))
 		return r
 	}
 	if bad := notText(data); bad >= 0 {

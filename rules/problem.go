@@ -125,3 +125,16 @@ func (c Code) Info() CodeInfo {
 func newProblem(c Code, r Range, format string, args ...any) Problem {
 	return Problem{Code: c, Severity: c.Info().Severity, Range: r, Message: fmt.Sprintf(format, args...)}
 }
+
+// GlobNoMatch is the AIR007 problem for glob written at rg; an index that counts glob
+// matches itself builds it here so the message is the same everywhere.
+func GlobNoMatch(glob string, rg Range) Problem {
+	return newProblem(CodeGlobNoMatch, rg, "glob %q matches no file in the workspace: check the path", glob)
+}
+
+// TooLarge is the AIR017 problem of a file of size bytes, for an index that does not
+// read such a file at all.
+func TooLarge(size int64) Problem {
+	return newProblem(CodeTooLarge, Range{},
+		"file is %d bytes; rule files over %d bytes are not indexed: split it into smaller rules", size, MaxFileSize)
+}
