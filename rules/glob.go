@@ -130,7 +130,7 @@ func expandBraces(s string, limit int) []string {
 					tail := s[:open] + alt.s + s[i+1:]
 					sub := expandBraces(tail, limit)
 					if sub == nil {
-						if strings.ContainsAny(tail, "{}") && strings.Count(tail, "{") > 0 && hasBraceGroup(tail) {
+						if hasBraceGroup(tail) {
 							return nil // a nested group exploded past the limit
 						}
 						sub = []string{tail}

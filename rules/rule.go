@@ -26,16 +26,6 @@ func (l Layer) String() string {
 	return layerNames[l]
 }
 
-// ParseLayer is the inverse of Layer.String.
-func ParseLayer(s string) (Layer, bool) {
-	for i, n := range layerNames {
-		if n == s {
-			return Layer(i), true
-		}
-	}
-	return 0, false
-}
-
 // Format names the tool whose file format a rule was read from.
 type Format string
 
