@@ -23,7 +23,12 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "", "serve one TCP connection on `ADDR` (host:port) instead of stdio, for debugging")
 	logFile := fs.String("log-file", "", "write logs to `FILE` instead of standard error")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	fs.Usage = usageFor(fs, "serve [--listen ADDR] [--log-file FILE] [--log-level LEVEL]", `
+	// The LSP convention that clients follow (vscode-languageclient appends --stdio;
+	// several pass --clientProcessId): stdio is the default transport, so both are
+	// accepted and change nothing.
+	_ = fs.Bool("stdio", false, "speak LSP over standard input and output (the default; accepted for clients that pass it)")
+	_ = fs.Int("clientProcessId", 0, "the client's process `id` (accepted for clients that pass it; unused)")
+	fs.Usage = usageFor(fs, "serve [--stdio] [--listen ADDR] [--log-file FILE] [--log-level LEVEL]", `
 Run the airules language server. Editors start it and speak LSP over standard input and
 output; logs go to standard error (or --log-file), never to standard output. Besides
 hover, diagnostics, completion and code actions on rule files, it answers the custom

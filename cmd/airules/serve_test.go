@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -76,4 +77,46 @@ func TestServeListen(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve --listen did not exit")
 	}
+}
+
+// TestServeAcceptsClientFlags starts the server the way vscode-languageclient does
+// (it appends --stdio) and as clients passing --clientProcessId do, over pipes.
+func TestServeAcceptsClientFlags(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	root := t.TempDir()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cmdServe([]string{"--log-level", "error", "--stdio", "--clientProcessId=4242"}, inR, outW, &stderr)
+		outW.Close()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn := jsonrpc2.NewConn(jsonrpc2.NewStream(rwc{outR, inW}))
+	conn.Go(ctx, func(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+		return reply(ctx, nil, nil)
+	})
+	if _, err := conn.Call(ctx, "initialize", map[string]any{"rootUri": "file://" + root, "capabilities": map[string]any{}}, nil); err != nil {
+		t.Fatalf("initialize: %v; stderr:\n%s", err, stderr.String())
+	}
+	if _, err := conn.Call(ctx, "shutdown", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Notify(ctx, "exit", nil)
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit code %d; stderr:\n%s", code, stderr.String())
+		}
+	case <-ctx.Done():
+		t.Fatal("serve --stdio did not exit")
+	}
+}
+
+type rwc struct {
+	io.Reader
+	io.WriteCloser
 }
