@@ -331,14 +331,6 @@ func (e *editor) hover(uri string, line, char int) string {
 	return h.Contents.Value
 }
 
-// diagnostics returns the last diagnostics published for uri and whether any were.
-func (e *editor) diagnostics(uri string) ([]protocol.Diagnostic, bool) {
-	e.rec.mu.Lock()
-	defer e.rec.mu.Unlock()
-	d, ok := e.rec.diags[uri]
-	return d, ok
-}
-
 // waitDiagnostics waits until the diagnostics of uri satisfy cond.
 func (e *editor) waitDiagnostics(uri, what string, cond func([]protocol.Diagnostic) bool) []protocol.Diagnostic {
 	e.t.Helper()
