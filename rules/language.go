@@ -98,3 +98,18 @@ func ExtensionsOf(id string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ResolveLanguage picks the language of a file from what a client says and from its
+// name. An editor without support for a language reports its files as "plaintext" (VS
+// Code without an Elixir extension does so for .ex), or sends an empty id (Neovim for a
+// buffer without a filetype): then the name decides. A known id other than plaintext
+// wins over the name.
+func ResolveLanguage(client, p string) string {
+	if client != "" && client != "plaintext" && isKnownLanguage(client) {
+		return client
+	}
+	if l := LanguageOf(p); l != "" {
+		return l
+	}
+	return client
+}

@@ -212,3 +212,19 @@ func TestLanguageOf(t *testing.T) {
 		t.Errorf("extension map covers %d languages, want at least 40", len(langs))
 	}
 }
+
+func TestResolveLanguage(t *testing.T) {
+	for _, c := range []struct{ client, path, want string }{
+		{"plaintext", "lib/a.ex", "elixir"},  // VS Code without an Elixir extension
+		{"", "lib/a.ex", "elixir"},           // Neovim without a filetype
+		{"elixirr", "lib/a.ex", "elixir"},    // not a language id we know
+		{"heex", "lib/a.ex", "heex"},         // a real id wins over the name
+		{"go", "notes.txt", "go"},            // even when the name says otherwise
+		{"plaintext", "README", "plaintext"}, // nothing better to say
+		{"", "noext", ""},
+	} {
+		if got := ResolveLanguage(c.client, c.path); got != c.want {
+			t.Errorf("ResolveLanguage(%q, %q) = %q, want %q", c.client, c.path, got, c.want)
+		}
+	}
+}

@@ -199,14 +199,11 @@ func offsetOf(text string, pos protocol.Position) (int, error) {
 	return off + rules.ByteColumn(lineText, int(pos.Character)), nil
 }
 
-// languageOf is the language of a document: the params', else the open buffer's (if
-// the editor knows it), else from the file name.
+// languageOf is the language of a document: the params', else the open buffer's,
+// unless the editor did not know it (rules.ResolveLanguage), else from the file name.
 func languageOf(explicit string, d *document, rel string) string {
-	if explicit != "" {
-		return explicit
+	if explicit == "" && d != nil {
+		explicit = d.languageID
 	}
-	if d != nil && d.languageID != "" {
-		return d.languageID
-	}
-	return rules.LanguageOf(rel)
+	return rules.ResolveLanguage(explicit, rel)
 }

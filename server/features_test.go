@@ -584,3 +584,25 @@ func TestStdioBinary(t *testing.T) {
 		t.Errorf("exit code %d", cmd.ProcessState.ExitCode())
 	}
 }
+
+// TestPlaintextFallsBackToTheFileName: VS Code without an Elixir extension opens .ex
+// files as plaintext; the rules for Elixir still apply, as on the command line.
+func TestPlaintextFallsBackToTheFileName(t *testing.T) {
+	root := copyExample(t)
+	e := start(t, root, sessionOptions{})
+	e.waitReady()
+	want, err := e.context(e.uri(liveview), nil) // not open: language from the name
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri := e.open(liveview, "plaintext", "defmodule X do\nend\n")
+	for _, extra := range []map[string]any{nil, {"languageId": "plaintext"}} {
+		got, err := e.context(uri, extra)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.LanguageID != "elixir" || len(got.Rules) != len(want.Rules) || got.Prompt != want.Prompt {
+			t.Errorf("params %v: language %q, %d rules; want elixir, %d rules", extra, got.LanguageID, len(got.Rules), len(want.Rules))
+		}
+	}
+}
