@@ -38,6 +38,10 @@ type Options struct {
 	// OnChange is called after every reindex that changed something (from the
 	// goroutine that reindexed; it must not block for long).
 	OnChange func(Change)
+
+	// indexDelay is how long after Open the database's JSON indexes are built
+	// (default 1 s); tests shorten it.
+	indexDelay time.Duration
 }
 
 // Change is what one reindex changed.

@@ -18,10 +18,9 @@ import (
 const (
 	defaultDebounce  = 50 * time.Millisecond
 	defaultMaxEvents = 10_000
+	// defaultIndexDelay is how long after Open the database's JSON indexes are built.
+	defaultIndexDelay = time.Second
 )
-
-// indexDelay is how long after Open the database's JSON indexes are built.
-var indexDelay = time.Second
 
 // ErrClosed is returned by calls on a closed Index.
 var ErrClosed = errors.New("index is closed")
@@ -111,6 +110,9 @@ func Open(ctx context.Context, opt Options) (*Index, error) {
 	}
 	if opt.MaxEvents <= 0 {
 		opt.MaxEvents = defaultMaxEvents
+	}
+	if opt.indexDelay <= 0 {
+		opt.indexDelay = defaultIndexDelay
 	}
 	if opt.Cause == "" {
 		opt.Cause = "startup"

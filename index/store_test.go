@@ -25,10 +25,21 @@ func warmWorkspace(t *testing.T, n int) (root, db string) {
 
 func reopen(t *testing.T, root, db string) *Index {
 	t.Helper()
-	ix, err := Open(context.Background(), Options{Root: root, DBPath: db, Logger: testLogger(t)})
+	return reopenWith(t, Options{Root: root, DBPath: db})
+}
+
+// reopenWith opens an index that the test's cleanup closes (Close is idempotent, so a
+// test may close it earlier to reopen the same database).
+func reopenWith(t *testing.T, opt Options) *Index {
+	t.Helper()
+	if opt.Logger == nil {
+		opt.Logger = testLogger(t)
+	}
+	ix, err := Open(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { ix.Close() })
 	return ix
 }
 
@@ -338,12 +349,9 @@ func TestRecordCodecs(t *testing.T) {
 }
 
 func TestJSONIndexesAreBuilt(t *testing.T) {
-	old := indexDelay
-	indexDelay = 10 * time.Millisecond
-	defer func() { indexDelay = old }()
 	root, db := warmWorkspace(t, 3)
 	write(t, root, ".ai-rules/hi.md", "---\ndescription: hi\npriority: 90\nlanguage: [go]\nscope: [language]\n---\nbody\n")
-	ix := reopen(t, root, db)
+	ix := reopenWith(t, Options{Root: root, DBPath: db, indexDelay: 10 * time.Millisecond})
 	defer ix.Close()
 	eventually(t, "indexes", func() bool {
 		names, _ := ix.st.db.Indexes()
