@@ -35,8 +35,10 @@ type Options struct {
 	// many of how many are done (every few dozen files, and at the end). It is called
 	// from the indexing workers and must return at once.
 	Progress func(done, total int)
-	// OnChange is called after every reindex that changed something (from the
-	// goroutine that reindexed; it must not block for long).
+	// OnChange receives the changes the watcher found and applied, from the watcher's
+	// goroutine (it must not block for long). Changes made through a method (Reindex,
+	// SetOverlay, ClearOverlay, SetDisabled) are that method's result only, so each
+	// change reaches the caller exactly once.
 	OnChange func(Change)
 
 	// indexDelay is how long after Open the database's JSON indexes are built

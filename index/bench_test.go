@@ -206,7 +206,7 @@ func BenchmarkReindexOneFile(b *testing.B) {
 	}
 }
 
-func BenchmarkSelect(b *testing.B) {
+func BenchmarkContext(b *testing.B) {
 	n := 10_000
 	root := benchRoot(b, n)
 	ix := benchOpen(b, root, ":memory:")
@@ -219,15 +219,15 @@ func BenchmarkSelect(b *testing.B) {
 	b.Run("miss", func(b *testing.B) {
 		i, applied := 0, 0
 		for b.Loop() {
-			applied += len(s.Select(paths[i&(len(paths)-1)], "").Applied)
+			applied += len(s.Context(paths[i&(len(paths)-1)], "", 0).Rules)
 			i++
 		}
 		b.ReportMetric(float64(applied)/float64(i), "applied/op")
 	})
 	b.Run("hit", func(b *testing.B) {
-		s.Select("lib/web/mod1/page.ex", "elixir")
+		s.Context("lib/web/mod1/page.ex", "elixir", 0)
 		for b.Loop() {
-			s.Select("lib/web/mod1/page.ex", "elixir")
+			s.Context("lib/web/mod1/page.ex", "elixir", 0)
 		}
 	})
 }

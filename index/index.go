@@ -60,12 +60,11 @@ type Index struct {
 
 // entry is one rule file on disk as the index knows it.
 type entry struct {
-	src        rules.Source
-	rule       *rules.Rule
-	stamp      fileRecord
-	globRanges []rules.Range // positive globs' ranges; needed for restored rules' AIR007
-	restored   bool          // rule was loaded from the store (no glob ranges of its own)
-	tokens     int           // stored token count, 0 if unknown
+	src      rules.Source
+	rule     *rules.Rule
+	stamp    fileRecord
+	restored bool // rule was loaded from the store
+	tokens   int  // stored token count, 0 if unknown
 }
 
 type counters struct {

@@ -61,7 +61,7 @@ func TestOpenDiscoversSources(t *testing.T) {
 	if d := s.RuleAt(filepath.Join(root, "deps/jason/usage-rules.md")); d == nil || d.Layer != rules.LayerDependency {
 		t.Fatalf("dep rule = %+v", d)
 	}
-	sel := s.Select("lib/web/page.ex", "")
+	sel := s.Rules.Select("lib/web/page.ex", "")
 	var applied []string
 	for _, m := range sel.Applied {
 		applied = append(applied, m.Rule.ID)

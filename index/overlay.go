@@ -34,7 +34,6 @@ func (ix *Index) SetOverlay(path string, content []byte) Change {
 	}
 	ix.m.lastReindex.Store(int64(time.Since(start)))
 	ix.mu.Unlock()
-	ix.notify(ch)
 	return ch
 }
 
@@ -66,7 +65,6 @@ func (ix *Index) ClearOverlay(path string) Change {
 		ch = ix.publish(delta{removed: []string{path}, correlation: newCorrelation()})
 	}
 	ix.mu.Unlock()
-	ix.notify(ch)
 	return ch
 }
 
@@ -85,12 +83,5 @@ func (ix *Index) SetDisabled(ids []string) Change {
 		ch = ix.publish(delta{disabled: ids, reconfigured: true, correlation: newCorrelation()})
 	}
 	ix.mu.Unlock()
-	ix.notify(ch)
 	return ch
-}
-
-func (ix *Index) notify(ch Change) {
-	if !ch.Empty() && ix.opt.OnChange != nil {
-		ix.opt.OnChange(ch)
-	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -23,15 +22,14 @@ type job struct {
 	state  *storedState // what the store held at open (warm start only)
 
 	// results
-	rule       *rules.Rule
-	globRanges []rules.Range
-	tokens     int
-	hash       string
-	restored   bool   // rule came from the store, not from the file
-	same       bool   // content unchanged (prev or stored): at most the stamp changed
-	err        error  // unreadable: treated as gone
-	damaged    bool   // the stored record is damaged
-	encoded    string // the rule record, encoded by the worker (JSON is a third of the cost)
+	rule     *rules.Rule
+	tokens   int
+	hash     string
+	restored bool   // rule came from the store, not from the file
+	same     bool   // content unchanged (prev or stored): at most the stamp changed
+	err      error  // unreadable: treated as gone
+	damaged  bool   // the stored record is damaged
+	encoded  string // the rule record, encoded by the worker (JSON is a third of the cost)
 }
 
 // stampMatches reports whether a stamp still describes the file seen now. A stamp taken
@@ -81,8 +79,7 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 	parses.Add(1)
 	j.rule = parseSource(j.f.src, data)
 	j.hash = j.rule.Hash
-	j.globRanges = globRanges(j.rule)
-	j.encoded = encodeRule(j.rule, j.globRanges, 0)
+	j.encoded = encodeRule(j.rule, 0)
 }
 
 // restore loads the rule from the store when its record matches the source and hash.
@@ -98,7 +95,6 @@ func (j *job) restore(hash string) bool {
 		return false
 	}
 	j.rule = restoreRule(src, rec, body)
-	j.globRanges = rec.GlobRanges
 	j.tokens = rec.Tokens
 	j.hash = hash
 	j.restored = true
@@ -212,17 +208,4 @@ func tooLarge(src rules.Source, size int64) *rules.Rule {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("too large: %d bytes", size)))
 	r.Hash = hex.EncodeToString(sum[:])
 	return r
-}
-
-// globRanges are the ranges of r's positive globs, in order (the store keeps only
-// those: AIR007 is about positive globs).
-func globRanges(r *rules.Rule) []rules.Range {
-	all := r.GlobRanges()
-	var out []rules.Range
-	for i, g := range r.Globs {
-		if i < len(all) && !strings.HasPrefix(g, "!") {
-			out = append(out, all[i])
-		}
-	}
-	return out
 }

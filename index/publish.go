@@ -293,53 +293,13 @@ func (ix *Index) eachEffective(fn func(*rules.Rule)) {
 }
 
 // problemsOf is every problem of a live rule: its own and AIR007 against the current
-// file list. The rule's own slice is returned as is when there is nothing to add.
-//
-// AIR007 is decided here from the glob counts the index keeps up to date as files come
-// and go, rather than by matching every glob against the file list again (what
-// rules.UnmatchedGlobs does); the problem itself comes from rules.GlobNoMatch.
+// file list, decided from the glob counts the index keeps up to date as files come and
+// go rather than by matching every glob against the file list again.
 func (ix *Index) problemsOf(r *rules.Rule) []rules.Problem {
-	var extra []rules.Problem
-	var ranges []rules.Range
-	i := 0
-	positiveGlobs(r, func(g string) {
-		if c := ix.globs[g]; c != nil && c.n == 0 {
-			if ranges == nil {
-				ranges = ix.rangesOf(r)
-			}
-			var rg rules.Range
-			if i < len(ranges) {
-				rg = ranges[i]
-			}
-			extra = append(extra, rules.GlobNoMatch(g, rg))
-		}
-		i++
+	return rules.WithUnmatchedGlobs(r, func(g string) bool {
+		c := ix.globs[g]
+		return c != nil && c.n == 0
 	})
-	if len(extra) == 0 {
-		if r.Problems == nil {
-			return []rules.Problem{}
-		}
-		return r.Problems
-	}
-	out := make([]rules.Problem, 0, len(r.Problems)+len(extra))
-	out = append(out, r.Problems...)
-	out = append(out, extra...)
-	slices.SortStableFunc(out, func(a, b rules.Problem) int {
-		if a.Range.Start.Line != b.Range.Start.Line {
-			return a.Range.Start.Line - b.Range.Start.Line
-		}
-		return a.Range.Start.Column - b.Range.Start.Column
-	})
-	return out
-}
-
-// rangesOf returns where r's positive globs are written: from the entry (a restored
-// rule has no ranges of its own) or from the parsed rule itself.
-func (ix *Index) rangesOf(r *rules.Rule) []rules.Range {
-	if e := ix.entries[r.Path]; e != nil && e.rule == r && e.globRanges != nil {
-		return e.globRanges
-	}
-	return globRanges(r)
 }
 
 func symmetricDiff(a, b []string) []string {

@@ -53,9 +53,9 @@ type ruleRecord struct {
 	// buntdb's framing intact and would otherwise go unnoticed.
 	BodyCRC  uint32          `json:"bodyCRC"`
 	Problems []rules.Problem `json:"problems,omitempty"`
-	// GlobRanges are where each positive glob is written, in order: a rule restored
-	// from the store has no ranges of its own (package rules keeps them unexported), and
-	// AIR007 needs them.
+	// GlobRanges are where each glob (negations included, one per entry of Globs) is
+	// written: a rule restored from the store has no ranges of its own (package rules
+	// keeps them unexported), and AIR007 needs them.
 	GlobRanges []rules.Range `json:"globRanges,omitempty"`
 }
 
@@ -72,7 +72,8 @@ func eventKey(seq uint64) string {
 // encodeRule writes the rule record by hand (field order and omissions as ruleRecord's
 // tags): encoding/json's reflection was a tenth of a cold index's allocations.
 // TestRecordCodecs checks the two agree.
-func encodeRule(r *rules.Rule, globRanges []rules.Range, tokens int) string {
+func encodeRule(r *rules.Rule, tokens int) string {
+	globRanges := r.GlobRanges()
 	b := make([]byte, 0, 512+64*len(r.Problems))
 	b = append(b, `{"status":`...)
 	b = appendJSONString(b, string(r.Status))

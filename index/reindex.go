@@ -39,8 +39,8 @@ type fileScope struct {
 // Reindex brings the index up to date with the disk for the given absolute paths (files
 // or folders; a new or removed folder means everything under it), or for the whole
 // workspace when none are given. cause is the causation id logged with the events
-// ("watch", "didSave", "cli", …). It returns what changed; OnChange is called too when
-// something did.
+// ("watch", "didSave", "cli", …). It returns what changed; the caller passes it on
+// (OnChange is the watcher's channel alone).
 func (ix *Index) Reindex(ctx context.Context, cause string, paths ...string) (Change, error) {
 	if cause == "" {
 		cause = "reindex"
@@ -68,9 +68,6 @@ func (ix *Index) Reindex(ctx context.Context, cause string, paths ...string) (Ch
 	ix.m.reindexes.Add(1)
 	ix.m.lastReindex.Store(int64(time.Since(start)))
 	ix.mu.Unlock()
-	if !ch.Empty() && ix.opt.OnChange != nil {
-		ix.opt.OnChange(ch)
-	}
 	return ch, err
 }
 
@@ -275,7 +272,7 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 			groups = append(groups, []op{{key: preFile + p, val: encodeFile(stamp)}})
 		case j.restored:
 			stamp.Rule = j.stored.Rule
-			e := &entry{src: j.f.src, rule: j.rule, stamp: stamp, globRanges: j.globRanges, restored: true, tokens: j.tokens}
+			e := &entry{src: j.f.src, rule: j.rule, stamp: stamp, restored: true, tokens: j.tokens}
 			ix.entries[p] = e
 			ix.ruleKeys[stamp.Rule] = p
 			ix.m.warmSkips.Add(1)
@@ -287,7 +284,7 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 			key := ix.assignKey(j.f.src, j.prev)
 			stamp.Rule = key
 			if j.encoded == "" {
-				j.encoded = encodeRule(j.rule, j.globRanges, 0)
+				j.encoded = encodeRule(j.rule, 0)
 			}
 			g := []op{
 				{key: key, val: j.encoded},
@@ -306,7 +303,7 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 				g = append(g, op{key: j.stored.Rule, del: true}, op{key: bodyKeyOf(j.stored.Rule), del: true})
 			}
 			groups = append(groups, g)
-			ix.entries[p] = &entry{src: j.f.src, rule: j.rule, stamp: stamp, globRanges: j.globRanges}
+			ix.entries[p] = &entry{src: j.f.src, rule: j.rule, stamp: stamp}
 			ix.ruleKeys[key] = p
 			events = append(events, ruleEvent(typ, j.rule, cause, corr, now))
 			if j.rule.HasErrors() {

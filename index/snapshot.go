@@ -8,9 +8,9 @@ import (
 	"github.com/airules/airules/rules"
 )
 
-// selectCacheMax bounds the entries of one snapshot's selection cache; a full cache is
+// contextCacheMax bounds the entries of one snapshot's context cache; a full cache is
 // emptied and refilled (open files are few, a burst of queries over many is rare).
-const selectCacheMax = 4096
+const contextCacheMax = 4096
 
 // Snapshot is an immutable view of the index at one generation. Readers share it
 // freely; a change publishes a new Snapshot and leaves old ones untouched.
@@ -27,34 +27,43 @@ type Snapshot struct {
 	// problems and AIR007). It must not be modified.
 	Problems map[string][]rules.Problem
 
-	cache  sync.Map // selectKey → rules.Selection
+	cache  sync.Map // contextKey → rules.Context
 	cached atomic.Int32
 	m      *counters
 }
 
-type selectKey struct{ rel, lang string }
+type contextKey struct {
+	rel, lang string
+	maxTokens int
+}
 
-// Select answers which rules apply to the workspace-relative file rel of language lang
-// ("" to guess from the name), through a cache valid for this generation. The returned
-// Selection is shared with other callers: do not modify its slices.
-func (s *Snapshot) Select(rel, lang string) rules.Selection {
-	k := selectKey{rel, lang}
+// Context is the one answer to "which rules apply to this file, in which order, and
+// within which budget": the workspace-relative slash path rel, the language a client
+// reported (resolved against the file name by rules.ResolveLanguage; "" guesses from
+// the name) and the token budget (0 or less: rules.DefaultMaxTokens). Hover, code lens,
+// airules/context and the CLI all ask here, so they cannot disagree. Answers are cached
+// for this generation and shared between callers: do not modify their slices.
+func (s *Snapshot) Context(rel, lang string, maxTokens int) rules.Context {
+	if maxTokens <= 0 {
+		maxTokens = rules.DefaultMaxTokens
+	}
+	k := contextKey{rel, rules.ResolveLanguage(lang, rel), maxTokens}
 	if v, ok := s.cache.Load(k); ok {
 		if s.m != nil {
 			s.m.hits.Add(1)
 		}
-		return v.(rules.Selection)
+		return v.(rules.Context)
 	}
 	if s.m != nil {
 		s.m.misses.Add(1)
 	}
-	sel := s.Rules.Select(rel, lang)
-	if s.cached.Add(1) > selectCacheMax {
+	c := rules.Budget(s.Rules.Select(k.rel, k.lang), k.maxTokens)
+	if s.cached.Add(1) > contextCacheMax {
 		s.cache.Clear()
 		s.cached.Store(1)
 	}
-	s.cache.Store(k, sel)
-	return sel
+	s.cache.Store(k, c)
+	return c
 }
 
 // RuleAt returns the rule read from the absolute path (an open buffer's version when

@@ -267,7 +267,7 @@ func TestDefaultDBPathOutsideWorkspace(t *testing.T) {
 
 func TestJSONField(t *testing.T) {
 	r := rules.Parse(rules.Source{Path: "/x.md", ID: "x"}, []byte("---\ndescription: d\npriority: 7\nscope: [project]\n---\nbody\n"))
-	v := encodeRule(r, nil, 0)
+	v := encodeRule(r, 0)
 	for _, f := range indexedFields {
 		want := map[string]string{"status": `"active"`, "priority": "7", "scope": `["project"]`, "language": "null"}[f.name]
 		if got := jsonField(v, `"`+f.name+`":`); got != want {
@@ -293,7 +293,7 @@ func TestJSONField(t *testing.T) {
 func TestRecordCodecs(t *testing.T) {
 	r := rules.Parse(rules.Source{Path: "/w/.ai-rules/a.md", ID: "a", Layer: rules.LayerProject, Format: rules.FormatAirules},
 		[]byte("---\ndescription: \"d \\\"q\\\" é\"\nversion: 2\npriority: 7\nscope: [project, language]\nlanguage: [go]\ntags: [x]\nglobs: [\"*.go\", \"!x.go\"]\nbogus: 1\ncreated: 2026-01-02\n---\nbody\n"))
-	v := encodeRule(r, globRanges(r), 42)
+	v := encodeRule(r, 42)
 	var want ruleRecord
 	if err := json.Unmarshal([]byte(v), &want); err != nil {
 		t.Fatalf("%v in %s", err, v)
@@ -310,7 +310,7 @@ func TestRecordCodecs(t *testing.T) {
 		rules.Parse(rules.Source{Path: "/a.md", ID: "a"}, []byte("---\ndescription: x\nalwaysApply: true\n---\nb\n")),
 		rules.Parse(rules.Source{Path: "/b.md", ID: "b", Dir: "lib", Format: rules.FormatAgents}, []byte("plain <b>&</b>\n")),
 	} {
-		v := encodeRule(other, globRanges(other), 0)
+		v := encodeRule(other, 0)
 		var rec ruleRecord
 		if err := json.Unmarshal([]byte(v), &rec); err != nil {
 			t.Fatalf("%v in %s", err, v)
@@ -330,7 +330,8 @@ func TestRecordCodecs(t *testing.T) {
 	if !reflect.DeepEqual(*got, want) {
 		t.Fatalf("decoded\n%+v\nwant\n%+v", *got, want)
 	}
-	if len(got.Problems) == 0 || len(got.GlobRanges) != 1 {
+	// One range per glob, negations included.
+	if len(got.Problems) == 0 || len(got.GlobRanges) != len(got.Globs) {
 		t.Fatalf("test rule lacks problems or ranges: %+v", got)
 	}
 	f := fileRecord{Size: 3, Mtime: 4, Hash: "h", Rule: "rule:project:a", Seen: 5}

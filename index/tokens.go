@@ -97,7 +97,7 @@ func (ix *Index) warmTokens(ctx context.Context) bool {
 			continue
 		}
 		e.tokens = max(w.n, 1)
-		groups = append(groups, []op{{key: e.stamp.Rule, val: encodeRule(e.rule, ix.rangesOf(e.rule), e.tokens)}})
+		groups = append(groups, []op{{key: e.stamp.Rule, val: encodeRule(e.rule, e.tokens)}})
 	}
 	if err := ix.st.write(groups); err != nil {
 		ix.log.Warn("cannot store token counts", zap.Error(err))

@@ -249,9 +249,12 @@ func (w *watcher) loop(ctx context.Context) {
 				paths = nil
 				full = false
 			}
-			_, err := w.ix.Reindex(ctx, "watch", paths...)
+			ch, err := w.ix.Reindex(ctx, "watch", paths...)
 			if err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, context.Canceled) {
 				w.log.Warn("reindex after file events failed", zap.Error(err))
+			}
+			if !ch.Empty() && w.ix.opt.OnChange != nil {
+				w.ix.opt.OnChange(ch)
 			}
 			if paths == nil {
 				w.refresh() // folders may have come and gone unseen

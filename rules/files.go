@@ -2,6 +2,7 @@ package rules
 
 import (
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -112,24 +113,40 @@ func (f *FileList) candidates(p *pattern) []string {
 	return f.sorted
 }
 
-// UnmatchedGlobs reports AIR007 for every positive glob of r that matches no file.
-func UnmatchedGlobs(r *Rule, files *FileList) []Problem {
-	if files == nil || r.Dir != "" {
-		return nil
+// WithUnmatchedGlobs returns every problem of r: its own, and AIR007 at each positive
+// glob that matches no file of the workspace, in the order of their positions. Whether
+// a glob matches nothing is the caller's to say (the index keeps counts up to date as
+// files come and go; a one-shot caller asks FileList.Any), so this is the one place
+// that turns that answer into problems. The rule's own slice is returned as is when
+// there is nothing to add; folder-scoped rules have no globs of their own to check.
+func WithUnmatchedGlobs(r *Rule, unmatched func(glob string) bool) []Problem {
+	var extra []Problem
+	if r.Dir == "" {
+		for i, g := range r.Globs {
+			if _, neg := cutNegation(g); neg || !unmatched(g) {
+				continue
+			}
+			var rg Range
+			if i < len(r.globRanges) {
+				rg = r.globRanges[i]
+			}
+			extra = append(extra, GlobNoMatch(g, rg))
+		}
 	}
-	var out []Problem
-	for i, g := range r.Globs {
-		if _, neg := cutNegation(g); neg {
-			continue
+	if len(extra) == 0 {
+		if r.Problems == nil {
+			return []Problem{}
 		}
-		if files.Any(g) {
-			continue
-		}
-		var rg Range
-		if i < len(r.globRanges) {
-			rg = r.globRanges[i]
-		}
-		out = append(out, GlobNoMatch(g, rg))
+		return r.Problems
 	}
+	out := make([]Problem, 0, len(r.Problems)+len(extra))
+	out = append(out, r.Problems...)
+	out = append(out, extra...)
+	slices.SortStableFunc(out, func(a, b Problem) int {
+		if a.Range.Start.Line != b.Range.Start.Line {
+			return a.Range.Start.Line - b.Range.Start.Line
+		}
+		return a.Range.Start.Column - b.Range.Start.Column
+	})
 	return out
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/airules/airules/server/wire"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -70,7 +71,7 @@ func benchSession(b *testing.B, n int) (*editor, string) {
 	// snapshot; measure after it settles, not against it.
 	warm := time.Now().Add(time.Duration(n/5000+1) * time.Second)
 	for time.Now().Before(warm) {
-		var res ContextResult
+		var res wire.ContextResult
 		if err := e.call("airules/context", map[string]any{"textDocument": map[string]any{"uri": uri}}, &res); err != nil {
 			b.Fatal(err)
 		}
@@ -109,7 +110,7 @@ func BenchmarkContext(b *testing.B) {
 		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
 			e, uri := benchSession(b, n)
 			params := map[string]any{"textDocument": map[string]any{"uri": uri}}
-			var res ContextResult
+			var res wire.ContextResult
 			if err := e.call("airules/context", params, &res); err != nil || len(res.Rules) == 0 {
 				b.Fatalf("context: %v %d rules", err, len(res.Rules))
 			}

@@ -8,10 +8,10 @@ import (
 	"go.lsp.dev/protocol"
 )
 
-// CodeAction offers the ready fixes of the problems in the requested range: from the
+// codeAction offers the ready fixes of the problems in the requested range: from the
 // problems last published for the file (fresh), and from the data the client sent
 // back with its diagnostics (for a fix of a list the server no longer holds).
-func (s *session) CodeAction(ctx context.Context, p *protocol.CodeActionParams) ([]protocol.CodeAction, error) {
+func (s *session) codeAction(ctx context.Context, p *protocol.CodeActionParams) ([]protocol.CodeAction, error) {
 	out := []protocol.CodeAction{}
 	if len(p.Context.Only) > 0 && !wantsQuickFix(p.Context.Only) {
 		return out, nil

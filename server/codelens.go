@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/airules/airules/server/wire"
 
 	"go.lsp.dev/protocol"
 )
@@ -11,8 +12,8 @@ import (
 // register it and call airules/context with the URI.
 const showContextCommand = "airules.showContext"
 
-// CodeLens puts "N AI rules apply · T tokens" on line 0 of a source file.
-func (s *session) CodeLens(ctx context.Context, p *protocol.CodeLensParams) ([]protocol.CodeLens, error) {
+// codeLens puts "N AI rules apply · T tokens" on line 0 of a source file.
+func (s *session) codeLens(ctx context.Context, p *protocol.CodeLensParams) ([]protocol.CodeLens, error) {
 	uri := string(p.TextDocument.URI)
 	t, err := s.resolve(uri)
 	if err != nil || t.folder == nil {
@@ -24,12 +25,9 @@ func (s *session) CodeLens(ctx context.Context, p *protocol.CodeLensParams) ([]p
 		if ix == nil || ix.IsRuleFile(t.path) {
 			return []protocol.CodeLens{}, nil
 		}
-		s.mu.Lock()
-		maxTokens := s.cfg.MaxTokens
-		s.mu.Unlock()
-		c := budgetFor(ix.Snapshot(), t, "", maxTokens)
+		c := ix.Snapshot().Context(t.rel, t.languageOf(""), s.maxTokens(0))
 		n := len(c.Rules)
-		title = fmt.Sprintf("%d AI %s · %d tokens", n, plural(n, "rule applies", "rules apply"), c.Tokens)
+		title = fmt.Sprintf("%d AI %s · %d tokens", n, wire.Plural(n, "rule applies", "rules apply"), c.Tokens)
 	}
 	return []protocol.CodeLens{{
 		Range:   protocol.Range{},

@@ -19,9 +19,9 @@ const newRuleSnippet = "---\ndescription: ${1:What this rule is for, in one line
 // newRulePlain is the same without snippet syntax, for clients without snippets.
 const newRulePlain = "---\ndescription: \npriority: 10\nscope: [project]\nglobs: [\"**/*\"]\n---\n\n"
 
-// Completion completes rule-file frontmatter: keys not yet present, the values of
+// completion completes rule-file frontmatter: keys not yet present, the values of
 // language, scope, status and alwaysApply, and glob path segments from the workspace.
-func (s *session) Completion(ctx context.Context, p *protocol.CompletionParams) (*protocol.CompletionList, error) {
+func (s *session) completion(ctx context.Context, p *protocol.CompletionParams) (*protocol.CompletionList, error) {
 	empty := &protocol.CompletionList{Items: []protocol.CompletionItem{}}
 	t, err := s.resolve(string(p.TextDocument.URI))
 	if err != nil || t.folder == nil || t.doc == nil {

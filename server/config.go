@@ -157,9 +157,9 @@ func positiveInt(v any) (int, bool) {
 	return 0, false
 }
 
-// DidChangeConfiguration applies new settings. Clients that send no settings (only a
+// didChangeConfiguration applies new settings. Clients that send no settings (only a
 // "something changed" ping) are asked with workspace/configuration, from a goroutine.
-func (s *session) DidChangeConfiguration(ctx context.Context, p *protocol.DidChangeConfigurationParams) error {
+func (s *session) didChangeConfiguration(ctx context.Context, p *protocol.DidChangeConfigurationParams) error {
 	raw, err := json.Marshal(p.Settings)
 	if err != nil || p.Settings == nil || string(raw) == "null" || string(raw) == "{}" {
 		s.mu.Lock()
@@ -211,11 +211,7 @@ func (s *session) applyConfig(raw json.RawMessage) {
 			s.reopenFolder(f, cfg)
 		}
 	case !slices.Equal(old.DisabledRules, cfg.DisabledRules):
-		for _, f := range folders {
-			if ix := f.index(); ix != nil {
-				s.applyChange(f, ix.SetDisabled(cfg.DisabledRules))
-			}
-		}
+		s.didModify(modification{kind: modDisabled, disabled: cfg.DisabledRules})
 	}
 	switch {
 	case caps.watchRegistration && cfg.clientWatch() && (!old.clientWatch() || old.RulesDir != cfg.RulesDir):

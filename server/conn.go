@@ -136,7 +136,7 @@ func (s *session) handle(_ context.Context, reply jsonrpc2.Replier, req jsonrpc2
 	if req.Method() == "exit" {
 		// Served here, not queued: the client sends exit only after shutdown was
 		// answered, and a handler stuck in the queue must not keep the process alive.
-		_, _ = s.exitNotification(s.ctx, nil, nil)
+		s.exitNotification()
 		return nil
 	}
 	ctx := s.ctx

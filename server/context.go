@@ -3,11 +3,10 @@ package server
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
-	"github.com/airules/airules/index"
 	"github.com/airules/airules/rules"
+	"github.com/airules/airules/server/wire"
 	"go.lsp.dev/jsonrpc2"
 )
 
@@ -65,11 +64,7 @@ func rootsOf(folders []*folder) string {
 }
 
 // contextRequest answers airules/context (DESIGN.md, "Wire contract").
-func (s *session) contextRequest(ctx context.Context, r *replier, raw []byte) (any, error) {
-	var p ContextParams
-	if err := decodeParams(raw, &p); err != nil {
-		return nil, err
-	}
+func (s *session) contextRequest(ctx context.Context, p *wire.ContextParams) (any, error) {
 	if p.TextDocument.URI == "" {
 		return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, "airules/context: textDocument.uri is required")
 	}
@@ -80,108 +75,56 @@ func (s *session) contextRequest(ctx context.Context, r *replier, raw []byte) (a
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	maxTokens := s.cfg.MaxTokens
-	s.mu.Unlock()
-	if p.MaxTokens > 0 {
-		maxTokens = p.MaxTokens
-	}
+	maxTokens := s.maxTokens(p.MaxTokens)
 	if t.folder == nil { // not a file: no rules
-		lang := languageOf(p.LanguageID, t.doc, "")
-		return NewContextResult(rules.Context{Language: lang, MaxTokens: maxTokens}, p.TextDocument.URI, 0), nil
+		lang := rules.ResolveLanguage(t.languageOf(p.LanguageID), "")
+		return wire.NewContextResult(rules.Context{Language: lang, MaxTokens: maxTokens}, p.TextDocument.URI, 0), nil
 	}
 	if t.folder.isReady() {
-		return s.computeContext(t, p, maxTokens)
+		return s.computeContext(t, p.LanguageID, maxTokens)
 	}
 	// The first index of this folder is still being built: answer when it is ready,
 	// from a goroutine, so every other request is served meanwhile.
-	s.replyLater(ctx, r, "airules/context", func() (any, error) {
+	return later(func() (any, error) {
 		select {
 		case <-t.folder.ready:
-			return s.computeContext(t, p, maxTokens)
+			return s.computeContext(t, p.LanguageID, maxTokens)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(contextWait):
 			return nil, jsonrpc2.Errorf(codeRequestFailed, "airules: %s is still being indexed; try again", t.folder.root)
 		}
-	})
-	return nil, errDeferred
+	}), nil
 }
 
-func (s *session) computeContext(t target, p ContextParams, maxTokens int) (any, error) {
+// maxTokens is the budget of a request: its own, else the configured one (whose
+// default is the rules package's).
+func (s *session) maxTokens(requested int) int {
+	if requested > 0 {
+		return requested
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.MaxTokens
+}
+
+func (s *session) computeContext(t target, lang string, maxTokens int) (any, error) {
 	ix := t.folder.index()
 	if ix == nil {
 		return nil, jsonrpc2.Errorf(codeRequestFailed, "airules: no index for %s: %v", t.folder.root, t.folder.err)
 	}
 	snap := ix.Snapshot()
-	c := budgetFor(snap, t, p.LanguageID, maxTokens)
-	return NewContextResult(c, FileURI(t.path), t.folder.genBase+snap.Generation), nil
+	c := snap.Context(t.rel, t.languageOf(lang), maxTokens)
+	return wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation), nil
 }
 
-// budgetFor selects and budgets the rules of one file: the one computation hover, code
-// lens and airules/context share, so they always agree. Results are cached per
-// snapshot: a hover follows the mouse over one file, and the code lens, hover and
-// airules/context of a file ask the same question.
-func budgetFor(snap *index.Snapshot, t target, lang string, maxTokens int) rules.Context {
-	return budgetEntryFor(snap, t, lang, maxTokens).ctx
-}
-
-// budgetEntryFor is budgetFor with the cache entry, which also keeps the hover text.
-func budgetEntryFor(snap *index.Snapshot, t target, lang string, maxTokens int) *budgetEntry {
-	k := budgetKey{t.rel, languageOf(lang, t.doc, t.rel), maxTokens}
-	return t.folder.budgets.get(snap, k, func() rules.Context {
-		return rules.Budget(snap.Select(k.rel, k.lang), k.maxTokens)
-	})
-}
-
-// budgetEntry is one cached budget and what is derived from it.
-type budgetEntry struct {
-	ctx       rules.Context
-	hoverOnce sync.Once
-	hover     string
-}
-
-// hoverText renders the source-file hover once per entry.
-func (e *budgetEntry) hoverText() string {
-	e.hoverOnce.Do(func() { e.hover = sourceHover(e.ctx) })
-	return e.hover
-}
-
-// budgetCacheMax bounds the budgets cached for one snapshot.
-const budgetCacheMax = 256
-
-type budgetKey struct {
-	rel, lang string
-	maxTokens int
-}
-
-// budgetCache holds the budgets computed on one snapshot; a new snapshot empties it.
-type budgetCache struct {
-	mu   sync.Mutex
-	snap *index.Snapshot
-	m    map[budgetKey]*budgetEntry
-}
-
-func (c *budgetCache) get(snap *index.Snapshot, k budgetKey, compute func() rules.Context) *budgetEntry {
-	c.mu.Lock()
-	if c.snap == snap {
-		if v, ok := c.m[k]; ok {
-			c.mu.Unlock()
-			return v
-		}
+// languageOf is the language a client gave for the target: in the request, else the
+// open buffer's ("" when neither; Snapshot.Context resolves it against the name).
+func (t target) languageOf(explicit string) string {
+	if explicit == "" && t.doc != nil {
+		return t.doc.languageID
 	}
-	c.mu.Unlock()
-	v := &budgetEntry{ctx: compute()} // outside the lock: budgets of other files need not wait
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.snap != nil && snap.Generation < c.snap.Generation {
-		return v // computed on a snapshot that was replaced meanwhile
-	}
-	if c.snap != snap || len(c.m) >= budgetCacheMax {
-		c.snap, c.m = snap, make(map[budgetKey]*budgetEntry)
-	}
-	c.m[k] = v
-	return v
+	return explicit
 }
 
 // rulesParams are the optional params of airules/rules: a document or folder URI picks
@@ -196,13 +139,7 @@ type rulesParams struct {
 // rulesRequest answers airules/rules. With several folders, the rules of all are
 // listed (user rules once) and the generation is the sum of theirs, which grows with
 // every change of any of them.
-func (s *session) rulesRequest(ctx context.Context, r *replier, raw []byte) (any, error) {
-	var p rulesParams
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := jsonUnmarshal(raw, &p); err != nil {
-			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "airules/rules: invalid params: %v", err)
-		}
-	}
+func (s *session) rulesRequest(ctx context.Context, p *rulesParams) (any, error) {
 	folders := s.currentFolders()
 	if uri := firstNonEmpty(p.TextDocument.URI, p.URI); uri != "" {
 		t, err := s.resolve(uri)
@@ -218,7 +155,7 @@ func (s *session) rulesRequest(ctx context.Context, r *replier, raw []byte) (any
 		if !f.isReady() {
 			// Like airules/context: answer once the first indexes exist, meanwhile
 			// serving other requests.
-			s.replyLater(ctx, r, "airules/rules", func() (any, error) {
+			return later(func() (any, error) {
 				deadline := time.After(contextWait)
 				for _, f := range folders {
 					select {
@@ -230,16 +167,15 @@ func (s *session) rulesRequest(ctx context.Context, r *replier, raw []byte) (any
 					}
 				}
 				return listRules(folders), nil
-			})
-			return nil, errDeferred
+			}), nil
 		}
 	}
 	return listRules(folders), nil
 }
 
 // listRules lists the rules of the folders' current snapshots.
-func listRules(folders []*folder) RulesResult {
-	res := RulesResult{Rules: []RuleInfo{}}
+func listRules(folders []*folder) wire.RulesResult {
+	res := wire.RulesResult{Rules: []wire.RuleInfo{}}
 	seen := map[string]bool{}
 	for _, f := range folders {
 		ix := f.index()
@@ -247,7 +183,7 @@ func listRules(folders []*folder) RulesResult {
 			continue
 		}
 		snap := ix.Snapshot()
-		part := NewRulesResult(snap.Rules, f.genBase+snap.Generation, func(r *rules.Rule) int { return len(snap.Problems[r.Path]) })
+		part := wire.NewRulesResult(snap.Rules, f.genBase+snap.Generation, func(r *rules.Rule) int { return len(snap.Problems[r.Path]) })
 		res.Generation += part.Generation
 		for _, r := range part.Rules {
 			if !seen[r.Path] { // user rules are in every folder's index

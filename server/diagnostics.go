@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/airules/airules/server/wire"
 	"maps"
 	"slices"
 	"sync"
@@ -143,7 +144,7 @@ func (s *session) publishLocked(f *folder, path string, problems []rules.Problem
 	params := struct {
 		URI         string          `json:"uri"`
 		Diagnostics json.RawMessage `json:"diagnostics"`
-	}{FileURI(path), body}
+	}{wire.FileURI(path), body}
 	if err := s.conn.Notify(s.ctx, "textDocument/publishDiagnostics", params); err != nil {
 		s.logger().Debug("publishDiagnostics not sent", zap.String("path", path), zap.Error(err))
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/airules/airules/index"
 	"github.com/airules/airules/rules"
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -41,8 +40,8 @@ func (s *session) doc(uri string) *document {
 	return nil
 }
 
-// DidOpen records the buffer; a rule file's text overrides the disk from now on.
-func (s *session) DidOpen(ctx context.Context, p *protocol.DidOpenTextDocumentParams) error {
+// didOpen records the buffer; a rule file's text overrides the disk from now on.
+func (s *session) didOpen(ctx context.Context, p *protocol.DidOpenTextDocumentParams) error {
 	uri := string(p.TextDocument.URI)
 	d := &document{uri: uri, languageID: string(p.TextDocument.LanguageID), version: p.TextDocument.Version, text: p.TextDocument.Text}
 	if path, err := uriToPath(uri); err == nil {
@@ -51,7 +50,9 @@ func (s *session) DidOpen(ctx context.Context, p *protocol.DidOpenTextDocumentPa
 	s.mu.Lock()
 	s.docs[uri] = d
 	s.mu.Unlock()
-	s.syncOverlay(d)
+	if d.path != "" {
+		s.didModify(modification{kind: modBuffer, path: d.path, text: []byte(d.text)})
+	}
 	return nil
 }
 
@@ -70,17 +71,13 @@ type didChangeParams struct {
 
 // didChange applies full and incremental changes (UTF-16 ranges) and republishes a
 // rule file's diagnostics at once.
-func (s *session) didChange(ctx context.Context, _ *replier, raw []byte) (any, error) {
-	var p didChangeParams
-	if err := decodeParams(raw, &p); err != nil {
-		return nil, err
-	}
+func (s *session) didChange(ctx context.Context, p *didChangeParams) error {
 	s.mu.Lock()
 	d, ok := s.docs[p.TextDocument.URI]
 	if !ok {
 		s.mu.Unlock()
 		s.logger().Warn("didChange of a document that is not open", zap.String("uri", p.TextDocument.URI))
-		return nil, nil
+		return nil
 	}
 	text := d.text
 	for _, c := range p.ContentChanges {
@@ -91,19 +88,21 @@ func (s *session) didChange(ctx context.Context, _ *replier, raw []byte) (any, e
 		var err error
 		if text, err = applyEdit(text, *c.Range, c.Text); err != nil {
 			s.mu.Unlock()
-			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "didChange %s: %v", p.TextDocument.URI, err)
+			return jsonrpc2.Errorf(jsonrpc2.InvalidParams, "didChange %s: %v", p.TextDocument.URI, err)
 		}
 	}
 	d.text = text
 	d.version = p.TextDocument.Version
-	c := *d
+	path := d.path
 	s.mu.Unlock()
-	s.syncOverlay(&c)
-	return nil, nil
+	if path != "" {
+		s.didModify(modification{kind: modBuffer, path: path, text: []byte(text)})
+	}
+	return nil
 }
 
-// DidSave needs nothing with a server watcher; without one it queues a reindex.
-func (s *session) DidSave(ctx context.Context, p *protocol.DidSaveTextDocumentParams) error {
+// didSave needs nothing with a server watcher; without one it queues a reindex.
+func (s *session) didSave(ctx context.Context, p *protocol.DidSaveTextDocumentParams) error {
 	d := s.doc(string(p.TextDocument.URI))
 	if d == nil || d.path == "" {
 		return nil
@@ -114,53 +113,23 @@ func (s *session) DidSave(ctx context.Context, p *protocol.DidSaveTextDocumentPa
 	watchServer := s.cfg.serverWatch()
 	s.mu.Unlock()
 	if !watchServer {
-		s.queueReindex(d.path)
+		s.didModify(modification{kind: modFiles, path: d.path})
 	}
 	return nil
 }
 
-// DidClose forgets the buffer and drops its overlay.
-func (s *session) DidClose(ctx context.Context, p *protocol.DidCloseTextDocumentParams) error {
+// didClose forgets the buffer and drops its overlay: the disk is the truth again, and
+// a buffer-only rule file disappears.
+func (s *session) didClose(ctx context.Context, p *protocol.DidCloseTextDocumentParams) error {
 	uri := string(p.TextDocument.URI)
 	s.mu.Lock()
 	d, ok := s.docs[uri]
 	delete(s.docs, uri)
-	var changes []folderChange
-	if ok && d.path != "" {
-		// The disk is the truth again; a buffer-only rule file disappears.
-		for _, f := range ruleFolders(s.folders, d.path) {
-			changes = append(changes, folderChange{f, f.index().ClearOverlay(d.path)})
-		}
-	}
 	s.mu.Unlock()
-	for _, c := range changes {
-		s.applyChange(c.f, c.ch)
+	if ok && d.path != "" {
+		s.didModify(modification{kind: modClose, path: d.path})
 	}
 	return nil
-}
-
-type folderChange struct {
-	f  *folder
-	ch index.Change
-}
-
-// syncOverlay gives the indexes that treat the document as a rule file its text, and
-// publishes the result at once: no debounce, rule files are small.
-func (s *session) syncOverlay(d *document) {
-	if d.path == "" {
-		return
-	}
-	s.mu.Lock()
-	var changes []folderChange
-	// Under s.mu: the open of an index applies the overlays of open documents under it
-	// too, so an edit can never be overwritten by an older text.
-	for _, f := range ruleFolders(s.folders, d.path) {
-		changes = append(changes, folderChange{f, f.index().SetOverlay(d.path, []byte(d.text))})
-	}
-	s.mu.Unlock()
-	for _, c := range changes {
-		s.applyChange(c.f, c.ch)
-	}
 }
 
 // applyEdit replaces rng (UTF-16 positions) in text with newText.
@@ -197,13 +166,4 @@ func offsetOf(text string, pos protocol.Position) (int, error) {
 	}
 	lineText = strings.TrimSuffix(lineText, "\r")
 	return off + rules.ByteColumn(lineText, int(pos.Character)), nil
-}
-
-// languageOf is the language of a document: the params', else the open buffer's,
-// unless the editor did not know it (rules.ResolveLanguage), else from the file name.
-func languageOf(explicit string, d *document, rel string) string {
-	if explicit == "" && d != nil {
-		explicit = d.languageID
-	}
-	return rules.ResolveLanguage(explicit, rel)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/airules/airules/server/wire"
 	"net"
 	"os"
 	"path/filepath"
@@ -22,7 +23,7 @@ func TestHoverSourceFile(t *testing.T) {
 	e.waitReady()
 	h := e.hover(e.uri(liveview), 3, 2)
 	for _, want := range []string{"**AI rules**", "20-frameworks/phoenix/liveview", "Phoenix LiveView component standards",
-		"priority 8", "glob `lib/**/live/**/*.ex`", "tokens", "30-contexts/deployment", FileURI(filepath.Join(root, ".ai-rules"))} {
+		"priority 8", "glob `lib/**/live/**/*.ex`", "tokens", "30-contexts/deployment", wire.FileURI(filepath.Join(root, ".ai-rules"))} {
 		if !strings.Contains(h, want) {
 			t.Errorf("hover lacks %q:\n%s", want, h)
 		}
@@ -46,7 +47,7 @@ func TestHoverWhileIndexing(t *testing.T) {
 	root := copyExample(t)
 	gate := make(chan struct{})
 	e := start(t, root, sessionOptions{caps: map[string]any{}, setup: func(s *session) {
-		s.testMethods["airules/test.release"] = func(context.Context, []byte) (any, error) { close(gate); return nil, nil }
+		s.handlers["airules/test.release"] = func(context.Context, *session, json.RawMessage) (any, error) { close(gate); return nil, nil }
 	}})
 	// The index may already be ready on a fast machine; the contract is only that
 	// hover answers at once either way.
@@ -196,7 +197,7 @@ func TestCodeActionsFromDiagnostics(t *testing.T) {
 	if json.Unmarshal(raw, &data) != nil || len(data.Fix.Edits) != 1 || data.Fix.Edits[0].Range.End.Character != 10 {
 		t.Errorf("AIR003 data is not an LSP fix: %s", raw)
 	}
-	clean := FileURI(filepath.Join(root, ".ai-rules", "00-global", "security.md"))
+	clean := wire.FileURI(filepath.Join(root, ".ai-rules", "00-global", "security.md"))
 	var fromData []protocol.CodeAction
 	_ = e.call("textDocument/codeAction", map[string]any{
 		"textDocument": map[string]any{"uri": clean}, "range": d3.Range,
@@ -299,7 +300,7 @@ func TestClientWatcherRegistrationAndDedup(t *testing.T) {
 	p := filepath.Join(root, ".ai-rules", "30-contexts", "client.md")
 	writeFile(t, p, "---\ndescription: Seen through the client\nalwaysApply: true\n---\nCLIENT BODY\n")
 	gen0 := lastGen(e)
-	ev := map[string]any{"changes": []map[string]any{{"uri": FileURI(p), "type": 1}}}
+	ev := map[string]any{"changes": []map[string]any{{"uri": wire.FileURI(p), "type": 1}}}
 	e.notify("workspace/didChangeWatchedFiles", ev)
 	e.rec.waitFor(t, 10*time.Second, "indexChanged after a client file event", func() bool {
 		return e.rec.generations[len(e.rec.generations)-1] > gen0
@@ -343,10 +344,10 @@ func TestDisabledRulesSetting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ctx.MaxTokens != 5000 || !slices.ContainsFunc(ctx.Omitted, func(o OmittedRule) bool { return o.ID == "00-global/security" && o.Reason == "disabled" }) {
+	if ctx.MaxTokens != 5000 || !slices.ContainsFunc(ctx.Omitted, func(o wire.OmittedRule) bool { return o.ID == "00-global/security" && o.Reason == "disabled" }) {
 		t.Errorf("disabledRules not applied: max %d omitted %+v", ctx.MaxTokens, ctx.Omitted)
 	}
-	var rs RulesResult
+	var rs wire.RulesResult
 	if err := e.call("airules/rules", map[string]any{}, &rs); err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +386,7 @@ func TestRulesDirSettingReopens(t *testing.T) {
 
 func TestPanicInHandlerIsRecovered(t *testing.T) {
 	e := start(t, copyExample(t), sessionOptions{setup: func(s *session) {
-		s.testMethods["airules/test.panic"] = func(context.Context, []byte) (any, error) { panic("boom") }
+		s.handlers["airules/test.panic"] = func(context.Context, *session, json.RawMessage) (any, error) { panic("boom") }
 	}})
 	e.waitReady()
 	err := e.call("airules/test.panic", map[string]any{}, nil)
@@ -406,7 +407,7 @@ func TestNumericCancel(t *testing.T) {
 	defer cancel()
 	started := make(chan struct{}, 1)
 	opts := Options{Logger: testLogger(), DBPath: ":memory:", UserRulesDir: "-", setup: func(s *session) {
-		s.testMethods["airules/test.block"] = func(ctx context.Context, _ []byte) (any, error) {
+		s.handlers["airules/test.block"] = func(ctx context.Context, _ *session, _ json.RawMessage) (any, error) {
 			started <- struct{}{}
 			select {
 			case <-ctx.Done():
@@ -449,7 +450,7 @@ func TestNumericCancel(t *testing.T) {
 			}
 		}
 	}
-	initialize, _ := jsonrpc2.NewCall(jsonrpc2.NewNumberID(1), "initialize", map[string]any{"rootUri": FileURI(root), "capabilities": map[string]any{}})
+	initialize, _ := jsonrpc2.NewCall(jsonrpc2.NewNumberID(1), "initialize", map[string]any{"rootUri": wire.FileURI(root), "capabilities": map[string]any{}})
 	write(initialize)
 	await(1)
 	n, _ := jsonrpc2.NewNotification("initialized", map[string]any{})
@@ -506,7 +507,7 @@ func TestMultiRoot(t *testing.T) {
 	writeFile(t, filepath.Join(b, "main.go"), "package main\n")
 	e := start(t, a, sessionOptions{noInit: true})
 	params := map[string]any{
-		"workspaceFolders": []map[string]any{{"uri": FileURI(a), "name": "a"}, {"uri": FileURI(b), "name": "b"}},
+		"workspaceFolders": []map[string]any{{"uri": wire.FileURI(a), "name": "a"}, {"uri": wire.FileURI(b), "name": "b"}},
 		"capabilities":     map[string]any{},
 	}
 	if err := e.call("initialize", params, nil); err != nil {
@@ -514,7 +515,7 @@ func TestMultiRoot(t *testing.T) {
 	}
 	e.notify("initialized", map[string]any{})
 	e.rec.waitFor(t, 20*time.Second, "both folders indexed", func() bool { return len(e.rec.generations) >= 2 })
-	ctxB, err := e.context(FileURI(filepath.Join(b, "main.go")), nil)
+	ctxB, err := e.context(wire.FileURI(filepath.Join(b, "main.go")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,7 +523,7 @@ func TestMultiRoot(t *testing.T) {
 		t.Errorf("folder b: %+v", ctxB)
 	}
 	ctxA, _ := e.context(e.uri(liveview), nil)
-	if slices.ContainsFunc(ctxA.Rules, func(r ContextRule) bool { return r.ID == "only-b" }) {
+	if slices.ContainsFunc(ctxA.Rules, func(r wire.ContextRule) bool { return r.ID == "only-b" }) {
 		t.Errorf("folder b's rule applies in folder a")
 	}
 }
@@ -556,12 +557,12 @@ func TestStdioBinary(t *testing.T) {
 	rec := newRecorder()
 	conn.Go(ctx, rec.handler)
 	var init map[string]any
-	if _, err := conn.Call(ctx, "initialize", map[string]any{"rootUri": FileURI(root), "capabilities": map[string]any{}}, &init); err != nil {
+	if _, err := conn.Call(ctx, "initialize", map[string]any{"rootUri": wire.FileURI(root), "capabilities": map[string]any{}}, &init); err != nil {
 		t.Fatalf("initialize: %v\n%s", err, stderr.String())
 	}
 	_ = conn.Notify(ctx, "initialized", map[string]any{})
-	var res ContextResult
-	if _, err := conn.Call(ctx, "airules/context", map[string]any{"textDocument": map[string]any{"uri": FileURI(filepath.Join(root, liveview))}}, &res); err != nil {
+	var res wire.ContextResult
+	if _, err := conn.Call(ctx, "airules/context", map[string]any{"textDocument": map[string]any{"uri": wire.FileURI(filepath.Join(root, liveview))}}, &res); err != nil {
 		t.Fatalf("context: %v\n%s", err, stderr.String())
 	}
 	if len(res.Rules) == 0 || !strings.Contains(res.Prompt, "LiveView") {

@@ -44,7 +44,7 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			Disabled:     cfg.DisabledRules,
 			Cause:        cause,
 			Logger:       s.logger().Named("index").With(zap.String("folder", f.root)),
-			OnChange:     func(ch index.Change) { s.onChange(f, ch) },
+			OnChange:     func(ch index.Change) { s.didModify(modification{kind: modReindexed, folder: f, change: ch}) },
 			Progress:     func(done, total int) { f.progress.Store(uint64(done)<<32 | uint64(uint32(total))) },
 		})
 		if err != nil {
@@ -105,31 +105,6 @@ func (s *session) closeFolder(f *folder) {
 	}
 }
 
-// onChange receives every change of a folder's index, from the goroutine that
-// reindexed (watcher, overlay, configuration). It only queues the publication: the
-// index asks OnChange not to block, and SetOverlay calls it while a handler holds s.mu.
-func (s *session) onChange(f *folder, ch index.Change) {
-	if !f.isReady() {
-		return // the full publication after the open covers it
-	}
-	s.applyChange(f, ch)
-}
-
-// applyChange queues the publication of what one change changed. The outbox keeps
-// the order of changes; duplicates (one change seen as SetOverlay's result and as
-// OnChange) are dropped by the publisher.
-func (s *session) applyChange(f *folder, ch index.Change) {
-	if ch.Empty() {
-		return
-	}
-	s.outbox.push(func() {
-		if len(ch.Problems) > 0 {
-			s.publishProblems(f, ch.Problems, ch.Generation)
-		}
-		s.notifyIndexChanged(f, ch.Generation)
-	})
-}
-
 // currentFolders returns the folder list. The slice is never modified in place
 // (reopenFolder and DidChangeWorkspaceFolders replace it), so callers may iterate it
 // without the lock.
@@ -149,8 +124,8 @@ func (s *session) showMessage(typ int, msg string) {
 	_ = s.conn.Notify(s.ctx, "window/showMessage", map[string]any{"type": typ, "message": msg})
 }
 
-// DidChangeWorkspaceFolders opens indexes for added folders and closes removed ones.
-func (s *session) DidChangeWorkspaceFolders(ctx context.Context, p *protocol.DidChangeWorkspaceFoldersParams) error {
+// didChangeWorkspaceFolders opens indexes for added folders and closes removed ones.
+func (s *session) didChangeWorkspaceFolders(ctx context.Context, p *protocol.DidChangeWorkspaceFoldersParams) error {
 	s.mu.Lock()
 	cfg := s.cfg
 	var removed, added []*folder

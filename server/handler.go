@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -12,45 +13,67 @@ import (
 	"go.uber.org/zap"
 )
 
-// errDeferred is returned by a method that will answer later from a goroutine of its
-// own (airules/context while the index opens), so the queue moves on meanwhile.
-var errDeferred = errors.New("reply deferred")
+// handler serves one method: it decodes the params and returns the answer (dropped
+// for notifications).
+type handler func(ctx context.Context, s *session, params json.RawMessage) (any, error)
 
-// method is a handler of one custom or lifecycle method. Its result or error is the
-// answer; notifications' answers are dropped.
-type method func(s *session, ctx context.Context, r *replier, params []byte) (any, error)
-
-// methods are served here rather than by protocol.ServerHandler: lifecycle messages
-// (initialize decodes strictly there; shutdown refuses "params": null), didChange (its
-// content changes lose the difference between "no range" and an insertion at 0:0),
-// didChangeWatchedFiles (queued for the reindexer), and the custom requests. exit is
-// served on the read loop (conn.go).
-var methods = map[string]method{
-	"initialize":                      (*session).initialize,
-	"initialized":                     (*session).initializedNotification,
-	"shutdown":                        (*session).shutdown,
-	"textDocument/didChange":          (*session).didChange,
-	"workspace/didChangeWatchedFiles": (*session).didChangeWatchedFiles,
-	"airules/context":                 (*session).contextRequest,
-	"airules/rules":                   (*session).rulesRequest,
+// request adapts a typed request handler: absent or null params decode as the zero
+// value (shutdown, airules/rules), unknown fields are ignored, a params value of the
+// wrong shape is InvalidParams with the reason.
+func request[P, R any](fn func(*session, context.Context, *P) (R, error)) handler {
+	return func(ctx context.Context, s *session, raw json.RawMessage) (any, error) {
+		p := new(P)
+		if err := decodeLenient(raw, p); err != nil {
+			return nil, err
+		}
+		return fn(s, ctx, p)
+	}
 }
 
-// standard are the protocol methods this server implements through protocol.Server.
-// Everything else is answered method-not-found here: protocol.ServerHandler answers an
-// unknown method without params with a parse error.
-var standard = map[string]bool{
-	"textDocument/didOpen":                true,
-	"textDocument/didSave":                true,
-	"textDocument/didClose":               true,
-	"textDocument/hover":                  true,
-	"textDocument/completion":             true,
-	"textDocument/codeAction":             true,
-	"textDocument/documentSymbol":         true,
-	"textDocument/codeLens":               true,
-	"textDocument/documentLink":           true,
-	"workspace/didChangeConfiguration":    true,
-	"workspace/didChangeWorkspaceFolders": true,
+// notification adapts a typed notification handler.
+func notification[P any](fn func(*session, context.Context, *P) error) handler {
+	return func(ctx context.Context, s *session, raw json.RawMessage) (any, error) {
+		p := new(P)
+		if err := decodeLenient(raw, p); err != nil {
+			return nil, err
+		}
+		return nil, fn(s, ctx, p)
+	}
 }
+
+// noParams stands for the params of methods that take none.
+type noParams struct{}
+
+// handlers is the one dispatch table: every method the server serves, request or
+// notification, standard or custom. Anything else is answered method-not-found
+// (requests) or ignored (notifications, as the spec asks). exit alone is served on the
+// read loop, ahead of the queue (conn.go). Each session serves a copy, which tests
+// extend with methods of their own.
+var handlers = map[string]handler{
+	"initialize":                          request((*session).initialize),
+	"initialized":                         notification((*session).initializedNotification),
+	"shutdown":                            request((*session).shutdown),
+	"textDocument/didOpen":                notification((*session).didOpen),
+	"textDocument/didChange":              notification((*session).didChange),
+	"textDocument/didSave":                notification((*session).didSave),
+	"textDocument/didClose":               notification((*session).didClose),
+	"textDocument/hover":                  request((*session).hover),
+	"textDocument/completion":             request((*session).completion),
+	"textDocument/codeAction":             request((*session).codeAction),
+	"textDocument/documentSymbol":         request((*session).documentSymbol),
+	"textDocument/codeLens":               request((*session).codeLens),
+	"textDocument/documentLink":           request((*session).documentLink),
+	"workspace/didChangeConfiguration":    notification((*session).didChangeConfiguration),
+	"workspace/didChangeWorkspaceFolders": notification((*session).didChangeWorkspaceFolders),
+	"workspace/didChangeWatchedFiles":     notification((*session).didChangeWatchedFiles),
+	"airules/context":                     request((*session).contextRequest),
+	"airules/rules":                       request((*session).rulesRequest),
+}
+
+// later is a result a handler cannot give at once (airules/context while the folder's
+// first index is built): serve answers it from a goroutine of its own with what the
+// function returns, so the queue moves on meanwhile.
+type later func() (any, error)
 
 // serve handles one message on the queue worker: recover, lifecycle checks, dispatch.
 func (s *session) serve(ctx context.Context, r *replier, req jsonrpc2.Request) {
@@ -83,33 +106,26 @@ func (s *session) serve(ctx context.Context, r *replier, req jsonrpc2.Request) {
 		return
 	}
 	ctx = protocol.WithLogger(ctx, s.logger())
-	if m, ok := methods[name]; ok {
-		res, err := m(s, ctx, r, req.Params())
-		if err == errDeferred {
-			deferred = true
+	h, ok := s.handlers[name]
+	if !ok {
+		if r.isCall {
+			_ = r.Reply(ctx, nil, jsonrpc2.Errorf(jsonrpc2.MethodNotFound, "method not found: %s", name))
 			return
 		}
-		_ = r.Reply(ctx, res, err)
+		// Unknown notifications ($/setTrace, …) are ignored, as the spec asks.
+		s.logger().Debug("ignored notification", zap.String("method", name))
 		return
 	}
-	if m, ok := s.testMethods[name]; ok {
-		res, err := m(ctx, req.Params())
-		_ = r.Reply(ctx, res, err)
+	res, err := h(ctx, s, req.Params())
+	if l, ok := res.(later); ok && err == nil {
+		deferred = true
+		s.replyLater(ctx, r, name, l)
 		return
 	}
-	if standard[name] {
-		h := protocol.ServerHandler(s, nil)
-		if err := h(ctx, r.Reply, req); err != nil {
-			s.logger().Debug("handler error", zap.String("method", name), zap.Error(err))
-		}
-		return
+	if !r.isCall && err != nil {
+		s.logger().Debug("notification failed", zap.String("method", name), zap.Error(err))
 	}
-	if r.isCall {
-		_ = r.Reply(ctx, nil, jsonrpc2.Errorf(jsonrpc2.MethodNotFound, "method not found: %s", name))
-		return
-	}
-	// Unknown notifications ($/setTrace, …) are ignored, as the spec asks.
-	s.logger().Debug("ignored notification", zap.String("method", name))
+	_ = r.Reply(ctx, res, err)
 }
 
 // checkState enforces the lifecycle: nothing but initialize before it, nothing but
@@ -140,12 +156,13 @@ func (s *session) checkState(method string, isCall bool) error {
 // errDrop drops a notification (its reply goes nowhere).
 var errDrop = errors.New("notification dropped")
 
-// decodeParams decodes params into v; a failure is InvalidParams with the reason.
-func decodeParams(params []byte, v any) error {
+// decodeLenient decodes params into v: absent or null params leave v zero; a failure
+// is InvalidParams with the reason.
+func decodeLenient(params json.RawMessage, v any) error {
 	if len(params) == 0 || string(params) == "null" {
-		return jsonrpc2.NewError(jsonrpc2.InvalidParams, "missing params")
+		return nil
 	}
-	if err := jsonUnmarshal(params, v); err != nil {
+	if err := json.Unmarshal(params, v); err != nil {
 		return jsonrpc2.Errorf(jsonrpc2.InvalidParams, "invalid params: %v", err)
 	}
 	return nil
@@ -168,7 +185,7 @@ func (s *session) goSafe(name string, fn func()) {
 
 // replyLater answers a request from a goroutine of its own; a panic there is
 // answered -32603 like one in a handler.
-func (s *session) replyLater(ctx context.Context, r *replier, method string, fn func() (any, error)) {
+func (s *session) replyLater(ctx context.Context, r *replier, method string, fn later) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

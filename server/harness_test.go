@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/airules/airules/server/wire"
 	"io/fs"
 	"net"
 	"os"
@@ -215,8 +216,8 @@ func start(t testing.TB, root string, so sessionOptions) *editor {
 	}
 	params := map[string]any{
 		"processId":        os.Getpid(),
-		"rootUri":          FileURI(root),
-		"workspaceFolders": []map[string]any{{"uri": FileURI(root), "name": filepath.Base(root)}},
+		"rootUri":          wire.FileURI(root),
+		"workspaceFolders": []map[string]any{{"uri": wire.FileURI(root), "name": filepath.Base(root)}},
 		"capabilities":     caps,
 		"clientInfo":       map[string]any{"name": "airules-harness"},
 	}
@@ -283,7 +284,7 @@ func (e *editor) exit(withShutdown bool) runResult {
 }
 
 func (e *editor) uri(rel string) string {
-	return FileURI(filepath.Join(e.root, filepath.FromSlash(rel)))
+	return wire.FileURI(filepath.Join(e.root, filepath.FromSlash(rel)))
 }
 
 func (e *editor) open(rel, lang, text string) string {
@@ -305,12 +306,12 @@ func (e *editor) change(uri string, version int, text string) {
 	})
 }
 
-func (e *editor) context(uri string, extra map[string]any) (ContextResult, error) {
+func (e *editor) context(uri string, extra map[string]any) (wire.ContextResult, error) {
 	params := map[string]any{"textDocument": map[string]any{"uri": uri}}
 	for k, v := range extra {
 		params[k] = v
 	}
-	var res ContextResult
+	var res wire.ContextResult
 	err := e.call("airules/context", params, &res)
 	return res, err
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/airules/airules/server/wire"
 	"strings"
 
 	"github.com/airules/airules/index"
@@ -16,9 +17,9 @@ const hoverIndexing = "airules: indexing…"
 // hoverFiles is how many matching files a glob or language hover lists.
 const hoverFiles = 5
 
-// Hover lists the rules of a source file, or documents the frontmatter under the
+// hover lists the rules of a source file, or documents the frontmatter under the
 // cursor in a rule file. It never waits: before the first index it says so.
-func (s *session) Hover(ctx context.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
+func (s *session) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
 	s.mu.Lock()
 	on, maxTokens, markdown := s.cfg.Hover, s.cfg.MaxTokens, s.caps.markdownHover
 	s.mu.Unlock()
@@ -41,7 +42,7 @@ func (s *session) Hover(ctx context.Context, p *protocol.HoverParams) (*protocol
 	if ix.IsRuleFile(t.path) {
 		text = ruleFileHover(snap, t.doc, p.Position)
 	} else {
-		text = budgetEntryFor(snap, t, "", maxTokens).hoverText()
+		text = wire.Summary(snap.Context(t.rel, t.languageOf(""), maxTokens))
 	}
 	if text == "" {
 		return nil, nil
@@ -55,61 +56,6 @@ func hoverText(text string, markdown bool) *protocol.Hover {
 		kind = protocol.PlainText
 	}
 	return &protocol.Hover{Contents: protocol.MarkupContent{Kind: kind, Value: text}}
-}
-
-// sourceHover lists the rules that apply to a source file, compactly.
-func sourceHover(c rules.Context) string {
-	var b strings.Builder
-	n := len(c.Rules)
-	fmt.Fprintf(&b, "**AI rules** · %d %s · %d / %d tokens\n\n", n, plural(n, "rule applies", "rules apply"), c.Tokens, c.MaxTokens)
-	for _, in := range c.Rules {
-		r := in.Rule
-		desc := r.Description
-		if desc == "" {
-			desc = r.ID
-		}
-		reasons := make([]string, len(in.Reasons))
-		for i, rs := range in.Reasons {
-			reasons[i] = reasonMarkdown(rs)
-		}
-		fmt.Fprintf(&b, "- %s — [`%s`](%s) · priority %d · %s · %d tokens\n",
-			mdEscape(desc), r.ID, FileURI(r.Path), r.Priority, strings.Join(reasons, ", "), in.Tokens)
-	}
-	if len(c.Omitted) > 0 {
-		b.WriteString("\nOmitted: ")
-		for i, o := range c.Omitted {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "[`%s`](%s) (%s)", o.Rule.ID, FileURI(o.Rule.Path), o.Reason)
-		}
-		b.WriteString("\n")
-	}
-	if len(c.Available) > 0 {
-		b.WriteString("\nOn request: ")
-		for i, r := range c.Available {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "[`%s`](%s)", r.ID, FileURI(r.Path))
-			if r.Description != "" {
-				b.WriteString(" — " + mdEscape(r.Description))
-			}
-		}
-		b.WriteString("\n")
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-// reasonMarkdown shows why a rule applied, with globs and ids as code.
-func reasonMarkdown(r rules.Reason) string {
-	switch r.Kind {
-	case rules.ReasonGlob:
-		return "glob `" + r.Detail + "`"
-	case rules.ReasonLanguage:
-		return "language `" + r.Detail + "`"
-	}
-	return r.String()
 }
 
 // ruleFileHover documents what is under the cursor in a rule file's frontmatter: a
@@ -176,7 +122,7 @@ func globHover(snap *index.Snapshot, glob string) string {
 	if strings.HasPrefix(glob, "!") {
 		verb = "excludes"
 	}
-	fmt.Fprintf(&b, "`%s` %s **%d** %s in the workspace", glob, verb, n, plural(n, "file", "files"))
+	fmt.Fprintf(&b, "`%s` %s **%d** %s in the workspace", glob, verb, n, wire.Plural(n, "file", "files"))
 	if n == 0 {
 		b.WriteString(": check the path (patterns are relative to the workspace root; one without `/` matches the base name at any depth)")
 	}
@@ -200,7 +146,7 @@ func languageHover(snap *index.Snapshot, lang string) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "language `%s`: **%d** %s in the workspace", lang, n, plural(n, "file", "files"))
+	fmt.Fprintf(&b, "language `%s`: **%d** %s in the workspace", lang, n, wire.Plural(n, "file", "files"))
 	if exts := rules.ExtensionsOf(lang); len(exts) > 0 {
 		fmt.Fprintf(&b, " (%s)", strings.Join(exts, ", "))
 	}
@@ -220,20 +166,3 @@ func writeFileList(b *strings.Builder, files []string, n int) {
 		fmt.Fprintf(b, "\n- … and %d more", n-len(files))
 	}
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-// mdEscape keeps user text from turning into markdown structure in a hover.
-func mdEscape(s string) string {
-	if !strings.ContainsAny(s, "\\`*_[]<\n") {
-		return s
-	}
-	return mdEscaper.Replace(s)
-}
-
-var mdEscaper = strings.NewReplacer("\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "<", "&lt;", "\n", " ")

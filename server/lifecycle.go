@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"github.com/airules/airules/server/wire"
 	"os"
 	"path/filepath"
 
@@ -110,8 +111,8 @@ func capsOf(p initializeParams) clientCaps {
 	return caps
 }
 
-func (s *session) initialize(ctx context.Context, _ *replier, raw []byte) (any, error) {
-	p, warn := decodeInitialize(raw)
+func (s *session) initialize(ctx context.Context, raw *json.RawMessage) (any, error) {
+	p, warn := decodeInitialize(*raw)
 	for _, w := range warn {
 		s.logger().Warn(w)
 	}
@@ -142,7 +143,7 @@ func (s *session) initialize(ctx context.Context, _ *replier, raw []byte) (any, 
 	}
 	if len(folders) == 0 && p.RootPath != "" {
 		if abs, err := filepath.Abs(p.RootPath); err == nil {
-			add(FileURI(abs), "")
+			add(wire.FileURI(abs), "")
 		}
 	}
 	if len(folders) == 0 {
@@ -195,12 +196,12 @@ func initializeResult() map[string]any {
 	}
 }
 
-func (s *session) initializedNotification(ctx context.Context, _ *replier, _ []byte) (any, error) {
+func (s *session) initializedNotification(ctx context.Context, _ *noParams) error {
 	s.mu.Lock()
 	select {
 	case <-s.initialized:
 		s.mu.Unlock()
-		return nil, nil // a second initialized: ignore
+		return nil // a second initialized: ignore
 	default:
 	}
 	close(s.initialized)
@@ -214,10 +215,10 @@ func (s *session) initializedNotification(ctx context.Context, _ *replier, _ []b
 	if caps.configurationPull {
 		s.goSafe("pull configuration", s.pullConfiguration)
 	}
-	return nil, nil
+	return nil
 }
 
-func (s *session) shutdown(ctx context.Context, _ *replier, _ []byte) (any, error) {
+func (s *session) shutdown(ctx context.Context, _ *noParams) (any, error) {
 	s.mu.Lock()
 	s.state = stateShutdown
 	s.mu.Unlock()
@@ -228,18 +229,14 @@ func (s *session) shutdown(ctx context.Context, _ *replier, _ []byte) (any, erro
 // exitNotification ends the session: Run returns the code and the process exits with
 // it (jsonrpc2 alone would keep reading after exit). conn.go calls it on the read
 // loop, ahead of the queue.
-func (s *session) exitNotification(ctx context.Context, _ *replier, _ []byte) (any, error) {
+func (s *session) exitNotification() {
 	code := s.exitCodeNow()
 	s.logger().Info("exit", zap.Int("code", code))
 	select {
 	case s.exit <- code:
 	default:
 	}
-	return nil, nil
 }
-
-// jsonUnmarshal is the decoder of params.
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
 // userRulesDir resolves Options.UserRulesDir.
 func (s *session) userRulesDir() string {

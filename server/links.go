@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/airules/airules/server/wire"
 	"path/filepath"
 	"strings"
 
@@ -9,9 +10,9 @@ import (
 	"go.lsp.dev/protocol"
 )
 
-// DocumentLink links, in a rule file's frontmatter, every glob that names one existing
+// documentLink links, in a rule file's frontmatter, every glob that names one existing
 // workspace file (no wildcards) to that file.
-func (s *session) DocumentLink(ctx context.Context, p *protocol.DocumentLinkParams) ([]protocol.DocumentLink, error) {
+func (s *session) documentLink(ctx context.Context, p *protocol.DocumentLinkParams) ([]protocol.DocumentLink, error) {
 	out := []protocol.DocumentLink{}
 	t, err := s.resolve(string(p.TextDocument.URI))
 	if err != nil || t.folder == nil || t.doc == nil {
@@ -53,7 +54,7 @@ func (s *session) DocumentLink(ctx context.Context, p *protocol.DocumentLinkPara
 						Start: protocol.Position{Line: uint32(ln), Character: uint32(rules.UTF16Column(text, start))},
 						End:   protocol.Position{Line: uint32(ln), Character: uint32(rules.UTF16Column(text, end))},
 					},
-					Target:  protocol.DocumentURI(FileURI(filepath.Join(t.folder.root, filepath.FromSlash(g)))),
+					Target:  protocol.DocumentURI(wire.FileURI(filepath.Join(t.folder.root, filepath.FromSlash(g)))),
 					Tooltip: "Open " + g,
 				})
 			}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/airules/airules/server/wire"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,7 @@ func TestRequestsWhileIndexing(t *testing.T) {
 	}
 	// airules/context waits for the index without holding up other requests.
 	type res struct {
-		ctx ContextResult
+		ctx wire.ContextResult
 		err error
 	}
 	ch := make(chan res, 1)
@@ -41,7 +42,7 @@ func TestRequestsWhileIndexing(t *testing.T) {
 	}
 	rulesCh := make(chan error, 1)
 	go func() {
-		var rs RulesResult
+		var rs wire.RulesResult
 		err := e.call("airules/rules", map[string]any{}, &rs)
 		if err == nil && len(rs.Rules) == 0 {
 			err = errors.New("no rules")
@@ -76,13 +77,13 @@ func TestDuplicateEventsBumpOnce(t *testing.T) {
 	g1 := lastGen(e)
 	writeFile(t, p, text)
 	e.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
-	ev := map[string]any{"changes": []map[string]any{{"uri": FileURI(p), "type": 1}}}
+	ev := map[string]any{"changes": []map[string]any{{"uri": wire.FileURI(p), "type": 1}}}
 	e.notify("workspace/didChangeWatchedFiles", ev)
 	e.notify("workspace/didChangeWatchedFiles", ev)
 	// A sentinel real change afterwards; once it is seen, the duplicates are done.
 	sentinel := filepath.Join(root, ".ai-rules", "30-contexts", "sentinel.md")
 	writeFile(t, sentinel, "---\ndescription: Sentinel\n---\nS\n")
-	e.notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []map[string]any{{"uri": FileURI(sentinel), "type": 1}}})
+	e.notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []map[string]any{{"uri": wire.FileURI(sentinel), "type": 1}}})
 	e.rec.waitFor(t, 10*time.Second, "the sentinel's change", func() bool { return lastGenLocked(e) > g1 })
 	ix := e.srv.currentFolders()[0].index()
 	e.rec.waitFor(t, 10*time.Second, "the sentinel in the snapshot", func() bool { return ix.Snapshot().RuleAt(sentinel) != nil })
@@ -122,16 +123,16 @@ func TestWorkspaceFoldersChange(t *testing.T) {
 	e := start(t, a, sessionOptions{})
 	e.waitReady()
 	e.notify("workspace/didChangeWorkspaceFolders", map[string]any{"event": map[string]any{
-		"added": []map[string]any{{"uri": FileURI(b), "name": "b"}}, "removed": []any{}}})
-	bRule := FileURI(filepath.Join(b, ".ai-rules", "b.md"))
+		"added": []map[string]any{{"uri": wire.FileURI(b), "name": "b"}}, "removed": []any{}}})
+	bRule := wire.FileURI(filepath.Join(b, ".ai-rules", "b.md"))
 	e.waitDiagnostics(bRule, "diagnostics of the added folder", func(ds []protocol.Diagnostic) bool { return hasCode(ds, "AIR004") != nil })
-	if _, err := e.context(FileURI(filepath.Join(b, "x.go")), nil); err != nil {
+	if _, err := e.context(wire.FileURI(filepath.Join(b, "x.go")), nil); err != nil {
 		t.Errorf("context in the added folder: %v", err)
 	}
 	e.notify("workspace/didChangeWorkspaceFolders", map[string]any{"event": map[string]any{
-		"added": []any{}, "removed": []map[string]any{{"uri": FileURI(b), "name": "b"}}}})
+		"added": []any{}, "removed": []map[string]any{{"uri": wire.FileURI(b), "name": "b"}}}})
 	e.waitDiagnostics(bRule, "diagnostics cleared with the removed folder", func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
-	if _, err := e.context(FileURI(filepath.Join(b, "x.go")), nil); rpcCode(err) != -32602 {
+	if _, err := e.context(wire.FileURI(filepath.Join(b, "x.go")), nil); rpcCode(err) != -32602 {
 		t.Errorf("context in the removed folder: %v", err)
 	}
 }

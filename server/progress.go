@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/airules/airules/server/wire"
 	"time"
 
 	"go.uber.org/zap"
@@ -35,7 +36,7 @@ func (s *session) reportProgress() {
 	send := func(v map[string]any) {
 		_ = s.conn.Notify(s.ctx, "$/progress", map[string]any{"token": token, "value": v})
 	}
-	send(map[string]any{"kind": "begin", "title": "airules: indexing", "message": fmt.Sprintf("%d %s", len(folders), plural(len(folders), "folder", "folders")), "percentage": 0, "cancellable": false})
+	send(map[string]any{"kind": "begin", "title": "airules: indexing", "message": fmt.Sprintf("%d %s", len(folders), wire.Plural(len(folders), "folder", "folders")), "percentage": 0, "cancellable": false})
 	totalRules := 0
 	for i, f := range folders {
 		// While the folder opens, report how many of its rule files are read, at most

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"strings"
@@ -41,8 +42,6 @@ type Options struct {
 
 // session is one LSP session: created by Run, it lives as long as the connection.
 type session struct {
-	unimplemented
-
 	opts Options
 	conn jsonrpc2.Conn
 	log  atomic.Pointer[zap.Logger]
@@ -75,9 +74,9 @@ type session struct {
 	// beforeOpen, set by tests, runs before each index opens (to hold it back).
 	beforeOpen func()
 
-	// testMethods are extra requests only tests register (a handler that panics, one
-	// that blocks until cancelled).
-	testMethods map[string]func(ctx context.Context, params []byte) (any, error)
+	// handlers is this session's copy of the dispatch table (handler.go); tests add
+	// methods of their own to it (a handler that panics, one that blocks).
+	handlers map[string]handler
 }
 
 // state is where the session is in the LSP lifecycle.
@@ -121,7 +120,7 @@ func newSession(ctx context.Context, opts Options) *session {
 		docs:        map[string]*document{},
 		initialized: make(chan struct{}),
 		exit:        make(chan int, 1),
-		testMethods: map[string]func(context.Context, []byte) (any, error){},
+		handlers:    maps.Clone(handlers),
 	}
 	log := opts.Logger
 	if log == nil {

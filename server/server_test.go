@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/airules/airules/server/wire"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,7 +27,7 @@ func TestInitializeAndLifecycle(t *testing.T) {
 	}
 	var res map[string]any
 	params := map[string]any{
-		"rootUri":               FileURI(root),
+		"rootUri":               wire.FileURI(root),
 		"capabilities":          defaultCaps(),
 		"initializationOptions": map[string]any{"airules": map[string]any{"maxTokens": 1234, "hover": false}},
 		"workspaceFolders":      nil,
@@ -93,7 +94,7 @@ func TestProgressAndStartupDiagnostics(t *testing.T) {
 	bad := filepath.Join(root, ".ai-rules", "30-contexts", "bad.md")
 	writeFile(t, bad, "---\ndescription: A rule with a bad priority\npriority: high\n---\nBody.\n")
 	e := start(t, root, sessionOptions{})
-	uri := FileURI(bad)
+	uri := wire.FileURI(bad)
 	// Published at startup, although nobody opened the file.
 	ds := e.waitDiagnostics(uri, "AIR004 at startup", func(ds []protocol.Diagnostic) bool { return hasCode(ds, "AIR004") != nil })
 	d := hasCode(ds, "AIR004")
@@ -152,7 +153,7 @@ func sourceOf(root, p string) (rules.Source, bool) {
 }
 
 // expectedContext computes airules/context independently, from package rules alone.
-func expectedContext(t *testing.T, root, rel, lang string, maxTokens int, gen uint64) ContextResult {
+func expectedContext(t *testing.T, root, rel, lang string, maxTokens int, gen uint64) wire.ContextResult {
 	t.Helper()
 	var all []*rules.Rule
 	err := filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
@@ -175,7 +176,7 @@ func expectedContext(t *testing.T, root, rel, lang string, maxTokens int, gen ui
 	}
 	set := rules.NewSet(all, rules.SetOptions{})
 	c := rules.Budget(set.Select(rel, lang), maxTokens)
-	return NewContextResult(c, FileURI(filepath.Join(root, filepath.FromSlash(rel))), gen)
+	return wire.NewContextResult(c, wire.FileURI(filepath.Join(root, filepath.FromSlash(rel))), gen)
 }
 
 // ruleCount is how many rule files the example workspace holds.
@@ -237,7 +238,7 @@ func TestContextMatchesRules(t *testing.T) {
 	}
 	// The small budget really omitted something.
 	small, _ := e.context(e.uri(liveview), map[string]any{"maxTokens": 60})
-	if !slices.ContainsFunc(small.Omitted, func(o OmittedRule) bool { return o.Reason == "budget" }) {
+	if !slices.ContainsFunc(small.Omitted, func(o wire.OmittedRule) bool { return o.Reason == "budget" }) {
 		t.Errorf("maxTokens 60 omitted nothing for budget: %+v", small.Omitted)
 	}
 	// languageId comes from the open document when the params have none.
@@ -246,7 +247,7 @@ func TestContextMatchesRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.LanguageID != "elixir" || !slices.ContainsFunc(got.Rules, func(r ContextRule) bool { return r.ID == "10-languages/elixir/otp-patterns" }) {
+	if got.LanguageID != "elixir" || !slices.ContainsFunc(got.Rules, func(r wire.ContextRule) bool { return r.ID == "10-languages/elixir/otp-patterns" }) {
 		t.Errorf("languageId of the open document not used: %s %+v", got.LanguageID, got.Rules)
 	}
 }
@@ -255,7 +256,7 @@ func TestContextRefusals(t *testing.T) {
 	root := copyExample(t)
 	e := start(t, root, sessionOptions{})
 	e.waitReady()
-	outside := FileURI(filepath.Join(t.TempDir(), "secret.ex"))
+	outside := wire.FileURI(filepath.Join(t.TempDir(), "secret.ex"))
 	_, err := e.context(outside, nil)
 	if rpcCode(err) != jsonrpc2.InvalidParams || !strings.Contains(err.Error(), "outside every workspace folder") {
 		t.Errorf("outside the workspace: %v (code %d)", err, rpcCode(err))
@@ -314,7 +315,7 @@ func TestUnsavedRuleEditChangesContextAndHover(t *testing.T) {
 	e.waitReady()
 	rulePath := filepath.Join(root, ".ai-rules", "20-frameworks", "phoenix", "liveview.md")
 	data, _ := os.ReadFile(rulePath)
-	uri := FileURI(rulePath)
+	uri := wire.FileURI(rulePath)
 	e.openURI(uri, "markdown", string(data))
 	before, err := e.context(e.uri(liveview), nil)
 	if err != nil {

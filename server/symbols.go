@@ -10,9 +10,9 @@ import (
 
 var headingLine = regexp.MustCompile(`^(#{1,6})[ \t]+(.+?)[ \t#]*$`)
 
-// DocumentSymbol outlines a rule file: its frontmatter keys, then its markdown
+// documentSymbol outlines a rule file: its frontmatter keys, then its markdown
 // headings nested by level. Other files get an empty outline.
-func (s *session) DocumentSymbol(ctx context.Context, p *protocol.DocumentSymbolParams) ([]interface{}, error) {
+func (s *session) documentSymbol(ctx context.Context, p *protocol.DocumentSymbolParams) ([]interface{}, error) {
 	out := []interface{}{}
 	d := s.doc(string(p.TextDocument.URI))
 	if d == nil {

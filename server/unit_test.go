@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"github.com/airules/airules/server/wire"
 	"slices"
 	"testing"
 
@@ -58,11 +59,11 @@ func TestURIToPath(t *testing.T) {
 			t.Errorf("uriToPath(%q): %v, want a malformed-URI error", uri, err)
 		}
 	}
-	if got := FileURI("/ws/a b.ex"); got != "file:///ws/a%20b.ex" {
-		t.Errorf("FileURI = %q", got)
+	if got := wire.FileURI("/ws/a b.ex"); got != "file:///ws/a%20b.ex" {
+		t.Errorf("wire.FileURI = %q", got)
 	}
-	if got := FileURI("C:/ws/x.ex"); got != "file:///C:/ws/x.ex" {
-		t.Errorf("FileURI of a drive path = %q", got)
+	if got := wire.FileURI("C:/ws/x.ex"); got != "file:///C:/ws/x.ex" {
+		t.Errorf("wire.FileURI of a drive path = %q", got)
 	}
 }
 

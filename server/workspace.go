@@ -69,8 +69,6 @@ type folder struct {
 	// lastGen is the last generation announced with airules/indexChanged; guarded by
 	// the publisher's mutex.
 	lastGen uint64
-	// budgets caches the budgets of files on the current snapshot (context.go).
-	budgets budgetCache
 	// genBase is added to the index's generations: a reopened folder (new rulesDir)
 	// starts a new index, and the generations the client sees must still only grow.
 	genBase uint64

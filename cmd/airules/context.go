@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/airules/airules/rules"
-	"github.com/airules/airules/server"
+	"github.com/airules/airules/server/wire"
 )
 
 func cmdContext(args []string, stdout, stderr io.Writer) int {
@@ -58,14 +58,11 @@ result the language server returns for airules/context. FILE need not exist yet.
 	}
 	defer ws.close()
 
-	sel := ws.set.Select(filepath.ToSlash(rel), *lang)
-	c := rules.Budget(sel, *maxTokens)
+	c := ws.snap.Context(filepath.ToSlash(rel), *lang, *maxTokens)
 	if *asJSON {
-		res := server.NewContextResult(c, server.FileURI(file), ws.generation)
+		res := wire.NewContextResult(c, wire.FileURI(file), ws.generation)
 		if *explain {
-			for _, e := range ws.set.Explain(sel.Path, sel.Language) {
-				res.Explain = append(res.Explain, server.ExplainedRule{ID: e.Rule.ID, Applies: e.Applies, Why: e.Why})
-			}
+			res.Explain = wire.Explained(ws.set, c)
 		}
 		writeJSON(stdout, res)
 		return 0
@@ -77,7 +74,7 @@ result the language server returns for airules/context. FILE need not exist yet.
 				budget[o.Rule] = true
 			}
 		}
-		for _, e := range ws.set.Explain(sel.Path, sel.Language) {
+		for _, e := range ws.set.Explain(c.Path, c.Language) {
 			mark := "-"
 			why := e.Why
 			switch {
@@ -91,7 +88,7 @@ result the language server returns for airules/context. FILE need not exist yet.
 		fmt.Fprintf(stdout, "\n%d rules, %d tokens of %d\n\n", len(c.Rules), c.Tokens, c.MaxTokens)
 	}
 	if c.Prompt == "" {
-		fmt.Fprintf(stderr, "airules context: no rules apply to %s\n", sel.Path)
+		fmt.Fprintf(stderr, "airules context: no rules apply to %s\n", c.Path)
 		return 0
 	}
 	io.WriteString(stdout, c.Prompt)

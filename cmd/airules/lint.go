@@ -11,20 +11,8 @@ import (
 	"strings"
 
 	"github.com/airules/airules/rules"
+	"github.com/airules/airules/server/wire"
 )
-
-// finding is one problem of one file, in the JSON shape of `lint --format json`
-// (1-based lines and UTF-16 columns).
-type finding struct {
-	File      string `json:"file"`
-	Line      int    `json:"line"`
-	Column    int    `json:"column"`
-	EndLine   int    `json:"endLine"`
-	EndColumn int    `json:"endColumn"`
-	Severity  string `json:"severity"`
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-}
 
 func cmdLint(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
@@ -66,31 +54,16 @@ Exit status: 0 when clean or only warnings, 1 when any error, 2 on usage errors.
 		fmt.Fprintf(stderr, "airules lint: %v\n", err)
 		return 2
 	}
-	var out []finding
+	out := []wire.Problem{}
 	errorsFound := false
 	for _, path := range selected {
-		ps := append([]rules.Problem(nil), ws.problems[path]...)
-		sort.SliceStable(ps, func(i, j int) bool {
-			a, b := ps[i].Range.Start, ps[j].Range.Start
-			return a.Line < b.Line || (a.Line == b.Line && a.Column < b.Column)
-		})
-		display := displayPath(path)
-		for _, p := range ps {
-			if p.Severity == rules.SeverityError {
-				errorsFound = true
-			}
-			out = append(out, finding{
-				File: display, Line: p.Range.Start.Line + 1, Column: p.Range.Start.Column + 1,
-				EndLine: p.Range.End.Line + 1, EndColumn: p.Range.End.Column + 1,
-				Severity: p.Severity.String(), Code: string(p.Code), Message: p.Message,
-			})
+		for _, p := range ws.problems[path] {
+			errorsFound = errorsFound || p.Severity == rules.SeverityError
 		}
+		out = append(out, wire.NewProblems(displayPath(path), ws.problems[path])...)
 	}
 	switch *format {
 	case "json":
-		if out == nil {
-			out = []finding{}
-		}
 		writeJSON(stdout, out)
 	case "sarif":
 		writeJSON(stdout, sarifLog(out))

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/airules/airules/rules"
-	"github.com/airules/airules/server"
+	"github.com/airules/airules/server/wire"
 )
 
 const example = "../../testdata/example"
@@ -31,7 +31,7 @@ func TestContextOnExample(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var res server.ContextResult
+	var res wire.ContextResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestContextOnExample(t *testing.T) {
 
 	// A small budget drops whole rules and says so.
 	_, out, _ = runCLI(t, "context", "--root", example, "--json", "--max-tokens", "120", file)
-	var small server.ContextResult
+	var small wire.ContextResult
 	if err := json.Unmarshal([]byte(out), &small); err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestLintFormats(t *testing.T) {
 	}
 
 	code, js, _ := runCLI(t, "lint", "--root", ws, "--format", "json")
-	var fs []finding
+	var fs []wire.Problem
 	if err := json.Unmarshal([]byte(js), &fs); err != nil || code != 1 {
 		t.Fatalf("json: %v (exit %d)", err, code)
 	}

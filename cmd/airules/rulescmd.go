@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/airules/airules/rules"
-	"github.com/airules/airules/server"
+	"github.com/airules/airules/server/wire"
 )
 
 func cmdRules(args []string, stdout, stderr io.Writer) int {
@@ -51,7 +51,7 @@ files were parsed (0 on a warm start with nothing changed), and how long indexin
 		tw.Flush()
 		return 0
 	}
-	res := server.NewRulesResult(ws.set, ws.generation, func(r *rules.Rule) int { return len(ws.problems[r.Path]) })
+	res := wire.NewRulesResult(ws.set, ws.generation, func(r *rules.Rule) int { return len(ws.problems[r.Path]) })
 	if *asJSON {
 		writeJSON(stdout, res)
 		return 0

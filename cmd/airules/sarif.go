@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/airules/airules/rules"
+	"github.com/airules/airules/server/wire"
 )
 
 // SARIF 2.1.0, just the parts code-scanning UIs read.
@@ -74,7 +75,7 @@ func sarifLevel(severity string) string {
 	return "note"
 }
 
-func sarifLog(fs []finding) sarifDoc {
+func sarifLog(fs []wire.Problem) sarifDoc {
 	drv := sarifDriver{Name: "airules", Version: version(), InformationURI: "https://github.com/airules/airules"}
 	for _, c := range rules.Codes {
 		r := sarifRule{ID: string(c.Code), ShortDescription: sarifMessage{c.Summary}}

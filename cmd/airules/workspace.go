@@ -17,6 +17,7 @@ import (
 type workspace struct {
 	root       string
 	ix         *index.Index
+	snap       *index.Snapshot // what the fields below come from
 	set        *rules.Set
 	files      *rules.FileList
 	problems   map[string][]rules.Problem // abs path of each rule file → its problems
@@ -112,5 +113,5 @@ func openWorkspace(root string, f *workspaceFlags, stderr io.Writer) (*workspace
 		return nil, fmt.Errorf("index %s: %w", root, err)
 	}
 	snap := ix.Snapshot()
-	return &workspace{root: root, ix: ix, set: snap.Rules, files: snap.Files, problems: snap.Problems, generation: snap.Generation}, nil
+	return &workspace{root: root, ix: ix, snap: snap, set: snap.Rules, files: snap.Files, problems: snap.Problems, generation: snap.Generation}, nil
 }

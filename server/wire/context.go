@@ -1,9 +1,6 @@
-package server
+package wire
 
 import (
-	"net/url"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/airules/airules/rules"
@@ -46,12 +43,14 @@ type ContextRule struct {
 	Content     string   `json:"content"`
 }
 
-// OmittedRule is a rule that would apply but was left out.
+// OmittedRule is a rule that would apply but was left out. Its description and URI
+// stay, so a client can still fetch a rule that did not fit.
 type OmittedRule struct {
-	ID     string `json:"id"`
-	URI    string `json:"uri"`
-	Reason string `json:"reason"`
-	Tokens int    `json:"tokens"`
+	ID          string `json:"id"`
+	URI         string `json:"uri"`
+	Description string `json:"description"`
+	Reason      string `json:"reason"`
+	Tokens      int    `json:"tokens"`
 }
 
 // AvailableRule is an agent-requested rule on offer.
@@ -94,7 +93,9 @@ func NewContextResult(c rules.Context, uri string, generation uint64) ContextRes
 		})
 	}
 	for _, o := range c.Omitted {
-		res.Omitted = append(res.Omitted, OmittedRule{ID: o.Rule.ID, URI: FileURI(o.Rule.Path), Reason: o.Reason, Tokens: o.Rule.Tokens()})
+		res.Omitted = append(res.Omitted, OmittedRule{
+			ID: o.Rule.ID, URI: FileURI(o.Rule.Path), Description: o.Rule.Description, Reason: o.Reason, Tokens: o.Rule.Tokens(),
+		})
 	}
 	for _, r := range c.Available {
 		res.Available = append(res.Available, AvailableRule{ID: r.ID, Description: r.Description, URI: FileURI(r.Path)})
@@ -102,54 +103,11 @@ func NewContextResult(c rules.Context, uri string, generation uint64) ContextRes
 	return res
 }
 
-// FileURI turns an absolute path into a file:// URI.
-func FileURI(path string) string {
-	p := filepath.ToSlash(path)
-	if len(p) >= 2 && p[1] == ':' {
-		p = "/" + p // a Windows drive: file:///C:/x, not file://C:/x
+// Explained lists, for every rule of the set, whether it applies to the file of c and why.
+func Explained(set *rules.Set, c rules.Context) []ExplainedRule {
+	var out []ExplainedRule
+	for _, e := range set.Explain(c.Path, c.Language) {
+		out = append(out, ExplainedRule{ID: e.Rule.ID, Applies: e.Applies, Why: e.Why})
 	}
-	u := url.URL{Scheme: "file", Path: p}
-	return u.String()
-}
-
-// RulesResult is the result of airules/rules, and the JSON of `airules rules --json`.
-type RulesResult struct {
-	Generation uint64     `json:"generation"`
-	Rules      []RuleInfo `json:"rules"`
-}
-
-// RuleInfo summarises one indexed rule.
-type RuleInfo struct {
-	ID          string `json:"id"`
-	URI         string `json:"uri"`
-	Path        string `json:"path"`
-	Layer       string `json:"layer"`
-	Format      string `json:"format"`
-	Priority    int    `json:"priority"`
-	Status      string `json:"status"`
-	Description string `json:"description"`
-	Problems    int    `json:"problems"`
-}
-
-// NewRulesResult lists every rule of a set in rule order; problems counts come from problemsOf (nil:
-// the rule's own parse problems).
-func NewRulesResult(set *rules.Set, generation uint64, problemsOf func(*rules.Rule) int) RulesResult {
-	all := set.Rules()
-	slices.SortFunc(all, rules.Compare)
-	res := RulesResult{Generation: generation, Rules: make([]RuleInfo, 0, len(all))}
-	for _, r := range all {
-		n := len(r.Problems)
-		if problemsOf != nil {
-			n = problemsOf(r)
-		}
-		status := string(r.Status)
-		if set.Disabled(r) {
-			status = string(rules.StatusDisabled)
-		}
-		res.Rules = append(res.Rules, RuleInfo{
-			ID: r.ID, URI: FileURI(r.Path), Path: r.Path, Layer: r.Layer.String(), Format: string(r.Format),
-			Priority: r.Priority, Status: status, Description: r.Description, Problems: n,
-		})
-	}
-	return res
+	return out
 }

@@ -67,26 +67,28 @@ func (s *session) unregisterWatchers() {
 	}
 }
 
-// didChangeWatchedFiles queues the paths for the reindexer of their folder; the
-// handler itself never touches the disk.
-func (s *session) didChangeWatchedFiles(ctx context.Context, _ *replier, raw []byte) (any, error) {
-	var p struct {
-		Changes []struct {
-			URI string `json:"uri"`
-		} `json:"changes"`
-	}
-	if err := decodeParams(raw, &p); err != nil {
-		return nil, err
-	}
-	for _, c := range p.Changes {
-		if path, err := uriToPath(c.URI); err == nil {
-			s.queueReindex(path)
-		}
-	}
-	return nil, nil
+// watchedFilesParams are the params of workspace/didChangeWatchedFiles.
+type watchedFilesParams struct {
+	Changes []struct {
+		URI string `json:"uri"`
+	} `json:"changes"`
 }
 
-// queueReindex hands a path to the reindexer of every folder that cares about it.
+// didChangeWatchedFiles reports the paths as modified; the reindexer of their folder
+// reads them, the handler itself never touches the disk.
+func (s *session) didChangeWatchedFiles(ctx context.Context, p *watchedFilesParams) error {
+	var mods []modification
+	for _, c := range p.Changes {
+		if path, err := uriToPath(c.URI); err == nil {
+			mods = append(mods, modification{kind: modFiles, path: path})
+		}
+	}
+	s.didModify(mods...)
+	return nil
+}
+
+// queueReindex hands a path to the reindexer of every folder that cares about it
+// (didModify's modFiles).
 func (s *session) queueReindex(p string) {
 	for _, f := range s.currentFolders() {
 		if !f.contains(p) && !isRuleFile([]*folder{f}, p) {
@@ -134,7 +136,7 @@ func (s *session) runReindexer(ctx context.Context, f *folder, ix *index.Index) 
 				}
 				continue
 			}
-			s.applyChange(f, ch)
+			s.didModify(modification{kind: modReindexed, folder: f, change: ch})
 		}
 	}
 }
