@@ -219,6 +219,9 @@ func (s *session) applyConfig(raw json.RawMessage) {
 	case caps.watchRegistration && old.clientWatch() && !cfg.clientWatch():
 		s.goSafe("unregister watchers", s.unregisterWatchers)
 	}
+	if s.onConfig != nil {
+		s.onConfig()
+	}
 }
 
 // reopenFolder replaces a folder's index with one opened under cfg. Generations go on

@@ -1,12 +1,12 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"github.com/airules/airules/server/wire"
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/airules/airules/rules"
 	"go.lsp.dev/protocol"
@@ -72,12 +72,16 @@ func toDiagnostics(ps []rules.Problem) []protocol.Diagnostic {
 	return out
 }
 
-// publisher sends publishDiagnostics and airules/indexChanged in order, and drops what
-// the client already has: one edit can reach it as SetOverlay's result, as OnChange and
-// as a watcher event, and a late stale list must never replace a newer one.
+// publisher sends publishDiagnostics and airules/indexChanged in order. It drops a
+// list equal to the one the client has (a change lists every rule file whose problems
+// may have changed, e.g. all rules naming a glob when a file appears) and a late stale
+// list, which must never replace a newer one.
 type publisher struct {
 	mu   sync.Mutex
 	last map[pubKey]pubState
+	// runs counts publications of a change's problems: one per change that reaches
+	// the client (TestOneEditOneDiagnosticsRun holds it to that).
+	runs atomic.Int64
 }
 
 type pubKey struct{ path string }
@@ -85,13 +89,13 @@ type pubKey struct{ path string }
 type pubState struct {
 	root     string
 	gen      uint64
-	body     []byte // the diagnostics as sent
-	problems []rules.Problem
+	problems []rules.Problem // as sent
 }
 
 // publishProblems publishes the problems of the files a change lists.
 func (s *session) publishProblems(f *folder, byPath map[string][]rules.Problem, gen uint64) {
 	paths := slices.Sorted(maps.Keys(byPath))
+	s.pub.runs.Add(1)
 	s.pub.mu.Lock()
 	defer s.pub.mu.Unlock()
 	for _, p := range paths {
@@ -121,13 +125,7 @@ func (s *session) publishLocked(f *folder, path string, problems []rules.Problem
 	if seen && !force && prev.root == f.root && gen < prev.gen {
 		return // stale: a newer list was sent already
 	}
-	diags := toDiagnostics(problems)
-	body, err := json.Marshal(diags)
-	if err != nil {
-		s.logger().Error("encoding diagnostics", zap.String("path", path), zap.Error(err))
-		return
-	}
-	if seen && bytes.Equal(prev.body, body) {
+	if seen && slices.EqualFunc(prev.problems, problems, func(a, b rules.Problem) bool { return reflect.DeepEqual(a, b) }) {
 		if gen > prev.gen {
 			prev.gen = gen
 			s.pub.last[k] = prev
@@ -137,14 +135,14 @@ func (s *session) publishLocked(f *folder, path string, problems []rules.Problem
 	if !seen && len(problems) == 0 {
 		// Nothing was ever shown for this file: an empty list would only be noise (10,000
 		// clean rules at startup would be 10,000 notifications).
-		s.pub.last[k] = pubState{root: f.root, gen: gen, body: body}
+		s.pub.last[k] = pubState{root: f.root, gen: gen}
 		return
 	}
-	s.pub.last[k] = pubState{root: f.root, gen: gen, body: body, problems: problems}
+	s.pub.last[k] = pubState{root: f.root, gen: gen, problems: problems}
 	params := struct {
-		URI         string          `json:"uri"`
-		Diagnostics json.RawMessage `json:"diagnostics"`
-	}{wire.FileURI(path), body}
+		URI         string                `json:"uri"`
+		Diagnostics []protocol.Diagnostic `json:"diagnostics"`
+	}{wire.FileURI(path), toDiagnostics(problems)}
 	if err := s.conn.Notify(s.ctx, "textDocument/publishDiagnostics", params); err != nil {
 		s.logger().Debug("publishDiagnostics not sent", zap.String("path", path), zap.Error(err))
 	}

@@ -120,6 +120,9 @@ func (s *session) serve(ctx context.Context, r *replier, req jsonrpc2.Request) {
 	if l, ok := res.(later); ok && err == nil {
 		deferred = true
 		s.replyLater(ctx, r, name, l)
+		if s.onDeferred != nil {
+			s.onDeferred(name)
+		}
 		return
 	}
 	if !r.isCall && err != nil {

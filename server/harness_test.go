@@ -177,6 +177,7 @@ func start(t testing.TB, root string, so sessionOptions) *editor {
 	e := &editor{t: t, root: root, rec: newRecorder(), done: make(chan runResult, 1), ctx: ctx}
 	srvCh := make(chan *session, 1)
 	setup := func(s *session) {
+		s.handlers[barrierMethod] = barrier
 		if so.setup != nil {
 			so.setup(s)
 		}
@@ -241,6 +242,34 @@ func start(t testing.TB, root string, so sessionOptions) *editor {
 		t.Fatalf("initialized: %v", err)
 	}
 	return e
+}
+
+// barrierMethod answers once the server has served every message sent before it and
+// sent every publication those caused (gopls's AfterChange, for this harness).
+const barrierMethod = "airules/test.barrier"
+
+// barrier is served on the queue, so after every message sent before it; its answer
+// waits behind the publications those messages put in the outbox.
+func barrier(_ context.Context, s *session, _ json.RawMessage) (any, error) {
+	flushed := make(chan struct{})
+	s.outbox.push(func() { close(flushed) })
+	return later(func() (any, error) {
+		select {
+		case <-flushed:
+			return nil, nil
+		case <-s.ctx.Done():
+			return nil, s.ctx.Err()
+		}
+	}), nil
+}
+
+// afterChange waits until the server has processed everything sent so far and the
+// client has received what that published.
+func (e *editor) afterChange() {
+	e.t.Helper()
+	if err := e.call(barrierMethod, nil, nil); err != nil {
+		e.t.Fatalf("barrier: %v", err)
+	}
 }
 
 // call sends a request and decodes the result.

@@ -15,8 +15,10 @@ import (
 func TestRequestsWhileIndexing(t *testing.T) {
 	root := copyExample(t)
 	release := make(chan struct{})
+	deferred := make(chan string, 4)
 	e := start(t, root, sessionOptions{setup: func(s *session) {
 		s.beforeOpen = func() { <-release }
+		s.onDeferred = func(method string) { deferred <- method }
 	}})
 	if h := e.hover(e.uri(liveview), 0, 0); h != hoverIndexing {
 		t.Errorf("hover while indexing = %q, want %q", h, hoverIndexing)
@@ -31,7 +33,9 @@ func TestRequestsWhileIndexing(t *testing.T) {
 		c, err := e.context(e.uri(liveview), nil)
 		ch <- res{c, err}
 	}()
-	time.Sleep(20 * time.Millisecond) // let the context request queue first
+	if m := <-deferred; m != "airules/context" { // the context request waits; the queue goes on
+		t.Fatalf("deferred %s, want airules/context", m)
+	}
 	if h := e.hover(e.uri(liveview), 0, 0); h != hoverIndexing {
 		t.Errorf("hover behind a waiting context request = %q", h)
 	}
@@ -150,22 +154,27 @@ func TestLogFileSetting(t *testing.T) {
 func TestConfigurationPull(t *testing.T) {
 	caps := defaultCaps()
 	caps["workspace"].(map[string]any)["configuration"] = true
-	e := start(t, copyExample(t), sessionOptions{caps: caps})
+	applied := make(chan struct{}, 1)
+	e := start(t, copyExample(t), sessionOptions{caps: caps, setup: func(s *session) {
+		s.onConfig = func() {
+			select {
+			case applied <- struct{}{}:
+			default:
+			}
+		}
+	}})
 	e.waitReady()
 	e.rec.mu.Lock()
 	e.rec.config = map[string]any{"maxTokens": 777}
 	e.rec.mu.Unlock()
 	// VS Code without synchronize sends no settings: the server asks for them.
 	e.notify("workspace/didChangeConfiguration", map[string]any{"settings": nil})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, err := e.context(e.uri(liveview), nil)
-		if err == nil && ctx.MaxTokens == 777 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pulled configuration not applied: %d %v", ctx.MaxTokens, err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-applied:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the pulled configuration was never applied")
+	}
+	if ctx, err := e.context(e.uri(liveview), nil); err != nil || ctx.MaxTokens != 777 {
+		t.Fatalf("pulled configuration not applied: %d %v", ctx.MaxTokens, err)
 	}
 }

@@ -71,8 +71,12 @@ type session struct {
 	watchSeq int
 	watchID  string
 
-	// beforeOpen, set by tests, runs before each index opens (to hold it back).
+	// Test hooks: beforeOpen runs before each index opens (to hold it back); onDeferred
+	// after a request's answer was deferred (later); onConfig after settings were
+	// applied.
 	beforeOpen func()
+	onDeferred func(method string)
+	onConfig   func()
 
 	// handlers is this session's copy of the dispatch table (handler.go); tests add
 	// methods of their own to it (a handler that panics, one that blocks).
