@@ -1,8 +1,6 @@
 package index
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,11 +9,6 @@ import (
 	"github.com/airules/airules/rules"
 	"github.com/tidwall/buntdb"
 )
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
 
 // ruleEvent describes a change of r; Seq is set when the event is written.
 func ruleEvent(typ string, r *rules.Rule, cause, corr string, now time.Time) Event {
@@ -88,4 +81,18 @@ func (ix *Index) History(ruleID string, limit int) ([]Event, error) {
 		return nil, fmt.Errorf("read history: %w", derr)
 	}
 	return out, nil
+}
+
+// Event is one entry of the event log.
+type Event struct {
+	Seq         uint64    `json:"seq"`
+	Type        string    `json:"type"` // created, updated, deleted, invalid
+	RuleID      string    `json:"rule_id"`
+	Layer       string    `json:"layer"`
+	Path        string    `json:"path"`
+	Version     string    `json:"version,omitempty"`
+	Hash        string    `json:"hash,omitempty"`
+	Time        time.Time `json:"time"`
+	Causation   string    `json:"causation_id"`
+	Correlation string    `json:"correlation_id"`
 }

@@ -8,10 +8,10 @@ import (
 	"go.uber.org/zap"
 )
 
-// Token counts cost ~250 µs per 2 KB rule, so no index path counts them: a cold index of
-// 10,000 rules would take seconds more. In a long-running server (Options.Watch) a
-// background warmer counts the rules whose count is unknown, a batch at a time with
-// pauses so it never holds a core, and stores the counts: the next start restores them
+// Token counts are slow next to parsing (see rules' BenchmarkBudget), so no index path
+// counts them: a cold index of 10,000 rules would take seconds more. In a long-running
+// server (Options.Watch) a background warmer counts the rules whose count is unknown, a
+// batch at a time with pauses so it never holds a core, and stores the counts: the next start restores them
 // with SetTokens, and a rule counted here costs nothing when a prompt is budgeted.
 
 const (

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/airules/airules/server/wire"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/airules/airules/server/wire"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -598,5 +599,19 @@ func TestPlaintextFallsBackToTheFileName(t *testing.T) {
 		if got.LanguageID != "elixir" || len(got.Rules) != len(want.Rules) || got.Prompt != want.Prompt {
 			t.Errorf("params %v: language %q, %d rules; want elixir, %d rules", extra, got.LanguageID, len(got.Rules), len(want.Rules))
 		}
+	}
+}
+
+func TestDocumentLinks(t *testing.T) {
+	e := start(t, copyExample(t), sessionOptions{})
+	e.waitReady()
+	uri := e.open(".ai-rules/30-contexts/links.md", "markdown", "---\ndescription: Links\nglobs:\n  - \"mix.exs\"\n  - \"lib/app/schemas/user.ex\"\n  - \"lib/**/*.ex\"\n---\nBody.\n")
+	var links []protocol.DocumentLink
+	if err := e.call("textDocument/documentLink", map[string]any{"textDocument": map[string]any{"uri": uri}}, &links); err != nil {
+		t.Fatal(err)
+	}
+	if len(links) != 1 || links[0].Range.Start.Line != 4 || links[0].Range.Start.Character != 5 ||
+		string(links[0].Target) != e.uri("lib/app/schemas/user.ex") {
+		t.Errorf("links = %s", mustJSON(links))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/airules/airules/server/wire"
 	"io/fs"
 	"net"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/airules/airules/server/wire"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -54,6 +55,13 @@ type recorder struct {
 	registered   []json.RawMessage
 	unregistered int
 	config       any // the answer to workspace/configuration
+	logs         []logMessage
+}
+
+// logMessage is one window/logMessage the server sent.
+type logMessage struct {
+	Type    int    `json:"type"`
+	Message string `json:"message"`
 }
 
 func newRecorder() *recorder {
@@ -106,6 +114,11 @@ func (r *recorder) handler(ctx context.Context, reply jsonrpc2.Replier, req json
 		if err := json.Unmarshal(req.Params(), &p); err == nil {
 			r.event(func() { r.generations = append(r.generations, p.Generation) })
 		}
+	case "window/logMessage":
+		var m logMessage
+		if err := json.Unmarshal(req.Params(), &m); err == nil {
+			r.event(func() { r.logs = append(r.logs, m) })
+		}
 	case "$/progress":
 		var p struct {
 			Value map[string]any `json:"value"`
@@ -138,6 +151,8 @@ type sessionOptions struct {
 	setup       func(*session)
 	noInit      bool // connect only
 	debounce    time.Duration
+	logger      *zap.Logger // default testLogger()
+	logToClient bool
 	// fastClient frames the client's messages with the server's frameStream instead
 	// of jsonrpc2's stream, whose 32 KB buffer per message would make the client's
 	// garbage, not the server's work, drive the GC of the shared process in
@@ -183,7 +198,11 @@ func start(t testing.TB, root string, so sessionOptions) *editor {
 		}
 		srvCh <- s
 	}
-	opts := Options{Logger: testLogger(), DBPath: ":memory:", UserRulesDir: "-", Debounce: so.debounce, setup: setup}
+	log := so.logger
+	if log == nil {
+		log = testLogger()
+	}
+	opts := Options{Logger: log, DBPath: ":memory:", UserRulesDir: "-", Debounce: so.debounce, setup: setup, LogToClient: so.logToClient}
 	go func() {
 		code, err := Run(ctx, a, opts)
 		e.done <- runResult{code, err}

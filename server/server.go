@@ -35,6 +35,10 @@ type Options struct {
 	UserRulesDir string
 	// Debounce of the index watcher; 0 means the index default.
 	Debounce time.Duration
+	// LogToClient sends the logs to the client as window/logMessage while it is
+	// attached (Logger receives them before and after): `airules serve` without
+	// --log-file, so an editor shows them with their severity rather than as stderr.
+	LogToClient bool
 
 	// setup lets tests register extra methods before the session starts.
 	setup func(*session)
@@ -129,6 +133,13 @@ func newSession(ctx context.Context, opts Options) *session {
 	log := opts.Logger
 	if log == nil {
 		log = zap.NewNop()
+	}
+	if opts.LogToClient {
+		var level zapcore.LevelEnabler = log.Core()
+		if opts.Level != nil {
+			level = opts.Level
+		}
+		log = zap.New(newClientLog(s, log.Core(), level))
 	}
 	s.log.Store(log)
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))

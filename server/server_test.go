@@ -2,13 +2,14 @@ package server
 
 import (
 	"fmt"
-	"github.com/airules/airules/server/wire"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/airules/airules/server/wire"
 
 	"github.com/airules/airules/rules"
 	"go.lsp.dev/jsonrpc2"

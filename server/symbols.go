@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/airules/airules/rules"
 	"go.lsp.dev/protocol"
 )
 
@@ -25,9 +26,9 @@ func (s *session) documentSymbol(ctx context.Context, p *protocol.DocumentSymbol
 			detail := strings.TrimSpace(stripComment(lines[k.line][k.valueCol:]))
 			rng := protocol.Range{
 				Start: protocol.Position{Line: uint32(k.line)},
-				End:   protocol.Position{Line: uint32(k.lastLine), Character: utf16Len(lines[k.lastLine])},
+				End:   protocol.Position{Line: uint32(k.lastLine), Character: lineEnd(lines[k.lastLine])},
 			}
-			sel := protocol.Range{Start: rng.Start, End: protocol.Position{Line: uint32(k.line), Character: utf16Len(k.name)}}
+			sel := protocol.Range{Start: rng.Start, End: protocol.Position{Line: uint32(k.line), Character: lineEnd(k.name)}}
 			out = append(out, protocol.DocumentSymbol{Name: k.name, Detail: detail, Kind: protocol.SymbolKindKey, Range: rng, SelectionRange: sel})
 		}
 		body = fm.close + 1
@@ -68,8 +69,8 @@ func headings(lines []string, start int) []protocol.DocumentSymbol {
 		sym := &protocol.DocumentSymbol{
 			Name:           m[2],
 			Kind:           protocol.SymbolKindString,
-			Range:          protocol.Range{Start: protocol.Position{Line: uint32(i)}, End: protocol.Position{Line: uint32(i), Character: utf16Len(l)}},
-			SelectionRange: protocol.Range{Start: protocol.Position{Line: uint32(i)}, End: protocol.Position{Line: uint32(i), Character: utf16Len(l)}},
+			Range:          protocol.Range{Start: protocol.Position{Line: uint32(i)}, End: protocol.Position{Line: uint32(i), Character: lineEnd(l)}},
+			SelectionRange: protocol.Range{Start: protocol.Position{Line: uint32(i)}, End: protocol.Position{Line: uint32(i), Character: lineEnd(l)}},
 		}
 		for len(stack) > 0 && stack[len(stack)-1].level >= level {
 			stack = stack[:len(stack)-1]
@@ -97,15 +98,5 @@ func stripComment(v string) string {
 	return v
 }
 
-// utf16Len is the length of s in UTF-16 code units, LSP's column unit.
-func utf16Len(s string) uint32 {
-	n := uint32(0)
-	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
-}
+// lineEnd is the UTF-16 length of s, LSP's column unit.
+func lineEnd(s string) uint32 { return uint32(rules.UTF16Column(s, len(s))) }

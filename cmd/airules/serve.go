@@ -84,7 +84,7 @@ it, and exits: for attaching a debugging client by hand.`)
 		rwc = conn
 	}
 	log.Info("airules serve", zap.String("version", server.Version))
-	code, err := server.Run(ctx, rwc, server.Options{Logger: log, Level: &level})
+	code, err := server.Run(ctx, rwc, server.Options{Logger: log, Level: &level, LogToClient: *logFile == ""})
 	if err != nil {
 		log.Error("server stopped", zap.Error(err))
 	}

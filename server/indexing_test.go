@@ -2,12 +2,12 @@ package server
 
 import (
 	"errors"
-	"github.com/airules/airules/server/wire"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/airules/airules/server/wire"
 
 	"go.lsp.dev/protocol"
 )
@@ -106,20 +106,6 @@ func TestDuplicateEventsBumpOnce(t *testing.T) {
 
 func lastGenLocked(e *editor) uint64 { return e.rec.generations[len(e.rec.generations)-1] }
 
-func TestDocumentLinks(t *testing.T) {
-	e := start(t, copyExample(t), sessionOptions{})
-	e.waitReady()
-	uri := e.open(".ai-rules/30-contexts/links.md", "markdown", "---\ndescription: Links\nglobs:\n  - \"mix.exs\"\n  - \"lib/app/schemas/user.ex\"\n  - \"lib/**/*.ex\"\n---\nBody.\n")
-	var links []protocol.DocumentLink
-	if err := e.call("textDocument/documentLink", map[string]any{"textDocument": map[string]any{"uri": uri}}, &links); err != nil {
-		t.Fatal(err)
-	}
-	if len(links) != 1 || links[0].Range.Start.Line != 4 || links[0].Range.Start.Character != 5 ||
-		string(links[0].Target) != e.uri("lib/app/schemas/user.ex") {
-		t.Errorf("links = %s", mustJSON(links))
-	}
-}
-
 func TestWorkspaceFoldersChange(t *testing.T) {
 	a := copyExample(t)
 	b := t.TempDir()
@@ -138,43 +124,5 @@ func TestWorkspaceFoldersChange(t *testing.T) {
 	e.waitDiagnostics(bRule, "diagnostics cleared with the removed folder", func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
 	if _, err := e.context(wire.FileURI(filepath.Join(b, "x.go")), nil); rpcCode(err) != -32602 {
 		t.Errorf("context in the removed folder: %v", err)
-	}
-}
-
-func TestLogFileSetting(t *testing.T) {
-	logFile := filepath.Join(t.TempDir(), "airules.log")
-	e := start(t, copyExample(t), sessionOptions{initOptions: map[string]any{"logFile": logFile, "logLevel": "debug"}})
-	e.waitReady()
-	data, err := os.ReadFile(logFile)
-	if err != nil || !strings.Contains(string(data), "initialize") {
-		t.Errorf("logFile: %v %q", err, data)
-	}
-}
-
-func TestConfigurationPull(t *testing.T) {
-	caps := defaultCaps()
-	caps["workspace"].(map[string]any)["configuration"] = true
-	applied := make(chan struct{}, 1)
-	e := start(t, copyExample(t), sessionOptions{caps: caps, setup: func(s *session) {
-		s.onConfig = func() {
-			select {
-			case applied <- struct{}{}:
-			default:
-			}
-		}
-	}})
-	e.waitReady()
-	e.rec.mu.Lock()
-	e.rec.config = map[string]any{"maxTokens": 777}
-	e.rec.mu.Unlock()
-	// VS Code without synchronize sends no settings: the server asks for them.
-	e.notify("workspace/didChangeConfiguration", map[string]any{"settings": nil})
-	select {
-	case <-applied:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the pulled configuration was never applied")
-	}
-	if ctx, err := e.context(e.uri(liveview), nil); err != nil || ctx.MaxTokens != 777 {
-		t.Fatalf("pulled configuration not applied: %d %v", ctx.MaxTokens, err)
 	}
 }

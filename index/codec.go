@@ -10,9 +10,10 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Records are decoded with gjson rather than encoding/json: a warm start decodes 10,000
-// rule and 10,000 file records, and encoding/json's reflection cost ~15 µs each on this
-// machine against ~3 µs here. Strings share the database's memory instead of copying.
+// Records are decoded with gjson rather than encoding/json: a warm start decodes a rule
+// and a file record per rule file, and encoding/json's reflection made that a large
+// share of it (BenchmarkWarmStart). Strings share the database's memory instead of
+// copying.
 
 var errBadRecord = errors.New("bad record")
 

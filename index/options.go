@@ -1,0 +1,46 @@
+package index
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Options configure an Index. Zero values are the documented defaults.
+type Options struct {
+	// Root is the absolute path of the workspace folder.
+	Root string
+	// RulesDir is the native rules root, relative to Root; default ".ai-rules".
+	RulesDir string
+	// UserRulesDir holds the user's own rules (layer user); "" means none. The CLI and
+	// the server default it to os.UserConfigDir()/airules/rules; tests leave it empty.
+	UserRulesDir string
+	// DBPath is the buntdb file; "" means os.UserCacheDir()/airules/<hash of Root>/index.db,
+	// ":memory:" keeps nothing on disk.
+	DBPath string
+	// Watch starts the fsnotify watcher over the rule roots.
+	Watch bool
+	// Debounce is the quiet time per path before a watched change is reindexed; default 50ms.
+	Debounce time.Duration
+	// MaxEvents bounds the event log; default 10,000.
+	MaxEvents int
+	// Disabled lists rule ids turned off by configuration.
+	Disabled []string
+	// Cause is the causation id of the first index ("startup", "cli"); default "startup".
+	Cause string
+	// Logger receives warnings (damaged database, unreadable folders); nil discards.
+	Logger *zap.Logger
+	// Progress, when set, is called while Open reads and parses rule files, with how
+	// many of how many are done (every few dozen files, and at the end). It is called
+	// from the indexing workers and must return at once.
+	Progress func(done, total int)
+	// OnChange receives the changes the watcher found and applied, from the watcher's
+	// goroutine (it must not block for long). Changes made through a method (Reindex,
+	// SetOverlay, ClearOverlay, SetDisabled) are that method's result only, so each
+	// change reaches the caller exactly once.
+	OnChange func(Change)
+
+	// indexDelay is how long after Open the database's JSON indexes are built
+	// (default 1 s); tests shorten it.
+	indexDelay time.Duration
+}

@@ -1,0 +1,48 @@
+package server
+
+import (
+	"errors"
+	"testing"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+)
+
+func pos(l, c uint32) protocol.Position { return protocol.Position{Line: l, Character: c} }
+
+func TestDecodeMessage(t *testing.T) {
+	for _, bad := range []string{`not json`, `{"jsonrpc":"1.0","method":"x"}`, `{"jsonrpc":"2.0"}`, `{"jsonrpc":"2.0","id":1.5,"method":"x"}`, `[1,2]`} {
+		if _, err := decodeMessage([]byte(bad)); !errors.Is(err, errMalformed) {
+			t.Errorf("decodeMessage(%s) = %v, want errMalformed", bad, err)
+		}
+	}
+	m, err := decodeMessage([]byte(`{"jsonrpc":"2.0","id":"a","method":"m","params":{"x":1}}`))
+	if c, ok := m.(*jsonrpc2.Call); err != nil || !ok || c.ID() != jsonrpc2.NewStringID("a") || c.Method() != "m" || string(c.Params()) != `{"x":1}` {
+		t.Errorf("call: %#v %v", m, err)
+	}
+	m, err = decodeMessage([]byte(`{"jsonrpc":"2.0","method":"n"}`))
+	if n, ok := m.(*jsonrpc2.Notification); err != nil || !ok || n.Method() != "n" {
+		t.Errorf("notification: %#v %v", m, err)
+	}
+	m, err = decodeMessage([]byte(`{"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"nope"}}`))
+	if r, ok := m.(*jsonrpc2.Response); err != nil || !ok || r.ID() != jsonrpc2.NewNumberID(3) || rpcCode(r.Err()) != -32601 {
+		t.Errorf("error response: %#v %v", m, err)
+	}
+	m, err = decodeMessage([]byte(`{"jsonrpc":"2.0","id":4,"result":[1,{"a":"b"}]}`))
+	if r, ok := m.(*jsonrpc2.Response); err != nil || !ok || string(r.Result()) != `[1,{"a":"b"}]` {
+		t.Errorf("result response: %#v %v", m, err)
+	}
+}
+
+func TestEncodeResponse(t *testing.T) {
+	r, _ := jsonrpc2.NewResponse(jsonrpc2.NewNumberID(7), map[string]int{"a": 1}, nil)
+	b, err := encodeResponse(r)
+	if err != nil || string(b) != `{"jsonrpc":"2.0","result":{"a":1},"id":7}` {
+		t.Errorf("result: %s %v", b, err)
+	}
+	r, _ = jsonrpc2.NewResponse(jsonrpc2.NewStringID("x"), nil, errors.New("plain"))
+	b, _ = encodeResponse(r)
+	if string(b) != `{"jsonrpc":"2.0","error":{"code":-32603,"message":"plain"},"id":"x"}` {
+		t.Errorf("plain error gets a real code: %s", b)
+	}
+}

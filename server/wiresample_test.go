@@ -1,0 +1,58 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/airules/airules/server/wire"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// TestWireSamples keeps testdata/wire/*.json, real answers of airules/context and
+// airules/rules on the example workspace, in step with the Go wire types: the editors'
+// unit tests read them to hold their copies of the types to these
+// (go test ./server -run TestWireSamples -update rewrites them).
+func TestWireSamples(t *testing.T) {
+	root := copyExample(t)
+	e := start(t, root, sessionOptions{})
+	e.waitReady()
+	ctx, err := e.context(e.uri(liveview), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs wire.RulesResult
+	if err := e.call("airules/rules", map[string]any{}, &rs); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]any{"context.json": ctx, "rules.json": rs} {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		// The temporary root is not part of the shape.
+		got := strings.ReplaceAll(b.String(), wire.FileURI(root), "file:///workspace")
+		got = strings.ReplaceAll(got, root, "/workspace")
+		golden := filepath.Join("..", "testdata", "wire", name)
+		if *update {
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s differs from the server's answer; run go test ./server -run TestWireSamples -update\n%s", name, got)
+		}
+	}
+}
