@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/tiktoken-go/tokenizer"
 )
@@ -12,7 +14,10 @@ var (
 )
 
 // CountTokens counts s in o200k BPE tokens with the encoder embedded in the binary; it
-// never touches the network. Loading the encoder happens once, on first use.
+// never touches the network. Loading the encoder happens once, on first use. The count
+// is the library's own, exactly (TestCountTokensIsExact, FuzzTokenCount): the text is
+// split into o200k's pieces here, in one pass, and each distinct piece is encoded once
+// (pieceCounts), since rule text repeats its words.
 func CountTokens(s string) int {
 	if s == "" {
 		return 0
@@ -26,10 +31,13 @@ func CountTokens(s string) int {
 	if enc == nil {
 		return len(s) // an upper bound: no token is shorter than a byte
 	}
-	// The o200k pre-tokenizer's whitespace patterns backtrack quadratically over a long
-	// run of whitespace (20 KB of " \n" takes 0.4 s), so a file could stall indexing.
-	// Such runs are charged a token per byte, which is never less than their real count,
-	// and only the text around them is counted.
+	if utf8.ValidString(s) {
+		return pieceCounts.count(s)
+	}
+	// Not UTF-8 (such a file is AIR016 and never applied): the library's own split,
+	// whose whitespace patterns backtrack quadratically over a long run of whitespace
+	// (20 KB of " \n" takes 0.4 s); such runs are charged a token per byte, never
+	// less than their real count, and only the text around them is counted.
 	total := 0
 	for s != "" {
 		i, j := longSpaceRun(s)
@@ -39,6 +47,58 @@ func CountTokens(s string) int {
 		total += count(s[:i]) + (j - i)
 		s = s[j:]
 	}
+	return total
+}
+
+// pieceCounts memoises the token counts of o200k pieces.
+var pieceCounts = pieceMemo{m: map[string]int32{}}
+
+const (
+	// memoPieces bounds the memo; a full memo is emptied and refilled.
+	memoPieces = 1 << 17
+	// memoPieceLen is the longest piece memoised: longer ones rarely repeat.
+	memoPieceLen = 64
+)
+
+type pieceMemo struct {
+	mu sync.RWMutex
+	m  map[string]int32
+}
+
+func (p *pieceMemo) count(s string) int {
+	total := 0
+	var missing []string
+	p.mu.RLock()
+	splitO200k(s, func(piece string) {
+		if n, ok := p.m[piece]; ok {
+			total += int(n)
+		} else {
+			missing = append(missing, piece)
+		}
+	})
+	p.mu.RUnlock()
+	if len(missing) == 0 {
+		return total
+	}
+	counted := make(map[string]int32, len(missing))
+	for _, piece := range missing {
+		n, ok := counted[piece]
+		if !ok {
+			n = int32(count(piece))
+			counted[piece] = n
+		}
+		total += int(n)
+	}
+	p.mu.Lock()
+	if len(p.m)+len(counted) > memoPieces {
+		clear(p.m)
+	}
+	for piece, n := range counted {
+		if len(piece) <= memoPieceLen {
+			p.m[strings.Clone(piece)] = n // a key must not keep the whole text alive
+		}
+	}
+	p.mu.Unlock()
 	return total
 }
 

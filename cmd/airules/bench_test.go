@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/airules/airules/server/wire"
+	"github.com/airules/airules/testdata/gen"
+	"go.lsp.dev/jsonrpc2"
+)
+
+// These benchmarks measure what a user's editor sees: the built binary, started as a
+// process and driven over stdio by a JSON-RPC client, on workspaces of the shape of
+// testdata/gen (hundreds of applicable rules per file).
+//
+//	go test ./cmd/airules -run XXX -bench 'Stdio|CLI' -benchtime 1x
+
+var builtOnce struct {
+	sync.Once
+	path string
+	err  error
+}
+
+// builtBinary builds airules once per test process.
+func builtBinary(b *testing.B) string {
+	builtOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "airules-bin-")
+		if err != nil {
+			builtOnce.err = err
+			return
+		}
+		builtOnce.path = filepath.Join(dir, "airules")
+		out, err := exec.Command("go", "build", "-o", builtOnce.path, ".").CombinedOutput()
+		if err != nil {
+			builtOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if builtOnce.err != nil {
+		b.Fatal(builtOnce.err)
+	}
+	return builtOnce.path
+}
+
+var workspaces = map[int]gen.Shape{}
+
+func benchWorkspace(b *testing.B, n int) gen.Shape {
+	if sh, ok := workspaces[n]; ok {
+		return sh
+	}
+	sh, err := gen.Workspace(filepath.Join(os.TempDir(), fmt.Sprintf("airules-bench-ws-%d-%d", n, os.Getpid())), n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Kept for the other benchmarks of this run; TestMain removes it.
+	workspaces[n] = sh
+	return sh
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, sh := range workspaces {
+		os.RemoveAll(sh.Root)
+	}
+	if builtOnce.path != "" {
+		os.RemoveAll(filepath.Dir(builtOnce.path))
+	}
+	os.Exit(code)
+}
+
+var benchRuleCounts = []int{1_000, 10_000, 50_000}
+
+func rulesSizes(b *testing.B) []int {
+	if s := os.Getenv("AIRULES_BENCH_RULES"); s != "" {
+		var out []int
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("AIRULES_BENCH_RULES: %v", err)
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	return benchRuleCounts
+}
+
+// BenchmarkContextStdio: 600 airules/context requests for random source files,
+// against a transport floor measured in the same run (a hover on an untitled: buffer,
+// answered at once), and the server's resident memory afterwards.
+func BenchmarkContextStdio(b *testing.B) {
+	bin := builtBinary(b)
+	for _, n := range rulesSizes(b) {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			sh := benchWorkspace(b, n)
+			for b.Loop() {
+				runContextStdio(b, bin, sh)
+			}
+		})
+	}
+}
+
+func runContextStdio(b *testing.B, bin string, sh gen.Shape) {
+	cache := b.TempDir()
+	cmd := exec.Command(bin, "serve", "--stdio", "--log-level", "error")
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cache, "XDG_CONFIG_HOME="+cache)
+	cmd.Stderr = os.Stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ready := make(chan struct{}, 1)
+	conn := jsonrpc2.NewConn(jsonrpc2.NewStream(pipeRWC{stdout, stdin}))
+	conn.Go(ctx, func(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+		if req.Method() == "airules/indexChanged" {
+			select {
+			case ready <- struct{}{}:
+			default:
+			}
+		}
+		return reply(ctx, nil, nil)
+	})
+	rootURI := wire.FileURI(sh.Root)
+	if _, err := conn.Call(ctx, "initialize", map[string]any{
+		"rootUri": rootURI, "capabilities": map[string]any{},
+		"workspaceFolders": []map[string]any{{"uri": rootURI, "name": "bench"}},
+	}, nil); err != nil {
+		b.Fatal(err)
+	}
+	_ = conn.Notify(ctx, "initialized", map[string]any{})
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		b.Fatal("the index never became ready")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const requests = 600
+	floor := make([]time.Duration, 0, requests)
+	lat := make([]time.Duration, 0, requests)
+	size, applied := 0, 0
+	for range requests {
+		t0 := time.Now()
+		if _, err := conn.Call(ctx, "textDocument/hover", map[string]any{
+			"textDocument": map[string]any{"uri": "untitled:floor"}, "position": map[string]any{"line": 0, "character": 0},
+		}, nil); err != nil {
+			b.Fatal(err)
+		}
+		floor = append(floor, time.Since(t0))
+		rel := sh.Sources[rng.IntN(len(sh.Sources))]
+		var raw json.RawMessage
+		t0 = time.Now()
+		if _, err := conn.Call(ctx, "airules/context", map[string]any{
+			"textDocument": map[string]any{"uri": rootURI + "/" + rel},
+		}, &raw); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+		size += len(raw)
+		var res struct {
+			Rules   []json.RawMessage `json:"rules"`
+			Omitted []json.RawMessage `json:"omitted"`
+		}
+		_ = json.Unmarshal(raw, &res)
+		applied += len(res.Rules) + len(res.Omitted)
+	}
+	rss := vmRSS(cmd.Process.Pid)
+	slices.Sort(floor)
+	slices.Sort(lat)
+	q := func(d []time.Duration, p float64) float64 { return float64(d[int(p*float64(len(d)-1))]) / 1e6 }
+	b.ReportMetric(q(lat, 0.5), "p50-ms")
+	b.ReportMetric(q(lat, 0.99), "p99-ms")
+	b.ReportMetric(q(floor, 0.5), "floor-p50-ms")
+	b.ReportMetric(q(lat, 0.5)/q(floor, 0.5), "p50/floor")
+	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
+	b.ReportMetric(float64(size)/requests/1024, "KB/answer")
+	b.ReportMetric(float64(applied)/requests, "applicable/file")
+	_, _ = conn.Call(ctx, "shutdown", nil, nil)
+	_ = conn.Notify(ctx, "exit", nil)
+}
+
+// vmRSS reads a process's resident memory in bytes from /proc (0 elsewhere).
+func vmRSS(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+type pipeRWC struct {
+	io.ReadCloser
+	io.WriteCloser
+}
+
+func (p pipeRWC) Close() error { _ = p.WriteCloser.Close(); return p.ReadCloser.Close() }
+
+// BenchmarkColdStartCLI and BenchmarkWarmStartCLI time `airules rules --json` as a
+// process: with an empty cache, and with the cache of a previous run and nothing changed.
+func BenchmarkColdStartCLI(b *testing.B) { benchCLI(b, false) }
+func BenchmarkWarmStartCLI(b *testing.B) { benchCLI(b, true) }
+
+func benchCLI(b *testing.B, warm bool) {
+	bin := builtBinary(b)
+	for _, n := range rulesSizes(b) {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			sh := benchWorkspace(b, n)
+			cache := b.TempDir()
+			run := func() {
+				cmd := exec.Command(bin, "rules", "--json", "--root", sh.Root)
+				cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cache, "XDG_CONFIG_HOME="+cache)
+				var stderr strings.Builder
+				cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+				if err := cmd.Run(); err != nil {
+					b.Fatalf("airules rules: %v\n%s", err, stderr.String())
+				}
+			}
+			if warm {
+				run()
+			}
+			for b.Loop() {
+				if !warm {
+					b.StopTimer()
+					os.RemoveAll(cache)
+					b.StartTimer()
+				}
+				run()
+			}
+		})
+	}
+}
