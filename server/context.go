@@ -78,17 +78,17 @@ func (s *session) contextRequest(ctx context.Context, p *wire.ContextParams) (an
 	maxTokens := s.maxTokens(p.MaxTokens)
 	if t.folder == nil { // not a file: no rules
 		lang := rules.ResolveLanguage(t.languageOf(p.LanguageID), "")
-		return wire.NewContextResult(rules.Context{Language: lang, MaxTokens: maxTokens}, p.TextDocument.URI, 0), nil
+		return wire.NewContextResult(rules.Context{Language: lang, MaxTokens: maxTokens}, p.TextDocument.URI, 0, false), nil
 	}
 	if t.folder.isReady() {
-		return s.computeContext(t, p.LanguageID, maxTokens)
+		return s.computeContext(t, p, maxTokens)
 	}
 	// The first index of this folder is still being built: answer when it is ready,
 	// from a goroutine, so every other request is served meanwhile.
 	return later(func() (any, error) {
 		select {
 		case <-t.folder.ready:
-			return s.computeContext(t, p.LanguageID, maxTokens)
+			return s.computeContext(t, p, maxTokens)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(contextWait):
@@ -108,14 +108,14 @@ func (s *session) maxTokens(requested int) int {
 	return s.cfg.MaxTokens
 }
 
-func (s *session) computeContext(t target, lang string, maxTokens int) (any, error) {
+func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int) (any, error) {
 	ix := t.folder.index()
 	if ix == nil {
 		return nil, jsonrpc2.Errorf(codeRequestFailed, "airules: no index for %s: %v", t.folder.root, t.folder.err)
 	}
 	snap := ix.Snapshot()
-	c := snap.Context(t.rel, t.languageOf(lang), maxTokens)
-	return wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation), nil
+	c := snap.Context(t.rel, t.languageOf(p.LanguageID), maxTokens)
+	return wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Content), nil
 }
 
 // languageOf is the language a client gave for the target: in the request, else the

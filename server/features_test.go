@@ -615,3 +615,29 @@ func TestDocumentLinks(t *testing.T) {
 		t.Errorf("links = %s", mustJSON(links))
 	}
 }
+
+// TestContextContentOnRequest: bodies are in the prompt; rules[].content only when
+// the request sets content: true, and then each is the rule's body.
+func TestContextContentOnRequest(t *testing.T) {
+	e := start(t, copyExample(t), sessionOptions{})
+	e.waitReady()
+	lean, err := e.context(e.uri(liveview), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := e.context(e.uri(liveview), map[string]any{"content": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lean.Rules) == 0 || len(full.Rules) != len(lean.Rules) || lean.Prompt != full.Prompt {
+		t.Fatalf("lean %d rules, full %d; prompts equal: %v", len(lean.Rules), len(full.Rules), lean.Prompt == full.Prompt)
+	}
+	for i, r := range lean.Rules {
+		if r.Content != "" {
+			t.Errorf("%s: content without content: true", r.ID)
+		}
+		if c := full.Rules[i].Content; c == "" || !strings.Contains(full.Prompt, c) {
+			t.Errorf("%s: content %q is not in the prompt", r.ID, c)
+		}
+	}
+}

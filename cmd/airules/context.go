@@ -60,7 +60,7 @@ result the language server returns for airules/context. FILE need not exist yet.
 
 	c := ws.snap.Context(filepath.ToSlash(rel), *lang, *maxTokens)
 	if *asJSON {
-		res := wire.NewContextResult(c, wire.FileURI(file), ws.generation)
+		res := wire.NewContextResult(c, wire.FileURI(file), ws.generation, false)
 		if *explain {
 			res.Explain = wire.Explained(ws.set, c)
 		}

@@ -13,6 +13,9 @@ type ContextParams struct {
 	} `json:"textDocument"`
 	LanguageID string `json:"languageId,omitempty"`
 	MaxTokens  int    `json:"maxTokens,omitempty"`
+	// Content asks for each rule's body in rules[].content; the prompt holds every
+	// body already, so by default they are left out.
+	Content bool `json:"content,omitempty"`
 }
 
 // ContextResult is the result of airules/context, and the JSON of `airules context --json`.
@@ -40,7 +43,7 @@ type ContextRule struct {
 	Scope       []string `json:"scope"`
 	Reasons     []string `json:"reasons"`
 	Tokens      int      `json:"tokens"`
-	Content     string   `json:"content"`
+	Content     string   `json:"content,omitempty"` // only when asked for (ContextParams.Content)
 }
 
 // OmittedRule is a rule that would apply but was left out. Its description and URI
@@ -67,8 +70,9 @@ type ExplainedRule struct {
 	Why     string `json:"why"`
 }
 
-// NewContextResult converts a budgeted context into its wire form.
-func NewContextResult(c rules.Context, uri string, generation uint64) ContextResult {
+// NewContextResult converts a budgeted context into its wire form, with each rule's
+// body in rules[].content when content is set.
+func NewContextResult(c rules.Context, uri string, generation uint64, content bool) ContextResult {
 	res := ContextResult{
 		URI: uri, LanguageID: c.Language, Prompt: c.Prompt, Tokens: c.Tokens, MaxTokens: c.MaxTokens,
 		Generation: generation,
@@ -86,11 +90,14 @@ func NewContextResult(c rules.Context, uri string, generation uint64) ContextRes
 		if scope == nil {
 			scope = []string{}
 		}
-		res.Rules = append(res.Rules, ContextRule{
+		cr := ContextRule{
 			ID: r.ID, URI: FileURI(r.Path), Description: r.Description, Layer: r.Layer.String(),
-			Format: string(r.Format), Priority: r.Priority, Scope: scope, Reasons: reasons,
-			Tokens: in.Tokens, Content: strings.TrimSpace(r.Body),
-		})
+			Format: string(r.Format), Priority: r.Priority, Scope: scope, Reasons: reasons, Tokens: in.Tokens,
+		}
+		if content {
+			cr.Content = strings.TrimSpace(r.Body)
+		}
+		res.Rules = append(res.Rules, cr)
 	}
 	for _, o := range c.Omitted {
 		res.Omitted = append(res.Omitted, OmittedRule{
