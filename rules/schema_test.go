@@ -218,6 +218,10 @@ func TestKeyExamples(t *testing.T) {
 	for _, spec := range FormatSpecs {
 		sch := compileSchema(t, spec.Format)
 		for _, k := range spec.Keys {
+			// Hover and completion in the server look keys up by name.
+			if doc, ok := KeyDocOf(k.Name); !ok || doc.Doc != k.Doc {
+				t.Errorf("KeyDocOf(%q) = %v, %v", k.Name, doc, ok)
+			}
 			if !strings.HasPrefix(k.Example, k.Name+": ") {
 				t.Errorf("%s: example %q does not set the key", k.Name, k.Example)
 			}
