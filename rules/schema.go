@@ -31,8 +31,8 @@ type Value struct {
 	Min, Max int      // bounds of a ValueInteger
 }
 
-// datePattern is a YYYY-MM-DD date with a real month and day (the validator also
-// refuses a day the month does not have, which a pattern cannot say).
+// datePattern is a YYYY-MM-DD date with a real month and day; a day the month does not
+// have (02-30) only "format": "date" refuses, in validators that assert formats.
 const datePattern = `^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`
 
 // SchemaDraft is the JSON Schema dialect of Schema: draft-07 is the one every
