@@ -48,8 +48,8 @@ result the language server returns for airules/context. FILE need not exist yet.
 	}
 	f := c.Flags()
 	addWorkspaceFlags(f, &o.ws)
-	f.IntVar(&o.maxTokens, "max-tokens", rules.DefaultMaxTokens, "token `budget` of the prompt")
-	f.StringVar(&o.language, "language", "", "LSP language `id` of the file (default: from its extension)")
+	f.IntVar(&o.maxTokens, "max-tokens", rules.DefaultMaxTokens, "the token budget `N` of the prompt")
+	f.StringVar(&o.language, "language", "", "the LSP language `ID` of the file (default: from its extension)")
 	f.BoolVar(&o.json, "json", false, "print the full airules/context result as JSON")
 	f.BoolVar(&o.explain, "explain", false, "also say, for every rule, why it applies or why not")
 	_ = c.RegisterFlagCompletionFunc("language", fixedCompletion(rules.KnownLanguages()...))
@@ -89,7 +89,7 @@ Exit status: 0 when clean or only warnings, 1 when any error, 2 on usage errors.
 	f := c.Flags()
 	addWorkspaceFlags(f, &o.ws)
 	o.ws.progress = true
-	f.StringVar(&o.format, "format", "text", "output `format`: text, json or sarif")
+	f.StringVar(&o.format, "format", "text", "output `FORMAT`: text, json or sarif")
 	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion("text", "json", "sarif"))
 	completeRulesDir(c)
 	return c
@@ -176,8 +176,8 @@ nothing and says which.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.root, "root", ".", "workspace `folder` to create the rules tree in")
-	f.StringVar(&o.rulesDir, "rules-dir", ".ai-rules", "rules root, relative to the workspace")
+	f.StringVar(&o.root, "root", ".", "the workspace `DIR` to create the rules tree in")
+	f.StringVar(&o.rulesDir, "rules-dir", ".ai-rules", "the rules folder `DIR`, relative to the workspace")
 	completeRulesDir(c)
 	return c
 }
@@ -202,7 +202,7 @@ Formats: %s.`, strings.Join(schemaFormats(), ", ")),
 			return nil
 		},
 	}
-	c.Flags().StringVar(&o.format, "format", string(rules.FormatAirules), "rule `format`: "+strings.Join(schemaFormats(), ", "))
+	c.Flags().StringVar(&o.format, "format", string(rules.FormatAirules), "rule format `NAME`: "+strings.Join(schemaFormats(), ", "))
 	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion(schemaFormats()...))
 	return c
 }
@@ -237,12 +237,12 @@ it, and exits: for attaching a debugging client by hand.`,
 	f := c.Flags()
 	f.StringVar(&o.listen, "listen", "", "serve one TCP connection on `ADDR` (host:port) instead of stdio, for debugging")
 	f.StringVar(&o.logFile, "log-file", "", "write logs to `FILE` instead of standard error")
-	f.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	f.StringVar(&o.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	// The LSP convention that clients follow (vscode-languageclient appends --stdio;
 	// several pass --clientProcessId): stdio is the default transport, so both are
 	// accepted and change nothing.
 	f.Bool("stdio", false, "speak LSP over standard input and output (the default; accepted for clients that pass it)")
-	f.Int("clientProcessId", 0, "the client's process `id` (accepted for clients that pass it; unused)")
+	f.Int("clientProcessId", 0, "the client's process `ID` (accepted for clients that pass it; unused)")
 	_ = c.RegisterFlagCompletionFunc("log-level", fixedCompletion("debug", "info", "warn", "error"))
 	return c
 }

@@ -40,8 +40,8 @@ type workspaceFlags struct {
 }
 
 func addWorkspaceFlags(fs *pflag.FlagSet, wf *workspaceFlags) {
-	fs.StringVar(&wf.root, "root", "", "workspace `folder` (default: the nearest folder above holding rule files or a project: see 'airules --help')")
-	fs.StringVar(&wf.rulesDir, "rules-dir", ".ai-rules", "native rules `folder`, relative to the workspace")
+	fs.StringVar(&wf.root, "root", "", "the workspace root `DIR` (default: the nearest folder above holding rule files or a project; see 'airules --help')")
+	fs.StringVar(&wf.rulesDir, "rules-dir", ".ai-rules", "the native rules folder `DIR`, relative to the workspace")
 	fs.BoolVar(&wf.noCache, "no-cache", false, "do not use or update the index cache; read every file")
 }
 
