@@ -33,6 +33,31 @@ func TestFlagsAfterArguments(t *testing.T) {
 	}
 }
 
+// TestSingleDashLongFlags keeps the spelling Go's flag package took (`-root DIR`).
+func TestSingleDashLongFlags(t *testing.T) {
+	file := filepath.Join(example, "lib/app_web/live/page_live.ex")
+	_, want, _ := runCLI(t, "context", "--root", example, "--explain", file)
+	code, got, errs := runCLI(t, "context", "-root", example, "-explain", file)
+	if code != 0 || got != want {
+		t.Errorf("-root -explain: exit %d, %s\n%s", code, errs, got)
+	}
+	code, got, _ = runCLI(t, "context", "-root="+example, file, "-explain")
+	if code != 0 || got != want {
+		t.Errorf("-root=DIR: exit %d\n%s", code, got)
+	}
+	if code, out, _ := runCLI(t, "lint", "-help"); code != 0 || !strings.HasPrefix(out, "Usage: airules lint") {
+		t.Errorf("lint -help: exit %d\n%s", code, out)
+	}
+	// Not a flag of the command: left alone, and refused.
+	if code, _, errs := runCLI(t, "lint", "-bogus"); code != 2 || !strings.Contains(errs, "unknown shorthand flag") {
+		t.Errorf("lint -bogus: exit %d, %q", code, errs)
+	}
+	// After --, an argument that looks like a flag is an argument.
+	if got := longFlags(newRootCmd(&app{}), []string{"context", "--", "-root"}); strings.Join(got, " ") != "context -- -root" {
+		t.Errorf("after --: %q", got)
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	tests := []struct {
 		args []string

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -27,10 +28,7 @@ type app struct {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(a)
-	if args == nil {
-		args = []string{} // cobra reads os.Args for a nil slice
-	}
-	root.SetArgs(args)
+	root.SetArgs(longFlags(root, args))
 	cmd, err := root.ExecuteC()
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
@@ -38,6 +36,28 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return a.code
+}
+
+// longFlags spells a long flag given with one dash (`-root DIR`, as Go's flag package
+// took it before the move to cobra) with two, so that scripts written then still work.
+// Only names the command defines are rewritten; shorthands (-h, -v) stay as they are.
+func longFlags(root *cobra.Command, args []string) []string {
+	out := make([]string, 0, len(args)) // never nil: cobra reads os.Args for a nil slice
+	cmd, _, err := root.Find(args)
+	if err != nil {
+		cmd = root
+	}
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+		if len(name) > 1 && a[0] == '-' && !strings.HasPrefix(a, "--") && (name == "help" || cmd.Flags().Lookup(name) != nil) {
+			a = "-" + a
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // helpTemplate is every command's --help: the synopsis first, as before cobra, then the
