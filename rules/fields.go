@@ -24,6 +24,12 @@ func (p *parser) fields(root *yaml.Node) {
 			continue
 		}
 		seen[key] = true
+		// The format's key table decides what is unknown, also for a key left empty (a
+		// typo like `alwaysAply:` says nothing, but is still a typo).
+		if _, ok := keyIn(FormatKeys(r.Format), key); !ok {
+			p.unknownKey(k)
+			continue
+		}
 		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
 			if key == "description" {
 				descNode = k
@@ -76,10 +82,6 @@ func (p *parser) fields(root *yaml.Node) {
 		case "globs":
 			p.globs(v)
 		case "applyTo":
-			if r.Format != FormatCopilot {
-				p.unknownKey(k)
-				continue
-			}
 			p.globs(v)
 		case "alwaysApply":
 			alwaysNode = k

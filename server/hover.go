@@ -95,9 +95,6 @@ func ruleFileHover(snap *index.Snapshot, d *document, pos protocol.Position) str
 func keyHover(name string) string {
 	doc, ok := rules.KeyDocOf(name)
 	if !ok {
-		if name == "applyTo" {
-			return "**applyTo** — *glob patterns* (Copilot)\n\nThe files this instruction applies to, as comma-separated globs."
-		}
 		return fmt.Sprintf("**%s** — not a key airules knows. Known keys: %s.", name, strings.Join(keyNames(), ", "))
 	}
 	return fmt.Sprintf("**%s** — *%s*\n\n%s\n\n```yaml\n%s\n```", doc.Name, doc.Type, doc.Doc, doc.Example)

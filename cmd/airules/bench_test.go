@@ -63,20 +63,19 @@ func benchWorkspace(b *testing.B, n int) gen.Shape {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// Kept for the other benchmarks of this run; TestMain removes it.
+	// Kept for the other benchmarks of this run; cleanupBench removes it.
 	workspaces[n] = sh
 	return sh
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
+// cleanupBench removes what the benchmarks generated; TestMain calls it.
+func cleanupBench() {
 	for _, sh := range workspaces {
 		os.RemoveAll(sh.Root)
 	}
 	if builtOnce.path != "" {
 		os.RemoveAll(filepath.Dir(builtOnce.path))
 	}
-	os.Exit(code)
 }
 
 var benchRuleCounts = []int{1_000, 10_000, 50_000}

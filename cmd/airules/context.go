@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -11,63 +10,54 @@ import (
 	"github.com/airules/airules/server/wire"
 )
 
-func cmdContext(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("context", flag.ContinueOnError)
-	var wf workspaceFlags
-	addWorkspaceFlags(fs, &wf)
-	maxTokens := fs.Int("max-tokens", rules.DefaultMaxTokens, "token `budget` of the prompt")
-	lang := fs.String("language", "", "LSP language `id` of the file (default: from its extension)")
-	asJSON := fs.Bool("json", false, "print the full airules/context result as JSON")
-	explain := fs.Bool("explain", false, "also say, for every rule, why it applies or why not")
-	fs.Usage = usageFor(fs, "context [--root DIR] [--max-tokens N] [--language ID] [--json] [--explain] FILE", `
-Print the rule context for FILE: the rules that apply, in order, cut to the token budget
-and rendered as markdown, ready to paste into an assistant. With --json, print the same
-result the language server returns for airules/context. FILE need not exist yet.`)
-	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
-		return code
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "airules context: want exactly one FILE, got %d\n", fs.NArg())
-		fs.SetOutput(stderr)
-		fs.Usage()
-		return 2
-	}
-	if *maxTokens <= 0 {
+// contextOptions are the parsed flags and argument of `airules context`.
+type contextOptions struct {
+	ws        workspaceFlags
+	maxTokens int
+	language  string
+	json      bool
+	explain   bool
+	content   bool // with json: each rule's body in rules[].content
+	file      string
+}
+
+func runContext(o contextOptions, stdout, stderr io.Writer) int {
+	if o.maxTokens <= 0 {
 		fmt.Fprintf(stderr, "airules context: --max-tokens must be positive\n")
 		return 2
 	}
-	file, err := filepath.Abs(fs.Arg(0))
+	file, err := filepath.Abs(o.file)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules context: %v\n", err)
 		return 2
 	}
-	root, err := wf.resolveRoot(file)
+	root, err := o.ws.resolveRoot(file)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules context: %v\n", err)
 		return 2
 	}
 	rel, err := filepath.Rel(root, file)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		fmt.Fprintf(stderr, "airules context: %s is outside the workspace %s\n", fs.Arg(0), root)
+		fmt.Fprintf(stderr, "airules context: %s is outside the workspace %s\n", o.file, root)
 		return 1
 	}
-	ws, err := openWorkspace(root, &wf, stderr)
+	ws, err := openWorkspace(root, &o.ws, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules context: %v\n", err)
 		return 1
 	}
 	defer ws.close()
 
-	c := ws.snap.Context(filepath.ToSlash(rel), *lang, *maxTokens)
-	if *asJSON {
-		res := wire.NewContextResult(c, wire.FileURI(file), ws.generation, false)
-		if *explain {
+	c := ws.snap.Context(filepath.ToSlash(rel), o.language, o.maxTokens)
+	if o.json {
+		res := wire.NewContextResult(c, wire.FileURI(file), ws.generation, o.content)
+		if o.explain {
 			res.Explain = wire.Explained(ws.set, c)
 		}
 		writeJSON(stdout, res)
 		return 0
 	}
-	if *explain {
+	if o.explain {
 		budget := map[*rules.Rule]bool{}
 		for _, o := range c.Omitted {
 			if o.Reason == "budget" {
@@ -85,7 +75,7 @@ result the language server returns for airules/context. FILE need not exist yet.
 			}
 			fmt.Fprintf(stdout, "%s %s (%s, priority %d): %s\n", mark, e.Rule.ID, e.Rule.Layer, e.Rule.Priority, why)
 		}
-		fmt.Fprintf(stdout, "\n%d rules, %d tokens of %d\n\n", len(c.Rules), c.Tokens, c.MaxTokens)
+		fmt.Fprintf(stdout, "\n%s, %d tokens of %d\n\n", count(len(c.Rules), "rule"), c.Tokens, c.MaxTokens)
 	}
 	if c.Prompt == "" {
 		fmt.Fprintf(stderr, "airules context: no rules apply to %s\n", c.Path)

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -12,54 +10,38 @@ import (
 	"github.com/airules/airules/index"
 )
 
-// cmdHistory prints the index's event log: which rules were created, updated, deleted or
-// found invalid, when, and by what (startup, watch, didSave, cli).
-func cmdHistory(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("history", flag.ContinueOnError)
-	root := fs.String("root", "", "workspace `folder` (default: the nearest folder above with .ai-rules or .git)")
-	asJSON := fs.Bool("json", false, "print a JSON array of events")
-	limit := fs.Int("limit", 50, "print at most `N` events, newest first; 0 prints all")
-	fs.Usage = usageFor(fs, "history [--root DIR] [--json] [--limit N] [RULE-ID]", `
-Print the event log of the workspace's index, newest first: one line per event with its
-sequence number, time (UTC), type (created, updated, deleted, invalid), rule id, layer
-and version. Give a RULE-ID (like 10-languages/elixir/otp-patterns) to see one rule's
-history only.
+// historyOptions are the parsed flags and argument of `airules history`.
+type historyOptions struct {
+	ws     workspaceFlags
+	json   bool
+	limit  int
+	ruleID string
+}
 
-The log lives in the index cache (never in the workspace) and is bounded; opening it
-first brings the index up to date, so changes made since the last run are logged with
-the cause "cli".`)
-	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
-		return code
-	}
-	if fs.NArg() > 1 {
-		fmt.Fprintf(stderr, "airules history: one RULE-ID at most, got %d arguments\n", fs.NArg())
-		fs.Usage()
+// runHistory prints the index's event log: which rules were created, updated, deleted or
+// found invalid, when, and by what (startup, watch, didSave, cli).
+func runHistory(o historyOptions, stdout, stderr io.Writer) int {
+	if o.limit < 0 {
+		fmt.Fprintf(stderr, "airules history: --limit must be 0 or more, got %d\n", o.limit)
 		return 2
 	}
-	if *limit < 0 {
-		fmt.Fprintf(stderr, "airules history: --limit must be 0 or more, got %d\n", *limit)
-		return 2
-	}
-	wf := workspaceFlags{root: *root, rulesDir: ".ai-rules"}
-	dir, err := wf.resolveRoot(".")
+	dir, err := o.ws.resolveRoot(".")
 	if err != nil {
 		fmt.Fprintf(stderr, "airules history: %v\n", err)
 		return 2
 	}
-	ix, err := index.Open(context.Background(), index.Options{
-		Root: dir, UserRulesDir: userRulesDir(), DBPath: "", Cause: "cli", Logger: cliLogger(stderr),
-	})
+	ws, err := openWorkspace(dir, &o.ws, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules history: %v\n", err)
 		return 1
 	}
-	defer ix.Close()
-	events, err := ix.History(fs.Arg(0), *limit)
+	defer ws.close()
+	events, err := ws.ix.History(o.ruleID, o.limit)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules history: %v\n", err)
 		return 1
 	}
-	if *asJSON {
+	if o.json {
 		if events == nil {
 			events = []index.Event{} // [] rather than null
 		}
@@ -73,8 +55,8 @@ the cause "cli".`)
 		return 0
 	}
 	if len(events) == 0 {
-		if fs.Arg(0) != "" {
-			fmt.Fprintf(stderr, "airules history: no events for %q\n", fs.Arg(0))
+		if o.ruleID != "" {
+			fmt.Fprintf(stderr, "airules history: no events for %q\n", o.ruleID)
 		}
 		return 0
 	}

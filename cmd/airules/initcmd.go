@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,10 +21,13 @@ alwaysApply: true
 - Explain why in comments, not what.
 `},
 	{"10-languages/example/style.md", `---
-description: Conventions for one language (rename the folder and edit the globs)
+description: Conventions for one language (rename the folder, then say which files)
 priority: 20
 scope: [language]
-globs: ["**/*.ex", "**/*.exs"]
+# Until it names its files, the rule is agent-requested: offered by its description.
+# Name them by language id, by glob, or both (then a file must match both):
+# language: [go]
+# globs: ["**/*.go"]
 ---
 - Replace this with the conventions of your language.
 `},
@@ -33,18 +35,14 @@ globs: ["**/*.ex", "**/*.exs"]
 	{"30-contexts/.keep", ""},
 }
 
-func cmdInit(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("init", flag.ContinueOnError)
-	root := flags.String("root", ".", "workspace `folder` to create the rules tree in")
-	rulesDir := flags.String("rules-dir", ".ai-rules", "rules root, relative to the workspace")
-	flags.Usage = usageFor(flags, "init [--root DIR]", `
-Create the numbered rules tree (00-global, 10-languages, 20-frameworks, 30-contexts) with
-two example rules. Nothing is overwritten: if any file it would write exists, it writes
-nothing and says which.`)
-	if ok, code := parseFlags(flags, args, stdout, stderr); !ok {
-		return code
-	}
-	base := filepath.Join(*root, *rulesDir)
+// initOptions are the parsed flags of `airules init`.
+type initOptions struct {
+	root     string
+	rulesDir string
+}
+
+func runInit(o initOptions, stdout, stderr io.Writer) int {
+	base := filepath.Join(o.root, o.rulesDir)
 	for _, f := range scaffold {
 		p := filepath.Join(base, filepath.FromSlash(f.path))
 		if _, err := os.Lstat(p); err == nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,42 +13,35 @@ import (
 	"github.com/airules/airules/server/wire"
 )
 
-func cmdLint(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
-	var wf workspaceFlags
-	addWorkspaceFlags(fs, &wf)
-	format := fs.String("format", "text", "output `format`: text, json or sarif")
-	fs.Usage = usageFor(fs, "lint [--root DIR] [--format text|json|sarif] [PATH...]", `
-Report problems in rule files: frontmatter syntax and types, unknown keys, invalid or
-unmatched globs, unknown languages, dates, empty bodies and more (codes AIR001 and up).
-With no PATH, every rule file of the workspace is linted; a PATH that is a folder lints
-the rule files under it.
+// lintOptions are the parsed flags and arguments of `airules lint`.
+type lintOptions struct {
+	ws     workspaceFlags
+	format string
+	paths  []string
+}
 
-Exit status: 0 when clean or only warnings, 1 when any error, 2 on usage errors.`)
-	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
-		return code
-	}
-	if *format != "text" && *format != "json" && *format != "sarif" {
-		fmt.Fprintf(stderr, "airules lint: unknown format %q (want text, json or sarif)\n", *format)
+func runLint(o lintOptions, stdout, stderr io.Writer) int {
+	if o.format != "text" && o.format != "json" && o.format != "sarif" {
+		fmt.Fprintf(stderr, "airules lint: unknown format %q (want text, json or sarif)\n", o.format)
 		return 2
 	}
 	near := "."
-	if fs.NArg() > 0 {
-		near = fs.Arg(0)
+	if len(o.paths) > 0 {
+		near = o.paths[0]
 	}
-	root, err := wf.resolveRoot(near)
+	root, err := o.ws.resolveRoot(near)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules lint: %v\n", err)
 		return 2
 	}
-	ws, err := openWorkspace(root, &wf, stderr)
+	ws, err := openWorkspace(root, &o.ws, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules lint: %v\n", err)
 		return 1
 	}
 	defer ws.close()
 
-	selected, err := selectFiles(ws, fs.Args())
+	selected, err := selectFiles(ws, o.paths)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules lint: %v\n", err)
 		return 2
@@ -62,7 +54,7 @@ Exit status: 0 when clean or only warnings, 1 when any error, 2 on usage errors.
 		}
 		out = append(out, wire.NewProblems(displayPath(path), ws.problems[path])...)
 	}
-	switch *format {
+	switch o.format {
 	case "json":
 		writeJSON(stdout, out)
 	case "sarif":
@@ -72,19 +64,13 @@ Exit status: 0 when clean or only warnings, 1 when any error, 2 on usage errors.
 			fmt.Fprintf(stdout, "%s:%d:%d: %s %s %s\n", f.File, f.Line, f.Column, f.Severity, f.Code, f.Message)
 		}
 		if len(out) == 0 {
-			fmt.Fprintf(stderr, "%d rule files, no problems\n", len(selected))
+			fmt.Fprintf(stderr, "%s, no problems\n", count(len(selected), "rule file"))
 		}
 	}
 	if errorsFound {
 		return 1
 	}
 	return 0
-}
-
-func addWorkspaceFlags(fs *flag.FlagSet, wf *workspaceFlags) {
-	fs.StringVar(&wf.root, "root", "", "workspace `folder` (default: the nearest folder above with .ai-rules or .git)")
-	fs.StringVar(&wf.rulesDir, "rules-dir", ".ai-rules", "rules root, relative to the workspace")
-	fs.BoolVar(&wf.noCache, "no-cache", false, "do not use or update the index cache; read every file")
 }
 
 // selectFiles maps the lint arguments to rule files of the workspace.

@@ -4,101 +4,113 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
+
+	"github.com/spf13/cobra"
 )
-
-// command is one subcommand of the binary.
-type command struct {
-	summary string
-	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
-}
-
-var commands = map[string]command{
-	"lint":    {"report problems in rule files", wrap(cmdLint)},
-	"context": {"print the rule context for a file (the prompt, or JSON)", wrap(cmdContext)},
-	"rules":   {"list every indexed rule", wrap(cmdRules)},
-	"init":    {"scaffold a .ai-rules/ tree with two example rules", wrap(cmdInit)},
-	"version": {"print the version", wrap(cmdVersion)},
-	"serve":   {"run the language server on stdio", cmdServe},
-	"history": {"print the index's event log (rule created, updated, deleted, invalid)", wrap(cmdHistory)},
-}
-
-// wrap adapts commands that read no standard input.
-func wrap(f func(args []string, stdout, stderr io.Writer) int) func([]string, io.Reader, io.Writer, io.Writer) int {
-	return func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return f(args, stdout, stderr) }
-}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// app is one invocation: its streams, and the exit status the command chose.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	code           int
+}
+
+// run executes the command line args and returns the exit status: the command's own,
+// or 2 for a usage error (unknown command or flag, wrong arguments).
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stderr)
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRootCmd(a)
+	root.SetArgs(longFlags(root, args))
+	cmd, err := root.ExecuteC()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return 2
 	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		usage(stdout)
-		return 0
-	case "-v", "--version":
-		return cmdVersion(nil, stdout, stderr)
-	}
-	c, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "airules: unknown command %q\n\n", args[0])
-		usage(stderr)
-		return 2
-	}
-	return c.run(args[1:], stdin, stdout, stderr)
+	return a.code
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "airules: which AI-assistant rules apply to a file, in which order, and why.\n\n")
-	fmt.Fprintf(w, "Usage: airules <command> [flags] [args]\n\nCommands:\n")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+// longFlags spells a long flag given with one dash (`-root DIR`, as Go's flag package
+// took it before the move to cobra) with two, so that scripts written then still work.
+// Only names the command defines are rewritten; shorthands (-h, -v) stay as they are.
+func longFlags(root *cobra.Command, args []string) []string {
+	out := make([]string, 0, len(args)) // never nil: cobra reads os.Args for a nil slice
+	cmd, _, err := root.Find(args)
+	if err != nil {
+		cmd = root
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintf(w, "\nRun 'airules <command> --help' for the flags of a command.\n")
-}
-
-// usageFor builds a flag.FlagSet Usage function with a synopsis and a description; it
-// writes wherever the flag set's output points at the time.
-func usageFor(fs *flag.FlagSet, synopsis, description string) func() {
-	return func() {
-		w := fs.Output()
-		fmt.Fprintf(w, "Usage: airules %s\n\n%s\n", synopsis, strings.TrimSpace(description))
-		fmt.Fprintf(w, "\nFlags:\n")
-		fs.PrintDefaults()
-	}
-}
-
-// parseFlags parses args, printing help to stdout when asked for it and usage errors to
-// stderr. It returns false with the exit code when the command should stop.
-func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (bool, int) {
-	for _, a := range args {
+	for i, a := range args {
 		if a == "--" {
-			break
+			return append(out, args[i:]...)
 		}
-		if a == "-h" || a == "-help" || a == "--help" {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return false, 0
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+		if len(name) > 1 && a[0] == '-' && !strings.HasPrefix(a, "--") && (name == "help" || cmd.Flags().Lookup(name) != nil) {
+			a = "-" + a
 		}
+		out = append(out, a)
 	}
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return false, 2
+	return out
+}
+
+// helpTemplate is every command's --help: the synopsis first, as before cobra, then the
+// description, the examples and the flags.
+const helpTemplate = `Usage: {{.UseLine}}{{with .Long}}
+
+{{. | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+
+Commands:{{range .Commands}}{{if .IsAvailableCommand}}
+  {{rpad .Name .NamePadding}} {{.Short}}{{end}}{{end}}{{end}}{{if .HasExample}}
+
+Examples:
+{{.Example}}{{end}}{{if .HasAvailableLocalFlags}}
+
+Flags:
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+
+Run '{{.CommandPath}} <command> --help' for the flags of a command.{{end}}
+`
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "airules <command> [flags] [args]",
+		Short: "which AI-assistant rules apply to a file, in which order, and why",
+		Long:  rootLong,
+		Example: `  airules context lib/app_web/live/page_live.ex --explain
+  airules lint
+  airules completion zsh > "${fpath[1]}/_airules"`,
+		Version: versionLine(),
+		// Without a command: the overview on stderr and a usage error, as before.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(a.stderr)
+			_ = cmd.Help()
+			a.code = 2
+			return nil
+		},
+		SilenceErrors:         true,
+		SilenceUsage:          true,
+		DisableFlagsInUseLine: true,
 	}
-	return true, 0
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetHelpTemplate(helpTemplate)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	root.CompletionOptions.DisableDefaultCmd = true // our own, with examples
+	root.AddCommand(
+		newContextCmd(a), newLintCmd(a), newRulesCmd(a), newHistoryCmd(a), newInitCmd(a),
+		newSchemaCmd(a), newServeCmd(a), newVersionCmd(a), newCompletionCmd(a, root),
+	)
+	for _, c := range root.Commands() {
+		c.DisableFlagsInUseLine = true
+	}
+	return root
 }

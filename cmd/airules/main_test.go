@@ -199,7 +199,8 @@ func TestInitNeverOverwrites(t *testing.T) {
 }
 
 func TestHelpAndUsage(t *testing.T) {
-	for name := range commands {
+	for _, c := range newRootCmd(&app{}).Commands() {
+		name := c.Name()
 		code, out, _ := runCLI(t, name, "--help")
 		if code != 0 || !strings.Contains(out, "Usage: airules "+name) {
 			t.Errorf("%s --help: exit %d\n%s", name, code, out)

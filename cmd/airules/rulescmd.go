@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -10,33 +9,28 @@ import (
 	"github.com/airules/airules/server/wire"
 )
 
-func cmdRules(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
-	var wf workspaceFlags
-	addWorkspaceFlags(fs, &wf)
-	asJSON := fs.Bool("json", false, "print JSON (the airules/rules result)")
-	stats := fs.Bool("stats", false, "print the index's metrics instead (parses, cache hits, timings)")
-	fs.Usage = usageFor(fs, "rules [--root DIR] [--json] [--stats]", `
-List every indexed rule of the workspace with its layer, priority, status and number of
-problems, in rule order. With --stats, print the index's metrics for this run: how many
-files were parsed (0 on a warm start with nothing changed), and how long indexing took.`)
-	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
-		return code
-	}
-	root, err := wf.resolveRoot(".")
+// rulesOptions are the parsed flags of `airules rules`.
+type rulesOptions struct {
+	ws    workspaceFlags
+	json  bool
+	stats bool
+}
+
+func runRules(o rulesOptions, stdout, stderr io.Writer) int {
+	root, err := o.ws.resolveRoot(".")
 	if err != nil {
 		fmt.Fprintf(stderr, "airules rules: %v\n", err)
 		return 2
 	}
-	ws, err := openWorkspace(root, &wf, stderr)
+	ws, err := openWorkspace(root, &o.ws, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules rules: %v\n", err)
 		return 1
 	}
 	defer ws.close()
-	if *stats {
+	if o.stats {
 		m := ws.ix.Metrics()
-		if *asJSON {
+		if o.json {
 			writeJSON(stdout, m)
 			return 0
 		}
@@ -52,7 +46,7 @@ files were parsed (0 on a warm start with nothing changed), and how long indexin
 		return 0
 	}
 	res := wire.NewRulesResult(ws.set, ws.generation, func(r *rules.Rule) int { return len(ws.problems[r.Path]) })
-	if *asJSON {
+	if o.json {
 		writeJSON(stdout, res)
 		return 0
 	}

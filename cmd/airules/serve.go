@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -16,42 +15,24 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// cmdServe runs the language server over stdio, or over one TCP connection with
-// --listen. Its exit code is the LSP one: 0 after shutdown + exit, 1 otherwise.
-func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	listen := fs.String("listen", "", "serve one TCP connection on `ADDR` (host:port) instead of stdio, for debugging")
-	logFile := fs.String("log-file", "", "write logs to `FILE` instead of standard error")
-	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	// The LSP convention that clients follow (vscode-languageclient appends --stdio;
-	// several pass --clientProcessId): stdio is the default transport, so both are
-	// accepted and change nothing.
-	_ = fs.Bool("stdio", false, "speak LSP over standard input and output (the default; accepted for clients that pass it)")
-	_ = fs.Int("clientProcessId", 0, "the client's process `id` (accepted for clients that pass it; unused)")
-	fs.Usage = usageFor(fs, "serve [--stdio] [--listen ADDR] [--log-file FILE] [--log-level LEVEL]", `
-Run the airules language server. Editors start it and speak LSP over standard input and
-output; logs go to standard error (or --log-file), never to standard output. Besides
-hover, diagnostics, completion and code actions on rule files, it answers the custom
-requests airules/context (the rules of a file, cut to a token budget) and airules/rules,
-and sends airules/indexChanged after every change of the index.
+// serveOptions are the parsed flags of `airules serve`.
+type serveOptions struct {
+	listen   string
+	logFile  string
+	logLevel string
+}
 
-With --listen, it accepts a single TCP connection on ADDR (e.g. 127.0.0.1:7777), serves
-it, and exits: for attaching a debugging client by hand.`)
-	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
-		return code
-	}
-	if fs.NArg() != 0 {
-		fmt.Fprintf(stderr, "airules serve: unexpected arguments %q\n", fs.Args())
-		return 2
-	}
+// runServe runs the language server over stdio, or over one TCP connection with
+// --listen. Its exit code is the LSP one: 0 after shutdown + exit, 1 otherwise.
+func runServe(o serveOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	level := zap.NewAtomicLevel()
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		fmt.Fprintf(stderr, "airules serve: --log-level: %v\n", err)
 		return 2
 	}
 	var sink zapcore.WriteSyncer = zapcore.AddSync(stderr)
-	if *logFile != "" {
-		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if o.logFile != "" {
+		f, err := os.OpenFile(o.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			fmt.Fprintf(stderr, "airules serve: %v\n", err)
 			return 1
@@ -68,8 +49,8 @@ it, and exits: for attaching a debugging client by hand.`)
 	defer stop()
 
 	var rwc io.ReadWriteCloser = stdio{stdin, stdout}
-	if *listen != "" {
-		ln, err := net.Listen("tcp", *listen)
+	if o.listen != "" {
+		ln, err := net.Listen("tcp", o.listen)
 		if err != nil {
 			fmt.Fprintf(stderr, "airules serve: %v\n", err)
 			return 1
@@ -84,7 +65,7 @@ it, and exits: for attaching a debugging client by hand.`)
 		rwc = conn
 	}
 	log.Info("airules serve", zap.String("version", server.Version))
-	code, err := server.Run(ctx, rwc, server.Options{Logger: log, Level: &level, LogToClient: *logFile == ""})
+	code, err := server.Run(ctx, rwc, server.Options{Logger: log, Level: &level, LogToClient: o.logFile == ""})
 	if err != nil {
 		log.Error("server stopped", zap.Error(err))
 	}

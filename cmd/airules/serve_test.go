@@ -14,13 +14,13 @@ import (
 
 func TestServeHelpAndBadFlags(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := cmdServe([]string{"--help"}, nil, &out, &errb); code != 0 || !strings.Contains(out.String(), "--listen") {
+	if code := runServeCmd([]string{"--help"}, nil, &out, &errb); code != 0 || !strings.Contains(out.String(), "--listen") {
 		t.Errorf("--help: code %d, output %q", code, out.String())
 	}
-	if code := cmdServe([]string{"--log-level", "loud"}, nil, &out, &errb); code != 2 {
+	if code := runServeCmd([]string{"--log-level", "loud"}, nil, &out, &errb); code != 2 {
 		t.Errorf("bad --log-level: code %d", code)
 	}
-	if code := cmdServe([]string{"extra"}, nil, &out, &errb); code != 2 {
+	if code := runServeCmd([]string{"extra"}, nil, &out, &errb); code != 2 {
 		t.Errorf("extra argument: code %d", code)
 	}
 }
@@ -39,7 +39,7 @@ func TestServeListen(t *testing.T) {
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- cmdServe([]string{"--listen", addr, "--log-level", "error"}, nil, &bytes.Buffer{}, &stderr)
+		done <- runServeCmd([]string{"--listen", addr, "--log-level", "error"}, nil, &bytes.Buffer{}, &stderr)
 	}()
 	var c net.Conn
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -90,7 +90,7 @@ func TestServeAcceptsClientFlags(t *testing.T) {
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- cmdServe([]string{"--log-level", "error", "--stdio", "--clientProcessId=4242"}, inR, outW, &stderr)
+		done <- runServeCmd([]string{"--log-level", "error", "--stdio", "--clientProcessId=4242"}, inR, outW, &stderr)
 		outW.Close()
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -119,4 +119,9 @@ func TestServeAcceptsClientFlags(t *testing.T) {
 type rwc struct {
 	io.Reader
 	io.WriteCloser
+}
+
+// runServeCmd runs `airules serve ARGS...` through the command line's front.
+func runServeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return run(append([]string{"serve"}, args...), stdin, stdout, stderr)
 }

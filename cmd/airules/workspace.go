@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/airules/airules/index"
 	"github.com/airules/airules/rules"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -31,28 +35,67 @@ type workspaceFlags struct {
 	root     string
 	rulesDir string
 	noCache  bool
+	// progress shows a progress line on a terminal while the index is built (set by
+	// the commands that index a whole workspace for a person to wait on).
+	progress bool
 }
 
-// findRoot walks up from start to the nearest folder holding a rules root or .git;
-// without one it is start itself.
-func findRoot(start, rulesDir string) string {
-	dir := start
-	for {
-		for _, marker := range []string{rulesDir, ".git"} {
-			if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-				return dir
+func addWorkspaceFlags(fs *pflag.FlagSet, wf *workspaceFlags) {
+	fs.StringVar(&wf.root, "root", "", "the workspace root `DIR` (default: the nearest folder above holding rule files or a project; see 'airules --help')")
+	fs.StringVar(&wf.rulesDir, "rules-dir", ".ai-rules", "the native rules folder `DIR`, relative to the workspace")
+	fs.BoolVar(&wf.noCache, "no-cache", false, "do not use or update the index cache; read every file")
+}
+
+// ruleRoots mark a workspace by the rule files of a tool that live at a project's top:
+// with .git, the nearest folder holding one is the root.
+var ruleRoots = []string{
+	".cursor/rules", ".cursorrules", ".github/copilot-instructions.md", ".github/instructions",
+	".windsurf/rules", ".windsurfrules", ".clinerules", ".continue/rules", ".continuerules",
+	".kiro/steering", ".git",
+}
+
+// projectMarks are rule files scoped to their folder and project manifests: both sit in
+// subfolders of a monorepo too, so they mark the root only where nothing above does.
+var projectMarks = []string{"AGENTS.md", "CLAUDE.md", ".claude", "GEMINI.md", "go.mod", "package.json", "mix.exs"}
+
+// findRoot walks up from start, a folder, to the workspace root: the nearest folder
+// holding the native rules folder, another tool's rules root or .git; else the nearest
+// holding a folder-scoped rule file or a project manifest; else start. It never goes
+// to / or the home folder (whose ~/.claude is the user's own), and a start that is
+// one of them is an error: indexing it would walk the whole disk.
+func findRoot(start, rulesDir string) (string, error) {
+	home, _ := os.UserHomeDir()
+	stop := func(dir string) bool { return filepath.Dir(dir) == dir || (home != "" && dir == home) }
+	if stop(start) {
+		return "", fmt.Errorf("%s is not a workspace (/ or the home folder, whose index would be the whole disk): run airules inside a project or give --root", start)
+	}
+	has := func(dir string, marks []string) bool {
+		for _, m := range marks {
+			if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(m))); err == nil {
+				return true
 			}
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return start
-		}
-		dir = parent
+		return false
 	}
+	roots := append([]string{rulesDir}, ruleRoots...)
+	project := ""
+	for dir := start; !stop(dir); dir = filepath.Dir(dir) {
+		if has(dir, roots) {
+			return dir, nil
+		}
+		if project == "" && has(dir, projectMarks) {
+			project = dir
+		}
+	}
+	if project != "" {
+		return project, nil
+	}
+	return start, nil
 }
 
 // resolveRoot makes the --root flag absolute, or finds the root from near (a file or
-// folder the command is about).
+// folder the command is about, which need not exist yet: the search starts at the
+// nearest folder above it that does).
 func (f *workspaceFlags) resolveRoot(near string) (string, error) {
 	if f.root != "" {
 		abs, err := filepath.Abs(f.root)
@@ -72,10 +115,17 @@ func (f *workspaceFlags) resolveRoot(near string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if st, err := os.Stat(start); err != nil || !st.IsDir() {
+	for {
+		st, err := os.Stat(start)
+		if err == nil && st.IsDir() {
+			break
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("find the workspace of %s: %w", near, err)
+		}
 		start = filepath.Dir(start)
 	}
-	return findRoot(start, f.rulesDir), nil
+	return findRoot(start, f.rulesDir)
 }
 
 // userRulesDir is where the user keeps rules of their own, when that folder exists.
@@ -107,6 +157,11 @@ func openWorkspace(root string, f *workspaceFlags, stderr io.Writer) (*workspace
 	}
 	if f.noCache {
 		opt.DBPath = ":memory:"
+	}
+	if f.progress && isTerminal(stderr) {
+		p := newProgressLine(stderr, time.Now, progressDelay)
+		opt.Progress = p.report
+		defer p.finish()
 	}
 	ix, err := index.Open(context.Background(), opt)
 	if err != nil {
