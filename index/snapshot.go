@@ -8,9 +8,10 @@ import (
 	"github.com/airules/airules/rules"
 )
 
-// contextCacheMax bounds the entries of one snapshot's context cache; a full cache is
-// emptied and refilled (open files are few, a burst of queries over many is rare).
-const contextCacheMax = 4096
+// contextCacheBytes bounds the prompts one snapshot's context cache holds (a prompt of
+// a 16,000-token budget is ~90 KB); a full cache is emptied and refilled: open files are
+// few, a burst of queries over many is rare.
+const contextCacheBytes = 16 << 20
 
 // Snapshot is an immutable view of the index at one generation. Readers share it
 // freely; a change publishes a new Snapshot and leaves old ones untouched.
@@ -28,7 +29,7 @@ type Snapshot struct {
 	Problems map[string][]rules.Problem
 
 	cache  sync.Map // contextKey → rules.Context
-	cached atomic.Int32
+	cached atomic.Int64 // bytes of the prompts in cache
 	m      *counters
 }
 
@@ -58,9 +59,9 @@ func (s *Snapshot) Context(rel, lang string, maxTokens int) rules.Context {
 		s.m.misses.Add(1)
 	}
 	c := rules.Budget(s.Rules.Select(k.rel, k.lang), k.maxTokens)
-	if s.cached.Add(1) > contextCacheMax {
+	if s.cached.Add(int64(len(c.Prompt)+len(k.rel))) > contextCacheBytes {
 		s.cache.Clear()
-		s.cached.Store(1)
+		s.cached.Store(int64(len(c.Prompt) + len(k.rel)))
 	}
 	s.cache.Store(k, c)
 	return c
