@@ -1,5 +1,6 @@
 // Typed helpers for the custom requests of the airules server (see the wire
-// contract in DESIGN.md). They take anything with a `sendRequest` method, so
+// contract in DESIGN.md). test/wire.test.ts holds these types to JSON samples
+// that a Go test writes from the server's own types (testdata/wire/). They take anything with a `sendRequest` method, so
 // the extension passes its LanguageClient and the integration test passes a
 // plain vscode-jsonrpc MessageConnection: both exercise the same code.
 
@@ -65,6 +66,8 @@ export interface ContextResult {
 export interface RuleSummary {
   id: string;
   uri: string;
+  /** The rule file's absolute path (uri is what the extension uses). */
+  path: string;
   layer: Layer;
   format: string;
   priority: number;
