@@ -183,7 +183,20 @@ async function run(page, url) {
   };
 
   const statusItem = () => page.locator('.statusbar-item').filter({ hasText: /^AI / });
-  const errorToasts = () => page.locator('.notifications-toasts .notification-list-item:has(.codicon-error)');
+
+  /**
+   * The error notifications so far, from the notification center: toasts hide
+   * themselves, the center keeps every notification until it is cleared.
+   */
+  async function errorNotifications() {
+    await command('Notifications: Show Notifications');
+    const center = page.locator('.notifications-center');
+    await center.waitFor({ state: 'visible', timeout: T });
+    const errors = await center.locator('.notification-list-item:has(.codicon-error)').allInnerTexts();
+    await command('Notifications: Hide Notifications');
+    await center.waitFor({ state: 'hidden', timeout: T });
+    return errors.map((e) => e.replace(/\s+/g, ' ').trim());
+  }
 
   /** Runs a command from the palette by its title, as a user would. */
   async function command(title) {
@@ -246,12 +259,15 @@ async function run(page, url) {
 
   await step(`opening ${sourceRel} starts the server: status item "AI ${ids.length} ·", no error notification`, async () => {
     await openFile(sourceRel);
-    await statusItem().first().waitFor({ timeout: T });
-    await page
-      .locator('.statusbar-item', { hasText: new RegExp(`^AI ${ids.length} · `) })
-      .first()
-      .waitFor({ timeout: T });
-    const errors = await errorToasts().allInnerTexts();
+    try {
+      await page
+        .locator('.statusbar-item', { hasText: new RegExp(`^AI ${ids.length} · `) })
+        .first()
+        .waitFor({ timeout: T });
+    } catch (err) {
+      throw new Error(`${err.message.split('\n')[0]}; notifications: ${JSON.stringify(await errorNotifications())}`);
+    }
+    const errors = await errorNotifications();
     if (errors.length > 0) throw new Error(`error notifications: ${JSON.stringify(errors)}`);
   });
 
@@ -358,8 +374,21 @@ async function run(page, url) {
     if (contextBody(doc) !== prompt) throw new Error('the view differs from the CLI after the change');
   });
 
+  await step('the AI Rules output channel says which server it started', async () => {
+    await command('Output: Show Output Channels...');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'AI Rules' }).first().waitFor({ timeout: T });
+    await page.keyboard.type('AI Rules');
+    await page.keyboard.press('Enter');
+    const view = page.locator('.panel .monaco-editor .view-lines').first();
+    await view.locator('.view-line', { hasText: `Starting ${bin} serve` }).first().waitFor({ timeout: T });
+    // Lines the server wrote to stderr show as [error]: listed for the log.
+    const text = (await view.innerText()).replace(/\u00a0/g, ' ');
+    const errors = text.split('\n').filter((l) => l.includes('[error]'));
+    out(`INFO output channel: ${errors.length} [error] line(s)${errors.length ? ': ' + errors.join(' | ').slice(0, 1000) : ''}`);
+  });
+
   await step('no error notification at the end', async () => {
-    const errors = await errorToasts().allInnerTexts();
+    const errors = await errorNotifications();
     if (errors.length > 0) throw new Error(`error notifications: ${JSON.stringify(errors)}`);
   });
 }
