@@ -168,6 +168,7 @@ func TestVSCodeInCodeServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "e2e/code-server.mjs")
+	ownGroup(cmd)
 	cmd.Dir = "vscode"
 	cmd.Env = append(os.Environ(),
 		"AIRULES_CODE_SERVER_DIR="+dir, "AIRULES_CHROMIUM="+chromium, "AIRULES_BIN="+bin,

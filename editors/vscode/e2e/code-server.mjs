@@ -141,6 +141,14 @@ async function stop(proc) {
 
 async function main() {
   const { proc, url } = await startCodeServer();
+  try {
+    await drive(url);
+  } finally {
+    await stop(proc);
+  }
+}
+
+async function drive(url) {
   const browser = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
     executablePath: chromiumPath,
     headless: true,
@@ -160,7 +168,6 @@ async function main() {
     await run(page, url);
   } finally {
     await browser.close().catch(() => {});
-    await stop(proc);
   }
 }
 
