@@ -1,12 +1,14 @@
 package editors
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // need skips a client test when its tool is missing, except in CI, where .ci/run
@@ -105,5 +107,81 @@ func TestVSCodeExtension(t *testing.T) {
 			t.Errorf("%s: %v", v, err)
 		}
 		t.Logf("%s: %d bytes", v, st.Size())
+	}
+}
+
+// codeServerDir is where editors/vscode/e2e/install-code-server.sh (run by .ci/run)
+// installs code-server and playwright-core: outside the repository.
+func codeServerDir(t *testing.T) string {
+	if dir := os.Getenv("AIRULES_CODE_SERVER_DIR"); dir != "" {
+		return dir
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatalf("no cache folder for code-server: %v", err)
+	}
+	return filepath.Join(cache, "airules-code-server")
+}
+
+// TestVSCodeInCodeServer runs the packaged extension in a real VS Code
+// (code-server, driven through Chromium) against a freshly built server; see
+// editors/vscode/e2e/code-server.mjs for the steps. On failure it names the
+// folder with a screenshot of every step.
+func TestVSCodeInCodeServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts code-server and Chromium")
+	}
+	dir := codeServerDir(t)
+	_, err := os.Stat(filepath.Join(dir, "node_modules", ".bin", "code-server"))
+	need(t, "code-server in "+dir, err == nil)
+	_, err = os.Stat(filepath.Join(dir, "node_modules", "playwright-core", "package.json"))
+	need(t, "playwright-core in "+dir, err == nil)
+	chromium, err := exec.LookPath("chromium")
+	need(t, "chromium", err == nil)
+	_, err = exec.LookPath("node")
+	need(t, "node", err == nil)
+	_, err = os.Stat("vscode/node_modules")
+	need(t, "editors/vscode/node_modules (npm ci)", err == nil)
+
+	bin := buildServer(t)
+	tmp := t.TempDir()
+	vsix := filepath.Join(tmp, "airules.vsix")
+	pack := exec.Command("npm", "run", "package", "--", "--out", vsix)
+	pack.Dir = "vscode"
+	if out, err := pack.CombinedOutput(); err != nil {
+		t.Fatalf("npm run package: %v\n%s", err, out)
+	}
+	ws := filepath.Join(tmp, "ws")
+	if err := os.CopyFS(ws, os.DirFS(workspace(t))); err != nil {
+		t.Fatalf("copy the example workspace: %v", err)
+	}
+	scratch := filepath.Join(tmp, "scratch")
+	if err := os.Mkdir(scratch, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Outside t.TempDir, which is removed after a failure too.
+	shots, err := os.MkdirTemp("", "airules-vscode-screenshots-")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "e2e/code-server.mjs")
+	ownGroup(cmd)
+	cmd.Dir = "vscode"
+	cmd.Env = append(os.Environ(),
+		"AIRULES_CODE_SERVER_DIR="+dir, "AIRULES_CHROMIUM="+chromium, "AIRULES_BIN="+bin,
+		"AIRULES_VSIX="+vsix, "AIRULES_WORKSPACE="+ws, "AIRULES_SCREENSHOTS="+shots, "AIRULES_TMP="+scratch)
+	out, err := cmd.CombinedOutput()
+	t.Logf("node e2e/code-server.mjs:\n%s", out)
+	if err != nil {
+		if log, rerr := os.ReadFile(filepath.Join(scratch, "code-server.log")); rerr == nil {
+			t.Logf("code-server.log:\n%s", log)
+		}
+		t.Fatalf("VS Code end-to-end test: %v (ctx: %v); a screenshot of every step is in %s", err, ctx.Err(), shots)
+	}
+	if err := os.RemoveAll(shots); err != nil {
+		t.Log(err)
 	}
 }

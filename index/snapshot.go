@@ -28,7 +28,7 @@ type Snapshot struct {
 	// problems and AIR007). It must not be modified.
 	Problems map[string][]rules.Problem
 
-	cache  sync.Map // contextKey → rules.Context
+	cache  sync.Map     // contextKey → rules.Context
 	cached atomic.Int64 // bytes of the prompts in cache
 	m      *counters
 }

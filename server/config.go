@@ -195,7 +195,9 @@ func (s *session) pullConfiguration() {
 func (s *session) applyConfig(raw json.RawMessage) {
 	s.mu.Lock()
 	old := s.cfg
-	cfg, warn := old.applySettings(raw)
+	// From the initialization options, not from the last settings: a setting the user
+	// removed goes back to its default instead of keeping its old value.
+	cfg, warn := s.initCfg.applySettings(raw)
 	s.cfg = cfg
 	folders := s.folders
 	caps := s.caps

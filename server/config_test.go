@@ -67,3 +67,26 @@ func TestApplySettings(t *testing.T) {
 		t.Errorf("non-object settings: %+v %v", c2, w)
 	}
 }
+
+// TestRemovedSettingReverts: settings are the initialization options with what the
+// client sends now; a setting it no longer sends goes back, instead of sticking.
+func TestRemovedSettingReverts(t *testing.T) {
+	e := start(t, copyExample(t), sessionOptions{initOptions: map[string]any{"maxTokens": 3000}})
+	e.waitReady()
+	budget := func() int {
+		t.Helper()
+		c, err := e.context(e.uri(liveview), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.MaxTokens
+	}
+	e.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"airules": map[string]any{"maxTokens": 500}}})
+	if got := budget(); got != 500 {
+		t.Fatalf("maxTokens after setting it: %d, want 500", got)
+	}
+	e.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"airules": map[string]any{"hover": "on"}}})
+	if got := budget(); got != 3000 {
+		t.Errorf("maxTokens after the user removed it: %d, want the initialization option 3000", got)
+	}
+}

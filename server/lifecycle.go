@@ -112,6 +112,7 @@ func capsOf(p initializeParams) clientCaps {
 }
 
 func (s *session) initialize(ctx context.Context, raw *json.RawMessage) (any, error) {
+	s.clientAttached.Store(true)
 	p, warn := decodeInitialize(*raw)
 	for _, w := range warn {
 		s.logger().Warn(w)
@@ -155,7 +156,7 @@ func (s *session) initialize(ctx context.Context, raw *json.RawMessage) (any, er
 	s.mu.Lock()
 	s.state = stateInitialized
 	s.caps = capsOf(p)
-	s.cfg = cfg
+	s.cfg, s.initCfg = cfg, cfg
 	s.folders = folders
 	s.mu.Unlock()
 	s.logger().Info("initialize", zap.String("client", p.ClientName), zap.Int("folders", len(folders)),

@@ -15,9 +15,10 @@ const (
 )
 
 // clientLog is a zap core that sends log entries to the client as window/logMessage
-// once the client is attached (after initialized), so editors show them with the right
-// severity: VS Code marks everything a server writes on stderr as an error. Before
-// that, and after the session ends, entries go to the fallback core (stderr).
+// once the client is attached (from initialize on: the spec allows logMessage while
+// initialize is served), so editors show them with the right severity: VS Code marks
+// everything a server writes on stderr as an error. Before that, and after the
+// session ends, entries go to the fallback core (stderr).
 type clientLog struct {
 	zapcore.LevelEnabler
 	s        *session
@@ -73,17 +74,13 @@ func (c *clientLog) Write(e zapcore.Entry, fields []zapcore.Field) error {
 
 func (c *clientLog) Sync() error { return c.fallback.Sync() }
 
-// attached reports whether the client said initialized and the session still runs.
+// attached reports whether a client sent initialize and the session still runs. It
+// takes no lock: it runs inside the logger, which code holding s.mu may call.
 func (s *session) attached() bool {
 	select {
 	case <-s.ctx.Done():
 		return false
 	default:
 	}
-	select {
-	case <-s.initialized:
-		return s.conn != nil
-	default:
-		return false
-	}
+	return s.clientAttached.Load()
 }

@@ -60,15 +60,20 @@ type session struct {
 	inflight inflight
 	pub      publisher
 
-	mu          sync.Mutex
-	state       state
-	caps        clientCaps
-	cfg         settings
-	folders     []*folder
-	docs        map[string]*document // by URI as the client sent it
-	logFile     *os.File
-	initialized chan struct{} // closed by the initialized notification
-	exit        chan int      // receives the exit code once
+	mu      sync.Mutex
+	state   state
+	caps    clientCaps
+	cfg     settings
+	initCfg settings // the defaults with the initialization options
+
+	// clientAttached is set when initialize arrives: from then on logs go to the
+	// client (logmessage.go).
+	clientAttached atomic.Bool
+	folders        []*folder
+	docs           map[string]*document // by URI as the client sent it
+	logFile        *os.File
+	initialized    chan struct{} // closed by the initialized notification
+	exit           chan int      // receives the exit code once
 
 	// watchMu guards the id of the client file watchers' registration.
 	watchMu  sync.Mutex

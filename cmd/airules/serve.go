@@ -64,7 +64,8 @@ func runServe(o serveOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		rwc = conn
 	}
-	log.Info("airules serve", zap.String("version", server.Version))
+	// Debug: no client is attached yet, and an editor shows a server's stderr as errors.
+	log.Debug("airules serve", zap.String("version", server.Version))
 	code, err := server.Run(ctx, rwc, server.Options{Logger: log, Level: &level, LogToClient: o.logFile == ""})
 	if err != nil {
 		log.Error("server stopped", zap.Error(err))

@@ -158,7 +158,14 @@ local function run()
     write_file(outside, '---\ndescription: x\n---\nbody\n')
     vim.cmd('edit ' .. vim.fn.fnameescape(outside))
     assert(vim.bo.filetype == 'markdown', 'filetype is "' .. vim.bo.filetype .. '"')
-    vim.wait(200)
+    -- Barrier: the plugin records its decision when it has made it; a client
+    -- it started would be attached by then.
+    local buf = vim.api.nvim_get_current_buf()
+    local decision = wait_for('the attach decision', 5000, function()
+      local ok, d = pcall(vim.api.nvim_buf_get_var, buf, 'airules_attach')
+      return ok and d
+    end)
+    assert(decision == 'no workspace', 'b:airules_attach is "' .. tostring(decision) .. '"')
     assert(#lsp.clients(0) == 0, 'a client attached outside the workspace')
     assert(airules.status() == '', 'status is "' .. airules.status() .. '"')
   end)
@@ -174,6 +181,7 @@ local function run()
       return c and c.initialized and c
     end)
     assert(lsp.root_of(client) == ws, 'root is ' .. tostring(lsp.root_of(client)))
+    assert(vim.b[src_buf].airules_attach == 'attached', 'b:airules_attach is ' .. tostring(vim.b[src_buf].airules_attach))
   end)
   if not attached then
     return
@@ -383,6 +391,50 @@ local function run()
 
   check('one client per root', function()
     assert(#lsp.clients() == 1, #lsp.clients() .. ' airules clients running')
+  end)
+
+  -- :checkhealth airules, from the source file: the report is the health buffer.
+  local function checkhealth()
+    vim.api.nvim_set_current_win(src_win)
+    vim.api.nvim_set_current_buf(src_buf)
+    vim.cmd('checkhealth airules')
+    local report = buffer_text(0)
+    vim.cmd('tabclose')
+    return report
+  end
+  local function expect(report, wants)
+    for _, want in ipairs(wants) do
+      assert(report:find(want, 1, true), 'missing "' .. want .. '" in:\n' .. report)
+    end
+  end
+
+  check(':checkhealth airules reports binary, version, root and the running server', function()
+    local version = vim.trim(vim.fn.system({ bin, 'version' }))
+    expect(checkhealth(), {
+      'binary: ' .. bin,
+      'version: ' .. version,
+      'workspace root of the file ' .. src .. ': ' .. ws,
+      ('server %d running for %s'):format(client.id, ws),
+    })
+  end)
+
+  check(':checkhealth airules says that the server exited, and how', function()
+    local pid = client.rpc and client.rpc.pid
+    assert(type(pid) == 'number', 'no pid for the server')
+    vim.loop.kill(pid, 'sigkill')
+    wait_for('the client to exit', 5000, function()
+      return #lsp.clients() == 0
+    end)
+    local report = checkhealth()
+    expect(report, { ('server %d for %s exited (exit code'):format(client.id, ws), 'signal 9', 'ERROR' })
+  end)
+
+  check(':checkhealth airules says how to install a missing binary', function()
+    local cmd = airules.config.cmd
+    airules.config.cmd = { ws .. '/no-such-airules', 'serve' }
+    local report = checkhealth()
+    airules.config.cmd = cmd
+    expect(report, { 'no-such-airules" is not executable', 'go install ./cmd/airules' })
   end)
 end
 

@@ -26,7 +26,8 @@ export class ContextDocuments implements vscode.TextDocumentContentProvider {
     const conn = this.connection();
     if (!conn) return '_The airules server is not running._\n';
     try {
-      return contextDocument(await fetchContext(conn, uri.query));
+      const ctx = await fetchContext(conn, uri.query);
+      return contextDocument(ctx, vscode.workspace.asRelativePath(vscode.Uri.parse(ctx.uri), false));
     } catch (err) {
       return `_Could not compute the context of ${uri.query}:_ ${err instanceof Error ? err.message : String(err)}\n`;
     }

@@ -40,6 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => clearTimeout(refreshTimer) },
     vscode.workspace.registerTextDocumentContentProvider(contextScheme, contextDocs),
     vscode.window.onDidChangeActiveTextEditor(() => void status.refresh()),
+    vscode.languages.onDidChangeDiagnostics((e) => status.onDiagnostics(e.uris)),
     vscode.commands.registerCommand('airules.showContext', showContext),
     vscode.commands.registerCommand('airules.copyContext', copyContext),
     vscode.commands.registerCommand('airules.showRules', showRules),

@@ -1,7 +1,8 @@
 // Pure presentation and settings logic. Nothing here imports `vscode`, so the
 // unit tests run under plain node without a shim.
 
-import type { ContextResult } from './requests';
+import { fileURLToPath } from 'node:url';
+import type { ContextResult, RuleSummary } from './requests';
 
 // ---------------------------------------------------------------- settings
 
@@ -11,7 +12,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export interface Settings {
   serverPath: string;
   rulesDir: string;
-  maxTokens: number;
+  /** Only when the user set one: otherwise the server's own default applies. */
+  maxTokens?: number;
   disabledRules: string[];
   hoverEnabled: boolean;
   logLevel: LogLevel;
@@ -20,7 +22,7 @@ export interface Settings {
 /** What the server reads from initializationOptions and didChangeConfiguration. */
 export interface ServerOptions {
   rulesDir: string;
-  maxTokens: number;
+  maxTokens?: number;
   disabledRules: string[];
   hover: 'on' | 'off';
   logLevel: LogLevel;
@@ -29,7 +31,6 @@ export interface ServerOptions {
 export const defaultSettings: Readonly<Settings> = {
   serverPath: '',
   rulesDir: '.ai-rules',
-  maxTokens: 8000,
   disabledRules: [],
   hoverEnabled: true,
   logLevel: 'info',
@@ -51,30 +52,30 @@ export function readSettings(config: { get(key: string): unknown }): Settings {
   const disabled = config.get('disabledRules');
   const hover = config.get('hover.enabled');
   const logLevel = config.get('server.logLevel');
-  return {
+  const settings: Settings = {
     serverPath: str('server.path', defaultSettings.serverPath),
     rulesDir: str('rulesDir', defaultSettings.rulesDir),
-    maxTokens:
-      typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens > 0
-        ? maxTokens
-        : defaultSettings.maxTokens,
     disabledRules: Array.isArray(disabled)
       ? disabled.filter((r): r is string => typeof r === 'string' && r !== '')
       : [],
     hoverEnabled: typeof hover === 'boolean' ? hover : defaultSettings.hoverEnabled,
     logLevel: logLevels.includes(logLevel as LogLevel) ? (logLevel as LogLevel) : defaultSettings.logLevel,
   };
+  if (typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens > 0) settings.maxTokens = maxTokens;
+  return settings;
 }
 
 /** Maps the editor-facing settings to the server's option names. */
 export function toServerOptions(s: Settings): ServerOptions {
-  return {
+  const opts: ServerOptions = {
     rulesDir: s.rulesDir,
-    maxTokens: s.maxTokens,
     disabledRules: [...s.disabledRules],
     hover: s.hoverEnabled ? 'on' : 'off',
     logLevel: s.logLevel,
   };
+  // Unset: the server's default budget, so every client shares one default.
+  if (s.maxTokens !== undefined) opts.maxTokens = s.maxTokens;
+  return opts;
 }
 
 // ---------------------------------------------------------------- document selector
@@ -121,6 +122,35 @@ export function statusTooltip(ctx: ContextResult): string {
   }
   lines.push('Click to list the applicable rules.');
   return lines.join('\n');
+}
+
+/**
+ * The status item on a rule file itself, where "which rules apply" means
+ * little: the rule's own problems, or nothing (undefined) when it has none.
+ */
+export function ruleStatusText(problems: number): string | undefined {
+  return problems > 0 ? `$(warning) AI rule: ${plural(problems, 'problem')}` : undefined;
+}
+
+export function ruleStatusTooltip(rule: Pick<RuleSummary, 'id'>, problems: number): string {
+  return `airules: rule ${rule.id} has ${plural(problems, 'problem')}; see the Problems panel.`;
+}
+
+/**
+ * The indexed rule whose file is `uri`, if any. Compared as paths: the server
+ * and VS Code may spell the same file URI differently (escapes, drive letters).
+ */
+export function ruleAt<R extends Pick<RuleSummary, 'uri'>>(rules: readonly R[], uri: string): R | undefined {
+  const path = filePath(uri);
+  return path === undefined ? undefined : rules.find((r) => filePath(r.uri) === path);
+}
+
+function filePath(uri: string): string | undefined {
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined; // not a file: URI
+  }
 }
 
 function plural(n: number, word: string): string {
@@ -182,11 +212,12 @@ export function contextDocPath(sourceUri: string): string {
 /**
  * The text of the context document: the prompt exactly as an assistant would
  * receive it, after an HTML comment (invisible in the markdown preview) that
- * says what it was computed for.
+ * says what it was computed for. `name` names the source file, short enough not
+ * to wrap: its workspace-relative path.
  */
-export function contextDocument(ctx: ContextResult): string {
+export function contextDocument(ctx: ContextResult, name: string): string {
   const header =
-    `<!-- airules context for ${ctx.uri} (${ctx.languageId || 'unknown language'}): ` +
+    `<!-- airules context for ${name} (${ctx.languageId || 'unknown language'}): ` +
     `${plural(ctx.rules.length, 'rule')}, ${ctx.tokens} of ${ctx.maxTokens} tokens, ` +
     `generation ${ctx.generation} -->`;
   const body = ctx.prompt.trim() === '' ? '_No rules apply to this file._' : ctx.prompt;

@@ -1,5 +1,6 @@
 // Typed helpers for the custom requests of the airules server (see the wire
-// contract in DESIGN.md). They take anything with a `sendRequest` method, so
+// contract in DESIGN.md). test/wire.test.ts holds these types to JSON samples
+// that a Go test writes from the server's own types (testdata/wire/). They take anything with a `sendRequest` method, so
 // the extension passes its LanguageClient and the integration test passes a
 // plain vscode-jsonrpc MessageConnection: both exercise the same code.
 
@@ -21,6 +22,8 @@ export type Layer = 'user' | 'project' | 'team' | 'dependency';
 export interface ContextParams {
   textDocument: { uri: string };
   languageId?: string;
+  /** Ask for each rule's body in rules[].content (the prompt holds them all). */
+  content?: boolean;
   maxTokens?: number;
 }
 
@@ -34,12 +37,14 @@ export interface AppliedRule {
   scope: string[];
   reasons: string[];
   tokens: number;
-  content: string;
+  /** Only when the request set content: true. */
+  content?: string;
 }
 
 export interface OmittedRule {
   id: string;
   uri?: string;
+  description?: string;
   reason: 'budget' | 'disabled' | 'shadowed' | string;
   tokens: number;
 }
@@ -65,6 +70,8 @@ export interface ContextResult {
 export interface RuleSummary {
   id: string;
   uri: string;
+  /** The rule file's absolute path (uri is what the extension uses). */
+  path: string;
   layer: Layer;
   format: string;
   priority: number;

@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export const installCommand = 'go install github.com/airules/airules/cmd/airules@latest';
+// The module is not published: `go install …@latest` cannot find it, so the
+// command builds from a clone.
+export const installCommand = 'go install ./cmd/airules';
 
 export interface LookupEnv {
   platform: NodeJS.Platform;
@@ -82,7 +84,7 @@ export function resolveServerPath(
     ok: false,
     message:
       'The airules language server was not found on PATH. ' +
-      `Install it with \`${installCommand}\`, or set airules.server.path to the binary.`,
+      `Install it with \`${installCommand}\` in a clone of airules, or set airules.server.path to the binary.`,
   };
 }
 

@@ -6,7 +6,10 @@ import {
   defaultSettings,
   formatTokens,
   readSettings,
+  ruleAt,
   ruleEntries,
+  ruleStatusText,
+  ruleStatusTooltip,
   statusText,
   statusTooltip,
   toServerOptions,
@@ -83,24 +86,26 @@ test('readSettings: hand-edited garbage falls back to defaults', () => {
     }),
   );
   assert.equal(s.rulesDir, '.ai-rules');
-  assert.equal(s.maxTokens, 8000);
+  assert.equal(s.maxTokens, undefined);
   assert.deepEqual(s.disabledRules, ['ok']);
   assert.equal(s.hoverEnabled, true);
   assert.equal(s.logLevel, 'info');
-  assert.equal(readSettings(config({ maxTokens: 12.5 })).maxTokens, 8000);
+  assert.equal(readSettings(config({ maxTokens: 12.5 })).maxTokens, undefined);
+  assert.equal('maxTokens' in readSettings(config({ maxTokens: null })), false);
   assert.equal(readSettings(config({ disabledRules: 'a' })).disabledRules.length, 0);
 });
 
 test('toServerOptions: maps to the names the server reads', () => {
   const opts = toServerOptions({ ...defaultSettings, hoverEnabled: false, disabledRules: ['x'] });
+  // No maxTokens unless the user set one: the server's default is the only default.
   assert.deepEqual(opts, {
     rulesDir: '.ai-rules',
-    maxTokens: 8000,
     disabledRules: ['x'],
     hover: 'off',
     logLevel: 'info',
   });
   assert.equal(toServerOptions(defaultSettings).hover, 'on');
+  assert.equal(toServerOptions({ ...defaultSettings, maxTokens: 4000 }).maxTokens, 4000);
   // The server path is the client's business only.
   assert.equal('serverPath' in opts, false);
 });
@@ -178,13 +183,35 @@ test('contextDocPath: named after the source file, ends in .md', () => {
 test('contextDocument: header comment, then the prompt unchanged', () => {
   const doc = contextDocument(
     context({ rules: [rule('a'), rule('b')], prompt: '# Rules\n\nDo this.', tokens: 12, maxTokens: 4000 }),
+    'lib/app_web/live/page_live.ex',
   );
   const [header, blank, ...rest] = doc.split('\n');
   assert.equal(
     header,
-    '<!-- airules context for file:///ws/lib/app_web/live/page_live.ex (elixir): 2 rules, 12 of 4000 tokens, generation 3 -->',
+    '<!-- airules context for lib/app_web/live/page_live.ex (elixir): 2 rules, 12 of 4000 tokens, generation 3 -->',
   );
   assert.equal(blank, '');
   assert.equal(rest.join('\n'), '# Rules\n\nDo this.\n');
-  assert.match(contextDocument(context()), /No rules apply to this file/);
+  assert.match(contextDocument(context(), 'a.ex'), /No rules apply to this file/);
+});
+
+test('ruleStatusText: a rule file shows its own problems, or nothing', () => {
+  assert.equal(ruleStatusText(0), undefined);
+  assert.equal(ruleStatusText(1), '$(warning) AI rule: 1 problem');
+  assert.equal(ruleStatusText(3), '$(warning) AI rule: 3 problems');
+  assert.match(ruleStatusTooltip({ id: '00-global/style' }, 2), /00-global\/style has 2 problems/);
+});
+
+test('ruleAt: finds the rule of a file whatever the URI spelling', () => {
+  const rules = [{ uri: 'file:///ws/.ai-rules/a%20b.md' }, { uri: 'file:///ws/.ai-rules/c.md' }];
+  const cases: [string, number | undefined][] = [
+    ['file:///ws/.ai-rules/c.md', 1],
+    ['file:///ws/.ai-rules/a b.md', 0],
+    ['file:///ws/.ai-rules/a%20b.md', 0],
+    ['file:///ws/lib/x.ex', undefined],
+    ['untitled:Untitled-1', undefined],
+  ];
+  for (const [uri, want] of cases) {
+    assert.equal(ruleAt(rules, uri), want === undefined ? undefined : rules[want], uri);
+  }
 });

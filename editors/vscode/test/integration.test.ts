@@ -7,7 +7,7 @@
 //                      this package; a relative value is taken from the cwd)
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +18,7 @@ import {
   CodeLensResolveRequest,
   DidChangeConfigurationNotification,
   ConfigurationRequest,
+  DidChangeTextDocumentNotification,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   ExitNotification,
@@ -77,7 +78,8 @@ describe('airules serve (integration)', () => {
     assert.ok(fs.existsSync(sourceFile), `example workspace is missing ${sourceFile}`);
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const log = fs.createWriteStream(logFile);
-    proc = spawn(bin!, ['serve'], { cwd: workspace, stdio: ['pipe', 'pipe', 'pipe'] });
+    // As vscode-languageclient starts it with TransportKind.stdio.
+    proc = spawn(bin!, ['serve', '--stdio'], { cwd: workspace, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderrTail = '';
     proc.stderr!.on('data', (chunk: Buffer) => {
       log.write(chunk);
@@ -168,13 +170,23 @@ describe('airules serve (integration)', () => {
     }
   }
 
+  /** The server's own budget: what `airules context --json` uses when given none. */
+  const serverDefaultMaxTokens = (): number => {
+    const out = execFileSync(bin!, ['context', '--json', '--root', workspace, sourceFile], { encoding: 'utf8' });
+    const max = (JSON.parse(out) as ContextResult).maxTokens;
+    assert.ok(Number.isInteger(max) && max > 0, `airules context --json says maxTokens ${max}`);
+    return max;
+  };
+
   /** The context of the source file, once the initial index has rules. */
   const sourceContext = () => contextWhen((c) => c.rules.length > 0, `rules for ${sourceUri} (server log: ${logFile})`);
 
   it('airules/context: ordered rules within the budget for a source file', opts, async () => {
     const ctx = await sourceContext();
     assert.equal(ctx.uri, sourceUri);
-    assert.equal(ctx.maxTokens, initOptions.maxTokens);
+    // The extension sends no budget by default: the server's applies.
+    assert.equal(initOptions.maxTokens, undefined);
+    assert.equal(ctx.maxTokens, serverDefaultMaxTokens());
     assert.ok(ctx.tokens <= ctx.maxTokens, `tokens ${ctx.tokens} > maxTokens ${ctx.maxTokens}`);
     assert.ok(ctx.prompt.trim().length > 0, 'prompt is empty');
     assert.equal(typeof ctx.generation, 'number');
@@ -239,8 +251,11 @@ describe('airules serve (integration)', () => {
       `${victim} not omitted as disabled: ${JSON.stringify(changed.omitted)}`,
     );
 
-    await send(initOptions); // back to the defaults for the tests below
-    const reset = await contextWhen((c) => c.maxTokens === initOptions.maxTokens, 'the default settings again');
+    // Back to the defaults for the tests below. The server keeps a setting
+    // that a later didChangeConfiguration leaves out, so the budget is named.
+    const defaultMax = serverDefaultMaxTokens();
+    await send({ ...initOptions, maxTokens: defaultMax });
+    const reset = await contextWhen((c) => c.maxTokens === defaultMax, 'the default settings again');
     assert.ok(reset.rules.some((r) => r.id === victim));
   });
 
@@ -298,7 +313,24 @@ describe('airules serve (integration)', () => {
     await waitFor(announced(closed.generation), `airules/indexChanged for generation ${closed.generation}`);
   });
 
-  it('airules/indexChanged: generations only increase', opts, () => {
+  it('airules/indexChanged: generations only increase', opts, async () => {
+    // Makes its own changes (open, edit, close a rule buffer), so it checks
+    // something when run alone too, then looks at every generation seen so far.
+    const ruleUri = pathToFileURL(path.join(workspace, initOptions.rulesDir, 'zz-vscode-integration-order.md')).href;
+    const text = (body: string) => ['---', 'description: Generation order', 'alwaysApply: true', '---', body, ''].join('\n');
+    const seen = generations.length;
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: ruleUri, languageId: 'markdown', version: 1, text: text('One.') },
+    });
+    await waitFor(() => generations.length > seen, 'airules/indexChanged after didOpen');
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: ruleUri, version: 2 },
+      contentChanges: [{ text: text('Two.') }],
+    });
+    await waitFor(() => generations.length > seen + 1, 'airules/indexChanged after didChange');
+    await conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: ruleUri } });
+    await waitFor(() => generations.length > seen + 2, 'airules/indexChanged after didClose');
+    assert.ok(generations.length >= 3, `generations ${JSON.stringify(generations)}`);
     for (let i = 1; i < generations.length; i++) {
       assert.ok(generations[i] > generations[i - 1], `generations ${JSON.stringify(generations)}`);
     }

@@ -26,7 +26,9 @@ test('configuration: the settings the extension reads are contributed with the s
   const props = pkg.contributes.configuration.properties;
   assert.equal(props['airules.server.path'].default, defaultSettings.serverPath);
   assert.equal(props['airules.rulesDir'].default, defaultSettings.rulesDir);
-  assert.equal(props['airules.maxTokens'].default, defaultSettings.maxTokens);
+  // No budget of the client's own: unset means the server's default.
+  assert.equal(props['airules.maxTokens'].default, null);
+  assert.equal(defaultSettings.maxTokens, undefined);
   assert.deepEqual(props['airules.disabledRules'].default, defaultSettings.disabledRules);
   assert.equal(props['airules.hover.enabled'].default, defaultSettings.hoverEnabled);
   assert.equal(props['airules.server.logLevel'].default, defaultSettings.logLevel);

@@ -65,7 +65,8 @@ test('not found: the message says how to install it', () => {
   const msg = !r.ok ? r.message : '';
   assert.ok(msg.includes(installCommand), msg);
   assert.ok(msg.includes('airules.server.path'), msg);
-  assert.equal(installCommand, 'go install github.com/airules/airules/cmd/airules@latest');
+  assert.equal(installCommand, 'go install ./cmd/airules');
+  assert.match(msg, /in a clone of airules/);
 });
 
 test('windows: looks for airules.exe with ; as separator', () => {

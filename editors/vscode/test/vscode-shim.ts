@@ -115,6 +115,11 @@ export function createVscodeShim(opts: { config?: Record<string, unknown>; folde
       onDidChangeConfiguration: noEvent,
     },
 
+    languages: {
+      getDiagnostics: () => [],
+      onDidChangeDiagnostics: noEvent,
+    },
+
     commands: {
       registerCommand: (id: string, fn: (...args: unknown[]) => unknown) => {
         record.commands.set(id, fn);

@@ -1,6 +1,9 @@
 -- :AiRulesContext and :AiRulesCopy: the prompt that `airules/context`
 -- renders for a file, in a scratch markdown buffer kept current while the
 -- index changes, or copied to a register.
+local buffers = require('airules.buffers')
+local client_for = require('airules.client').with_client
+local config = require('airules.config')
 local lsp = require('airules.lsp')
 local scratch = require('airules.scratch')
 
@@ -8,10 +11,6 @@ local M = {}
 
 -- scratch bufnr -> { source = bufnr, uri, client_id, max_tokens, result, pending, again }
 local views = {}
-
-local function airules()
-  return require('airules')
-end
 
 local function notify(msg, level)
   vim.notify('airules: ' .. msg, level or vim.log.levels.WARN)
@@ -117,7 +116,7 @@ local function show(buf)
       return
     end
   end
-  vim.cmd(airules().config.split or 'botright vsplit')
+  vim.cmd(config.values.split or 'botright vsplit')
   vim.api.nvim_win_set_buf(0, buf)
   vim.wo.wrap = true
 end
@@ -146,7 +145,7 @@ end
 --- opts: max_tokens, uri and client_id (a code lens names both).
 function M.open(bufnr, opts)
   opts = opts or {}
-  local source = airules().source_buffer(bufnr)
+  local source = buffers.source_buffer(bufnr)
   local function with_client(client, err)
     if not client then
       return notify(err)
@@ -162,7 +161,7 @@ function M.open(bufnr, opts)
   if opts.client_id then
     lsp.when_ready(opts.client_id, with_client)
   else
-    airules().with_client(source, with_client)
+    client_for(source, with_client)
   end
 end
 
@@ -170,8 +169,8 @@ end
 --- opts: max_tokens, callback(result) once done.
 function M.copy(bufnr, register, opts)
   opts = opts or {}
-  local source = airules().source_buffer(bufnr)
-  airules().with_client(source, function(client, err)
+  local source = buffers.source_buffer(bufnr)
+  client_for(source, function(client, err)
     if not client then
       return notify(err)
     end
@@ -193,15 +192,6 @@ function M.copy(bufnr, register, opts)
   end)
 end
 
---- Refreshes the views served by `client_id` after the index changed.
-function M.on_index_changed(client_id)
-  for buf, view in pairs(views) do
-    if not vim.api.nvim_buf_is_valid(buf) then
-      views[buf] = nil
-    elseif view.client_id == client_id then
-      M.refresh(buf)
-    end
-  end
-end
+scratch.register(views, M.refresh)
 
 return M

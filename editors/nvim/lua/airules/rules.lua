@@ -1,5 +1,6 @@
 -- :AiRulesRules: every rule the server indexed, one per line, with its
 -- problems below it. <CR> opens the rule file (at the problem's line).
+local client_for = require('airules.client').with_client
 local lsp = require('airules.lsp')
 local scratch = require('airules.scratch')
 
@@ -164,7 +165,7 @@ end
 
 --- Lists the rules of the server serving `bufnr`.
 function M.open(bufnr)
-  require('airules').with_client(bufnr, function(client, err)
+  client_for(bufnr, function(client, err)
     if not client then
       return vim.notify('airules: ' .. err, vim.log.levels.WARN)
     end
@@ -195,14 +196,6 @@ function M.view_for(client_id)
   return nil
 end
 
-function M.on_index_changed(client_id)
-  for buf, view in pairs(views) do
-    if not vim.api.nvim_buf_is_valid(buf) then
-      views[buf] = nil
-    elseif view.client_id == client_id then
-      M.refresh(buf)
-    end
-  end
-end
+scratch.register(views, M.refresh)
 
 return M

@@ -2,6 +2,29 @@
 -- that shows the answer of one request and asks again when the index changes.
 local M = {}
 
+-- Every kind of view (context, rule list): { views, refresh }.
+local kinds = {}
+
+--- Registers a kind of view: `views` maps scratch bufnr -> view (each with a
+--- client_id), `refresh(buf)` asks the server again for what `buf` shows.
+function M.register(views, refresh)
+  table.insert(kinds, { views = views, refresh = refresh })
+end
+
+--- Refreshes every view served by `client_id` after its index changed, and
+--- forgets views whose buffer is gone.
+function M.on_index_changed(client_id)
+  for _, kind in ipairs(kinds) do
+    for buf, view in pairs(kind.views) do
+      if not vim.api.nvim_buf_is_valid(buf) then
+        kind.views[buf] = nil
+      elseif view.client_id == client_id then
+        kind.refresh(buf)
+      end
+    end
+  end
+end
+
 --- Replaces the lines of read-only scratch buffer `buf`.
 function M.set_lines(buf, lines)
   vim.bo[buf].modifiable = true
