@@ -3,7 +3,6 @@ package index
 import (
 	"bufio"
 	"bytes"
-	"os"
 	"path"
 	"strings"
 
@@ -26,8 +25,11 @@ type ignorePattern struct {
 	base    bool // no slash inside: matches the base name at any depth
 }
 
+// loadGitignore reads the root .gitignore through the workspace reader: a link to
+// /dev/zero, /dev/stdin, a FIFO or a file outside the workspace, or a file over
+// MaxGitignoreSize, is not applied (nothing is ignored beyond skipDirs).
 func loadGitignore(root string) *gitignore {
-	data, err := os.ReadFile(root + "/.gitignore")
+	data, _, err := readWorkspaceFile(root, ".gitignore", MaxGitignoreSize)
 	if err != nil {
 		return nil
 	}
