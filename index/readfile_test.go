@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -305,5 +306,23 @@ func TestUnreadableRules(t *testing.T) {
 	}
 	if _, ok := s.Problems[badDir]; ok && len(s.Problems[badDir]) > 0 {
 		t.Errorf("the folder's problem stayed: %+v", s.Problems[badDir])
+	}
+}
+
+// TestGitignoreGlobsBounded: braces are literal in .gitignore (doublestar would expand
+// them, exponentially), and a line with too many wildcards is dropped.
+func TestGitignoreGlobsBounded(t *testing.T) {
+	bomb := strings.Repeat("{*,**}", 24) + "x"
+	g := parseGitignore([]byte(bomb + "\n" + strings.Repeat("*a", 70) + "\n{a,b}.log\n*.tmp\n"))
+	long := strings.Repeat("a/", 40) + "x"
+	var got []bool
+	within(t, "ignored", func() {
+		got = []bool{g.ignored(long, false), g.ignored("{a,b}.log", false), g.ignored("a.log", false), g.ignored("x.tmp", false)}
+	})
+	if want := []bool{false, true, false, true}; !slices.Equal(got, want) {
+		t.Errorf("ignored %v, want %v", got, want)
+	}
+	if len(g.pats) != 3 {
+		t.Errorf("patterns %+v: the 70-wildcard line should be dropped", g.pats)
 	}
 }
