@@ -34,6 +34,8 @@ type Options struct {
 	UserRulesDir string
 	// Debounce of the index watcher; 0 means the index default.
 	Debounce time.Duration
+	// MaxMessageSize bounds one JSON-RPC message; 0 means DefaultMaxMessageSize (64 MiB).
+	MaxMessageSize int64
 
 	// setup lets tests register extra methods before the session starts.
 	setup func(*session)
@@ -97,7 +99,7 @@ func Run(ctx context.Context, rwc io.ReadWriteCloser, opts Options) (exitCode in
 	if opts.setup != nil {
 		opts.setup(s)
 	}
-	s.conn = jsonrpc2.NewConn(tolerantStream{newFrameStream(rwc), s.logger})
+	s.conn = jsonrpc2.NewConn(newTolerantStream(rwc, opts.MaxMessageSize, s.logger))
 	s.conn.Go(s.ctx, s.handle)
 
 	select {
