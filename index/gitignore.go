@@ -3,10 +3,10 @@ package index
 import (
 	"bufio"
 	"bytes"
-	"os"
 	"path"
 	"strings"
 
+	"github.com/airules/airules/rules"
 	"github.com/bmatcuk/doublestar/v4"
 )
 
@@ -26,8 +26,11 @@ type ignorePattern struct {
 	base    bool // no slash inside: matches the base name at any depth
 }
 
+// loadGitignore reads the root .gitignore through the workspace reader: a link to
+// /dev/zero, /dev/stdin, a FIFO or a file outside the workspace, or a file over
+// MaxGitignoreSize, is not applied (nothing is ignored beyond skipDirs).
 func loadGitignore(root string) *gitignore {
-	data, err := os.ReadFile(root + "/.gitignore")
+	data, _, err := readWorkspaceFile(root, ".gitignore", MaxGitignoreSize)
 	if err != nil {
 		return nil
 	}
@@ -52,8 +55,10 @@ func parseGitignore(data []byte) *gitignore {
 			p.dirOnly, line = true, strings.TrimRight(line, "/")
 		}
 		anchored := strings.Contains(line, "/")
-		line = strings.TrimPrefix(line, "/")
-		if line == "" || !doublestar.ValidatePattern(line) {
+		line = literalBraces(strings.TrimPrefix(line, "/"))
+		// A line too costly to match (more wildcards than rules.GlobCost allows) is
+		// dropped: .gitignore is repository content like any rule.
+		if line == "" || !doublestar.ValidatePattern(line) || rules.GlobCost(line) != nil {
 			continue
 		}
 		p.glob, p.base = line, !anchored
@@ -84,4 +89,27 @@ func (g *gitignore) ignored(rel string, isDir bool) bool {
 		}
 	}
 	return out
+}
+
+// literalBraces escapes { and }: braces are literal in .gitignore, and doublestar would
+// expand them (and backtrack through every alternative).
+func literalBraces(s string) string {
+	if !strings.ContainsAny(s, "{}") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && i+1 < len(s):
+			b.WriteByte(c)
+			i++
+			b.WriteByte(s[i])
+		case c == '{' || c == '}':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

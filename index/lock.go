@@ -14,9 +14,13 @@ var errLocked = errors.New("database is in use by another airules process")
 // (two editor windows on one workspace start two servers). The lock dies with the
 // process, so a crash never leaves a stale lock behind.
 func lockFile(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|openFlags, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock %s: %w", path, err)
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, errNotRegular)
 	}
 	if err := flock(f); err != nil {
 		f.Close()

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -53,9 +51,11 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 		j.same = j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.src == j.f.src
 		return
 	}
-	data, err := readFile(j.f.src.Path, j.f.size, buf)
+	data, err := j.f.read(buf)
 	if err != nil {
-		j.err = fmt.Errorf("read %s: %w", j.f.src.Path, err)
+		if !j.refused(err) {
+			j.err = fmt.Errorf("read %s: %w", j.f.src.Path, err)
+		}
 		return
 	}
 	if len(data) > rules.MaxFileSize { // grew since the stat
@@ -100,42 +100,6 @@ func (j *job) restore(hash string) bool {
 	j.restored = true
 	j.same = true
 	return true
-}
-
-// readFile reads a file whose size the walk saw into *buf, reused across files: the
-// bytes are hashed and parsed, and rules.Parse keeps a string copy, never the slice.
-// It skips os.ReadFile's fstat and its final empty read (system calls cost ~4 µs each
-// here); a regular file read short of the buffer has reached its end.
-func readFile(path string, size int64, buf *[]byte) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	want := int(min(size, rules.MaxFileSize)) + 512 // room to notice growth
-	if cap(*buf) < want {
-		*buf = make([]byte, want)
-	}
-	b := (*buf)[:cap(*buf)]
-	n := 0
-	for {
-		m, err := f.Read(b[n:])
-		n += m
-		if err != nil && err != io.EOF {
-			return nil, err
-		}
-		if err == io.EOF || m == 0 || n < len(b) {
-			break
-		}
-		if n == len(b) {
-			if n > rules.MaxFileSize {
-				break // over the cap: the caller reports it without parsing
-			}
-			b = append(b, make([]byte, len(b))...)
-			*buf = b
-		}
-	}
-	return b[:n], nil
 }
 
 // progressEvery is how many files pass between two progress calls.

@@ -116,7 +116,12 @@ func TestUnreadableFolderIsSkipped(t *testing.T) {
 	os.Chmod(filepath.Join(root, ".ai-rules/locked"), 0)
 	defer os.Chmod(filepath.Join(root, ".ai-rules/locked"), 0o755)
 	ix := open(t, Options{Root: root})
-	if got := ids(ix.Snapshot()); len(got) != 1 {
+	s := ix.Snapshot()
+	// The folder's rules are left out, and the folder says so (AIR019).
+	if got := ids(s); len(got) != 2 || s.RuleAt(filepath.Join(root, ".ai-rules/locked/b.md")) != nil {
 		t.Fatalf("ids %v", got)
+	}
+	if ps := s.Problems[filepath.Join(root, ".ai-rules/locked")]; len(ps) != 1 || ps[0].Code != rules.CodeUnreadable {
+		t.Fatalf("problems %+v", s.Problems)
 	}
 }

@@ -76,6 +76,15 @@ func openStore(dbPath, root string, log *zap.Logger) (*store, error) {
 		log.Warn("cannot create the index folder; the index lives in memory only", zap.String("path", dbPath), zap.Error(err))
 		return openMemory(log, "", true)
 	}
+	// buntdb would block for ever reading a FIFO and fail oddly on anything else that
+	// is not a file: fall back at once.
+	for _, p := range []string{dbPath, dbPath + ".lock"} {
+		if st, err := os.Stat(p); err == nil && !st.Mode().IsRegular() {
+			log.Warn("the index path is not a regular file; the index lives in memory only",
+				zap.String("path", p), zap.String("mode", st.Mode().String()))
+			return openMemory(log, "", true)
+		}
+	}
 	lock, err := lockFile(dbPath + ".lock")
 	if err != nil {
 		if errors.Is(err, errLocked) {
@@ -361,9 +370,82 @@ func (s *store) write(groups [][]op) error {
 }
 
 func (s *store) close() error {
+	compact := s.path != "" && s.bloated()
+	var tmp string
+	if compact {
+		// Written while the lock is held and before the database closes, renamed over
+		// it after: a crash leaves either file whole.
+		var err error
+		if tmp, err = s.saveCompact(); err != nil {
+			s.log.Warn("cannot compact the index database", zap.String("path", s.path), zap.Error(err))
+			compact = false
+		}
+	}
 	err := s.db.Close()
+	if compact {
+		if err == nil {
+			if rerr := os.Rename(tmp, s.path); rerr != nil {
+				s.log.Warn("cannot compact the index database", zap.String("path", s.path), zap.Error(rerr))
+			}
+		}
+		_ = os.Remove(tmp) // gone after the rename; a leftover otherwise
+	}
 	if uerr := unlockFile(s.lock); err == nil {
 		err = uerr
 	}
 	return err
+}
+
+// compactMinSize is the smallest database file worth compacting.
+const compactMinSize = 256 << 10
+
+// bloated reports whether the file is more than twice the size of what it holds: every
+// write appends, and buntdb's own shrinking runs a second after open at the earliest,
+// after a CLI run has exited.
+func (s *store) bloated() bool {
+	st, err := os.Stat(s.path)
+	if err != nil || st.Size() < compactMinSize {
+		return false
+	}
+	live := s.liveSize()
+	return live >= 0 && st.Size() > 2*live
+}
+
+// liveSize is the size of the file buntdb would write for the keys it holds now: one
+// RESP "set" command per key.
+func (s *store) liveSize() int64 {
+	var n int64
+	bulk := func(l int) int64 { return int64(1 + len(strconv.Itoa(l)) + 2 + l + 2) }
+	err := s.db.View(func(tx *buntdb.Tx) error {
+		return tx.Ascend("", func(k, v string) bool {
+			n += 4 + bulk(3) + bulk(len(k)) + bulk(len(v))
+			return true
+		})
+	})
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// saveCompact writes the live keys next to the database file, synced, and returns
+// the new file's path.
+func (s *store) saveCompact() (string, error) {
+	tmp := s.path + ".compact"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", err
+	}
+	err = s.db.Save(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return "", err
+	}
+	return tmp, nil
 }

@@ -17,6 +17,10 @@ type found struct {
 	src   rules.Source
 	size  int64
 	mtime int64 // unix nanoseconds
+	tree  *tree // the file is read only if it lies in this tree, as opened
+	// dirErr is set for a rule folder that exists but cannot be listed: src names the
+	// folder, and its rule reports the error (AIR019).
+	dirErr error
 }
 
 // scanResult is what one walk saw.
@@ -37,6 +41,8 @@ type walker struct {
 	log  *zap.Logger
 	out  *scanResult
 	seen map[string]bool // rule roots the walk reached, by rel path
+
+	rootTree, userTree *tree // resolved once per walk, when first needed
 }
 
 func newWalker(lay *layout, log *zap.Logger) *walker {
@@ -109,32 +115,50 @@ func (w *walker) dirRules(abs, rel string) {
 	w.out.files = save
 }
 
-func (w *walker) readDir(abs string) []os.DirEntry {
-	f, err := os.Open(abs)
+// readDir lists a folder; rule, when set, is the source a rule folder that cannot be
+// read is reported as.
+func (w *walker) readDir(abs string, rule *rules.Source) []os.DirEntry {
+	f, err := openForRead(abs)
 	if err != nil {
-		w.warnDir(abs, err)
+		w.dirFailed(abs, rule, err)
 		return nil
 	}
 	defer f.Close()
 	// Unsorted: ReadDir(-1) on the open file skips os.ReadDir's sort.
 	es, err := f.ReadDir(-1)
 	if err != nil {
-		w.warnDir(abs, err)
+		w.dirFailed(abs, rule, err)
 	}
 	return es
 }
 
-func (w *walker) warnDir(abs string, err error) {
+// dirFailed reports a folder that cannot be listed: a rule folder becomes a problem
+// (AIR019, so lint fails and the editor shows it), any other folder a warning.
+func (w *walker) dirFailed(abs string, rule *rules.Source, err error) {
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return // gone since it was listed: a normal race
 	}
+	if rule != nil {
+		w.out.rules[rule.Path] = found{src: *rule, mtime: -1, dirErr: err}
+		return
+	}
 	w.log.Warn("cannot read folder; its rules are left out", zap.String("dir", abs), zap.Error(err))
+}
+
+// ruleDirSource is the source an unreadable rule folder is reported as: its ID ends in
+// a slash, so it never takes the key of a rule file.
+func (w *walker) ruleDirSource(abs, rel string, layer rules.Layer) *rules.Source {
+	return &rules.Source{Path: abs, ID: rel + "/", Layer: layer, Format: rules.FormatAirules}
 }
 
 // dir walks the workspace folder abs (rel to the root); inRoot says it is in a rule root,
 // where nothing is skipped.
 func (w *walker) dir(abs, rel string, inRoot bool) {
-	for _, e := range w.readDir(abs) {
+	var asRule *rules.Source
+	if inRoot {
+		asRule = w.ruleDirSource(abs, rel, rules.LayerProject)
+	}
+	for _, e := range w.readDir(abs, asRule) {
 		name := e.Name()
 		crel := name
 		if rel != "" {
@@ -234,13 +258,28 @@ func resolvesInside(abs, dir string) bool {
 }
 
 func (w *walker) add(src rules.Source, info fs.FileInfo) {
-	w.out.rules[src.Path] = found{src: src, size: info.Size(), mtime: info.ModTime().UnixNano()}
+	w.out.rules[src.Path] = found{src: src, size: info.Size(), mtime: info.ModTime().UnixNano(), tree: w.treeOf(src)}
+}
+
+// treeOf is the tree a rule file must lie in: the user rules folder for the user
+// layer, the workspace for every other.
+func (w *walker) treeOf(src rules.Source) *tree {
+	if src.Layer == rules.LayerUser {
+		if w.userTree == nil {
+			w.userTree = newTree(w.lay.userDir)
+		}
+		return w.userTree
+	}
+	if w.rootTree == nil {
+		w.rootTree = newTree(w.lay.root)
+	}
+	return w.rootTree
 }
 
 // deps looks for deps/<name>/usage-rules.md only: the rest of deps/ is not ours.
 func (w *walker) deps() {
 	dir := filepath.Join(w.lay.root, depsDir)
-	for _, e := range w.readDir(dir) {
+	for _, e := range w.readDir(dir, nil) {
 		if !e.IsDir() && e.Type()&fs.ModeSymlink == 0 {
 			continue
 		}
@@ -258,7 +297,8 @@ func (w *walker) deps() {
 // user walks the user rules folder (or a folder below it): every .md file, no
 // workspace files.
 func (w *walker) user(abs string) {
-	for _, e := range w.readDir(abs) {
+	rel, _ := filepath.Rel(w.lay.userDir, abs)
+	for _, e := range w.readDir(abs, w.ruleDirSource(abs, filepath.ToSlash(rel), rules.LayerUser)) {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") {
 			continue

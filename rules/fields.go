@@ -352,6 +352,10 @@ func (p *parser) globs(v *yaml.Node) {
 			p.problem(CodeInvalidGlob, it.rg, "invalid glob %q: check brackets and braces are closed", it.value)
 			continue
 		}
+		if err := GlobCost(pat); err != nil {
+			p.problem(CodeInvalidGlob, it.rg, "glob %q is too complex to match: %v; split it into simpler globs", it.value, err)
+			continue
+		}
 		p.r.Globs = append(p.r.Globs, it.value)
 		p.r.globRanges = append(p.r.globRanges, it.rg)
 	}

@@ -109,6 +109,8 @@ func (f *FileList) candidates(p *pattern) []string {
 			j++
 		}
 		return f.sorted[i:j]
+	case kindNone:
+		return nil
 	}
 	return f.sorted
 }

@@ -45,17 +45,16 @@ func parse(src Source, data []byte, slow bool) *Rule {
 		return r
 	}
 	if bad := notText(data); bad >= 0 {
-		line := bytes.Count(data[:bad], []byte{'\n'})
+		line := LineCount(string(data[:bad])) - 1
 		r.Problems = append(r.Problems, newProblem(CodeNotText, Range{Position{line, 0}, Position{line + 1, 0}},
 			"not a text file: invalid UTF-8 or a NUL byte at byte %d; rule files must be UTF-8 markdown", bad))
 		return r
 	}
 	text := string(data)
 	text = strings.TrimPrefix(text, "\ufeff")
-	if strings.IndexByte(text, '\r') >= 0 {
-		// Lines keep their numbers and columns when CRLF becomes LF.
-		text = strings.ReplaceAll(text, "\r\n", "\n")
-	}
+	// Lines keep their numbers and columns when CRLF and a lone CR become LF, and
+	// yaml.v3 (which breaks lines at a lone CR too) sees the same lines.
+	text = normalizeBreaks(text)
 	p := &parser{r: r, text: text, lines: strings.Split(text, "\n"), slow: slow}
 	p.run()
 	return r

@@ -1,6 +1,9 @@
 package rules
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // utf16Len is the length of s in UTF-16 code units.
 func utf16Len(s string) int {
@@ -60,4 +63,61 @@ func UTF16Column(line string, b int) int {
 		b--
 	}
 	return utf16Len(line[:b])
+}
+
+// Line breaks are \n, \r\n and a lone \r, as LSP counts them (and YAML): every line
+// number this package reports, and the server's mapping of positions to offsets,
+// follow this one definition.
+
+// LineBreak returns the offset of the first line break in s and its length (2 for
+// \r\n), or -1 and 0 when s has none.
+func LineBreak(s string) (int, int) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\n':
+			return i, 1
+		case '\r':
+			if i+1 < len(s) && s[i+1] == '\n' {
+				return i, 2
+			}
+			return i, 1
+		}
+	}
+	return -1, 0
+}
+
+// SplitLines splits s into its lines, without their breaks; a text ending in a break
+// has an empty last line, as an editor shows it.
+func SplitLines(s string) []string {
+	out := make([]string, 0, strings.Count(s, "\n")+1)
+	for {
+		i, n := LineBreak(s)
+		if i < 0 {
+			return append(out, s)
+		}
+		out = append(out, s[:i])
+		s = s[i+n:]
+	}
+}
+
+// LineCount is the number of lines of s: len(SplitLines(s)).
+func LineCount(s string) int {
+	n := 1
+	for {
+		i, w := LineBreak(s)
+		if i < 0 {
+			return n
+		}
+		n++
+		s = s[i+w:]
+	}
+}
+
+// normalizeBreaks writes every line break as \n: line numbers and columns stay.
+func normalizeBreaks(s string) string {
+	if strings.IndexByte(s, '\r') < 0 {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
 }

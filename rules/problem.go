@@ -88,6 +88,7 @@ const (
 	CodeNotText         Code = "AIR016"
 	CodeTooLarge        Code = "AIR017"
 	CodeUnquotedGlobs   Code = "AIR018"
+	CodeUnreadable      Code = "AIR019"
 )
 
 // Codes lists every problem code with its severity and meaning.
@@ -110,6 +111,7 @@ var Codes = []CodeInfo{
 	{CodeNotText, SeverityError, "not a text file (binary or invalid UTF-8)"},
 	{CodeTooLarge, SeverityError, "file too large to index"},
 	{CodeUnquotedGlobs, SeverityInfo, "unquoted glob list: accepted, but invalid YAML for other tools"},
+	{CodeUnreadable, SeverityError, "rule file or folder exists but cannot be read"},
 }
 
 // Info returns the table entry of c.
@@ -137,4 +139,10 @@ func GlobNoMatch(glob string, rg Range) Problem {
 func TooLarge(size int64) Problem {
 	return newProblem(CodeTooLarge, Range{},
 		"file is %d bytes; rule files over %d bytes are not indexed: split it into smaller rules", size, MaxFileSize)
+}
+
+// Unreadable is the AIR019 problem of a rule file or rule folder that exists but could
+// not be read; reason is the operating system's.
+func Unreadable(what string, reason error) Problem {
+	return newProblem(CodeUnreadable, Range{}, "cannot read this rule %s, so its rules are left out: %v", what, reason)
 }

@@ -151,7 +151,7 @@ func TestPropertyParseNeverPanics(t *testing.T) {
 
 // checkRanges asserts every problem's range is ordered and inside the file's lines.
 func checkRanges(t interface{ Fatalf(string, ...any) }, r *Rule, src string) {
-	lines := strings.Count(strings.ReplaceAll(src, "\r\n", "\n"), "\n") + 1
+	lines := LineCount(src)
 	for _, p := range r.Problems {
 		s, e := p.Range.Start, p.Range.End
 		if s.Line < 0 || s.Column < 0 || e.Line < s.Line || (e.Line == s.Line && e.Column < s.Column) || s.Line > lines {

@@ -110,11 +110,11 @@ func (r *Rule) HasErrors() bool {
 }
 
 // Unreadable reports whether the file could not be read as a rule at all (binary, too
-// large, or frontmatter that is not YAML): such a rule neither applies nor is offered.
+// large, unreadable on disk, or frontmatter that is not YAML): such a rule neither applies nor is offered.
 func (r *Rule) Unreadable() bool {
 	for _, p := range r.Problems {
 		switch p.Code {
-		case CodeNotText, CodeTooLarge, CodeYAMLSyntax:
+		case CodeNotText, CodeTooLarge, CodeYAMLSyntax, CodeUnreadable:
 			return true
 		}
 	}

@@ -261,6 +261,7 @@ func newTable(rs []*Rule) *table {
 					t.prefix[p.lit] = append(t.prefix[p.lit], rf)
 				case kindExt:
 					t.ext[p.lit] = append(t.ext[p.lit], rf)
+				case kindNone: // over the cost bounds: matches nothing
 				default:
 					t.other = append(t.other, rf)
 				}

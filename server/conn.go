@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -149,7 +150,20 @@ func (s *session) handle(_ context.Context, reply jsonrpc2.Replier, req jsonrpc2
 	} else {
 		r = &replier{s: s, method: req.Method(), reply: reply}
 	}
-	s.queue.push(func() { s.serve(ctx, r, req) })
+	fn := func() { s.serve(ctx, r, req) }
+	if req.Method() == "textDocument/didClose" {
+		fn = func() {
+			s.serve(ctx, r, req)
+			// The copies of a huge document (the message, the text, its parse) are
+			// garbage now; an idle server would not collect them for minutes, and
+			// the runtime would keep their pages. On the outbox, after what the close
+			// published, so nothing queued there still holds them.
+			if bigMessage.Swap(false) {
+				s.outbox.push(debug.FreeOSMemory)
+			}
+		}
+	}
+	s.queue.push(fn)
 	return nil
 }
 

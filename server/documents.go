@@ -20,14 +20,8 @@ type document struct {
 	text       string
 }
 
-// lines splits the text into lines without their newline (CRLF tolerated).
-func (d *document) lines() []string {
-	ls := strings.Split(d.text, "\n")
-	for i, l := range ls {
-		ls[i] = strings.TrimSuffix(l, "\r")
-	}
-	return ls
-}
+// lines splits the text into lines without their breaks (\n, \r\n, lone \r: LSP's).
+func (d *document) lines() []string { return rules.SplitLines(d.text) }
 
 // doc returns a copy of the open document for uri, or nil.
 func (s *session) doc(uri string) *document {

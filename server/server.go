@@ -39,6 +39,8 @@ type Options struct {
 	// attached (Logger receives them before and after): `airules serve` without
 	// --log-file, so an editor shows them with their severity rather than as stderr.
 	LogToClient bool
+	// MaxMessageSize bounds one JSON-RPC message; 0 means DefaultMaxMessageSize (64 MiB).
+	MaxMessageSize int64
 
 	// setup lets tests register extra methods before the session starts.
 	setup func(*session)
@@ -109,7 +111,7 @@ func Run(ctx context.Context, rwc io.ReadWriteCloser, opts Options) (exitCode in
 	if opts.setup != nil {
 		opts.setup(s)
 	}
-	s.conn = jsonrpc2.NewConn(tolerantStream{newFrameStream(rwc), s.logger})
+	s.conn = jsonrpc2.NewConn(newTolerantStream(rwc, opts.MaxMessageSize, s.logger))
 	s.conn.Go(s.ctx, s.handle)
 
 	select {

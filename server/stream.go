@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,28 +10,56 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	segjson "github.com/segmentio/encoding/json"
 	"go.lsp.dev/jsonrpc2"
 	"go.uber.org/zap"
 )
 
-// tolerantStream skips a message that is not valid JSON-RPC instead of failing the
-// whole connection (jsonrpc2 closes the connection on any read error). Framing errors
-// and I/O errors still end it: after those the stream cannot be trusted.
+// tolerantStream answers a message that is not valid JSON-RPC instead of failing the
+// whole connection (jsonrpc2 closes the connection on any read error), as JSON-RPC 2.0
+// asks: -32700 for a body that is not JSON, -32600 for anything else that cannot be
+// dispatched (with id null when the id cannot be read), and one -32600 for a batch:
+// LSP has no batches, so they are refused whole. A malformed answer to one of our own
+// calls is only logged: there is nobody to answer. Framing errors and I/O errors still
+// end the connection: after those the stream cannot be trusted.
 type tolerantStream struct {
-	jsonrpc2.Stream
+	*frameStream
 	log func() *zap.Logger
+}
+
+// newTolerantStream frames rwc, refusing messages over maxMessage bytes (0: the
+// default, DefaultMaxMessageSize).
+func newTolerantStream(rwc io.ReadWriteCloser, maxMessage int64, log func() *zap.Logger) tolerantStream {
+	f := newFrameStream(rwc)
+	if maxMessage > 0 {
+		f.max = maxMessage
+	}
+	return tolerantStream{f, log}
 }
 
 func (t tolerantStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 	for {
-		msg, n, err := t.Stream.Read(ctx)
-		if err != nil && msg == nil && isDecodeError(err) {
-			t.log().Warn("skipping a message that is not valid JSON-RPC", zap.Error(err))
-			continue
+		msg, n, err := t.frameStream.Read(ctx)
+		if err == nil || msg != nil {
+			return msg, n, err
 		}
-		return msg, n, err
+		var bad *badMessage
+		switch {
+		case errors.As(err, &bad):
+			t.log().Warn("refusing a message that is not valid JSON-RPC", zap.Error(err), zap.Int64("bytes", n))
+			if bad.answer {
+				if werr := t.writeError(bad.id, bad.code, bad.msg); werr != nil {
+					return nil, n, werr
+				}
+			}
+		case isDecodeError(err):
+			t.log().Warn("skipping a message that is not valid JSON-RPC", zap.Error(err))
+		default:
+			return msg, n, err
+		}
 	}
 }
 
@@ -38,6 +67,24 @@ func isDecodeError(err error) bool {
 	return errors.Is(err, errMalformed) || errors.Is(err, jsonrpc2.ErrInvalidRequest) ||
 		strings.Contains(err.Error(), "unmarshaling jsonrpc message")
 }
+
+// badMessage is a message that was framed correctly but cannot be dispatched.
+type badMessage struct {
+	code   jsonrpc2.Code
+	id     *jsonrpc2.ID // nil: the id is missing or unusable, answered as null
+	msg    string
+	answer bool // false for a malformed answer to one of our calls
+}
+
+func (e *badMessage) Error() string { return e.msg }
+func (e *badMessage) Unwrap() error { return errMalformed }
+
+func invalid(id *jsonrpc2.ID, format string, args ...any) *badMessage {
+	return &badMessage{code: jsonrpc2.InvalidRequest, id: id, msg: "invalid request: " + fmt.Sprintf(format, args...), answer: true}
+}
+
+// DefaultMaxMessageSize bounds one JSON-RPC message when Options.MaxMessageSize is 0.
+const DefaultMaxMessageSize = 64 << 20
 
 // frameStream frames messages itself, both ways.
 //
@@ -54,12 +101,23 @@ func isDecodeError(err error) bool {
 type frameStream struct {
 	rwc io.ReadWriteCloser
 	in  *bufio.Reader
+	max int64 // largest body read; a larger one is skipped unread
+
+	// wmu serialises writes: jsonrpc2's (it holds its own lock) with the error
+	// answers tolerantStream writes from the read loop.
+	wmu sync.Mutex
 	buf []byte
 }
 
 func newFrameStream(rwc io.ReadWriteCloser) *frameStream {
-	return &frameStream{rwc: rwc, in: bufio.NewReader(rwc)}
+	return &frameStream{rwc: rwc, in: bufio.NewReader(rwc), max: DefaultMaxMessageSize}
 }
+
+// bigMessage is set when a message over bigMessageSize was read: once the session has
+// let go of it (didClose), the memory is handed back to the OS (see conn.go).
+var bigMessage atomic.Bool
+
+const bigMessageSize = 8 << 20
 
 func (f *frameStream) Close() error { return f.rwc.Close() }
 
@@ -98,22 +156,60 @@ func (f *frameStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error)
 	if length < 0 {
 		return nil, total, errors.New("missing Content-Length header")
 	}
-	data := make([]byte, length)
-	if _, err := io.ReadFull(f.in, data); err != nil {
+	if length > f.max {
+		// Skipped as it arrives, never held: the declared length reserves nothing.
+		n, err := io.CopyN(io.Discard, f.in, length)
+		total += n
+		if err != nil {
+			return nil, total, fmt.Errorf("skipping a body: %w", err)
+		}
+		return nil, total, invalid(nil, "message of %d bytes is over the %d byte limit", length, f.max)
+	}
+	data, err := readBody(f.in, length)
+	if err != nil {
 		return nil, total, fmt.Errorf("reading a body: %w", err)
 	}
 	total += length
+	if length > bigMessageSize {
+		bigMessage.Store(true)
+	}
 	msg, err := decodeMessage(data)
 	return msg, total, err
 }
 
+// readBody reads a body of length bytes. A large one grows with what arrives, so a
+// Content-Length that is never sent reserves no memory.
+func readBody(r io.Reader, length int64) ([]byte, error) {
+	const chunk = 1 << 20
+	if length <= chunk {
+		data := make([]byte, length)
+		_, err := io.ReadFull(r, data)
+		return data, err
+	}
+	var b bytes.Buffer
+	b.Grow(chunk)
+	n, err := b.ReadFrom(io.LimitReader(r, length))
+	if err == nil && n < length {
+		err = io.ErrUnexpectedEOF
+	}
+	return b.Bytes(), err
+}
+
 // decodeMessage is jsonrpc2.DecodeMessage without its 32 KB buffer: the same decoder
 // (segmentio's, fast on large answers) used through Unmarshal rather than a Decoder.
+// A message that cannot be dispatched is a *badMessage saying how to answer it.
 func decodeMessage(data []byte) (jsonrpc2.Message, error) {
+	body := bytes.TrimLeft(data, " \t\r\n")
+	if !segjson.Valid(body) {
+		return nil, &badMessage{code: jsonrpc2.ParseError, msg: "parse error: the body is not JSON", answer: true}
+	}
+	if len(body) > 0 && body[0] == '[' {
+		return nil, invalid(nil, "batches are not supported")
+	}
 	var env struct {
 		Version string             `json:"jsonrpc"`
 		ID      segjson.RawMessage `json:"id"`
-		Method  string             `json:"method"`
+		Method  *string            `json:"method"`
 		Params  segjson.RawMessage `json:"params"`
 		Result  segjson.RawMessage `json:"result"`
 		Error   *struct {
@@ -121,26 +217,46 @@ func decodeMessage(data []byte) (jsonrpc2.Message, error) {
 			Message string        `json:"message"`
 		} `json:"error"`
 	}
-	if err := segjson.Unmarshal(data, &env); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+	if body[0] != '{' {
+		return nil, invalid(nil, "a message is a JSON object")
 	}
-	if env.Version != jsonrpc2.Version {
-		return nil, fmt.Errorf("%w: jsonrpc is %q, not %q", errMalformed, env.Version, jsonrpc2.Version)
-	}
-	hasID := len(env.ID) > 0 && string(env.ID) != "null"
+	hasID := false
 	var id jsonrpc2.ID
-	if hasID {
+	var idp *jsonrpc2.ID // the id to answer with, when usable
+	if err := segjson.Unmarshal(body, &env); err != nil {
+		// A member of the wrong type; answer with the id if that one is fine.
+		var only struct {
+			ID segjson.RawMessage `json:"id"`
+		}
+		if segjson.Unmarshal(body, &only) == nil && len(only.ID) > 0 {
+			if id, ok := parseID(json.RawMessage(only.ID)); ok {
+				idp = &id
+			}
+		}
+		_ = err
+		return nil, invalid(idp, "a member has the wrong type: method must be a string, params an object or an array")
+	}
+	isAnswer := env.Method == nil && (len(env.Result) > 0 || env.Error != nil)
+	if len(env.ID) > 0 && string(env.ID) != "null" {
 		var ok bool
 		if id, ok = parseID(json.RawMessage(env.ID)); !ok {
-			return nil, fmt.Errorf("%w: unusable id %s", errMalformed, env.ID)
+			bad := invalid(nil, "id %s is neither a string nor a 32-bit integer", env.ID)
+			bad.answer = !isAnswer
+			return nil, bad
 		}
+		hasID, idp = true, &id
+	}
+	if env.Version != jsonrpc2.Version {
+		bad := invalid(idp, "jsonrpc is %q, not %q", env.Version, jsonrpc2.Version)
+		bad.answer = !isAnswer
+		return nil, bad
 	}
 	var params any
 	if len(env.Params) > 0 {
 		params = env.Params
 	}
 	switch {
-	case env.Method == "" && hasID: // an answer to one of our calls
+	case isAnswer && hasID: // an answer to one of our calls
 		var rerr error
 		if env.Error != nil {
 			rerr = jsonrpc2.NewError(env.Error.Code, env.Error.Message)
@@ -150,12 +266,39 @@ func decodeMessage(data []byte) (jsonrpc2.Message, error) {
 			result = env.Result
 		}
 		return jsonrpc2.NewResponse(id, result, rerr)
-	case env.Method == "":
-		return nil, fmt.Errorf("%w: neither a method nor an id", errMalformed)
+	case isAnswer:
+		return nil, &badMessage{msg: "an answer without an id", code: jsonrpc2.InvalidRequest}
+	case env.Method == nil:
+		return nil, invalid(idp, "neither a method nor an answer")
+	case *env.Method == "":
+		return nil, invalid(idp, "the method is empty")
 	case hasID:
-		return jsonrpc2.NewCall(id, env.Method, params)
+		return jsonrpc2.NewCall(id, *env.Method, params)
 	}
-	return jsonrpc2.NewNotification(env.Method, params)
+	return jsonrpc2.NewNotification(*env.Method, params)
+}
+
+// writeError answers a message that could not be dispatched; id nil is null.
+func (f *frameStream) writeError(id *jsonrpc2.ID, code jsonrpc2.Code, message string) error {
+	idJSON := []byte("null")
+	if id != nil {
+		var err error
+		if idJSON, err = id.MarshalJSON(); err != nil {
+			return err
+		}
+	}
+	ej, err := json.Marshal(struct {
+		Code    jsonrpc2.Code `json:"code"`
+		Message string        `json:"message"`
+	}{code, message})
+	if err != nil {
+		return err
+	}
+	body := append(append(append(append([]byte(`{"jsonrpc":"2.0","error":`), ej...), `,"id":`...), idJSON...), '}')
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	_, err = f.writeFramed(body)
+	return err
 }
 
 // parseID reads a request id: an integer (jsonrpc2 holds int32) or a string.
@@ -191,6 +334,14 @@ func (f *frameStream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("encoding message: %w", err)
 	}
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	n, err := f.writeFramed(body)
+	return int64(n), err
+}
+
+// writeFramed writes one body with its header, in one write; the caller holds wmu.
+func (f *frameStream) writeFramed(body []byte) (int, error) {
 	f.buf = append(f.buf[:0], "Content-Length: "...)
 	f.buf = strconv.AppendInt(f.buf, int64(len(body)), 10)
 	f.buf = append(f.buf, "\r\n\r\n"...)
@@ -200,9 +351,9 @@ func (f *frameStream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, e
 		f.buf = nil // do not pin one huge answer's buffer for the session
 	}
 	if err != nil {
-		return int64(n), fmt.Errorf("write to stream: %w", err)
+		return n, fmt.Errorf("write to stream: %w", err)
 	}
-	return int64(n), nil
+	return n, nil
 }
 
 // encodeResponse frames a response around its already encoded result.

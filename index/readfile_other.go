@@ -1,0 +1,12 @@
+//go:build !unix
+
+package index
+
+import "os"
+
+// openFlags: no FIFOs to guard against here.
+const openFlags = 0
+
+// fdPath: descriptorPath falls back to resolving the path and comparing it with the
+// descriptor.
+func fdPath(*os.File) (string, bool) { return "", false }
