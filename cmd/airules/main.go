@@ -25,6 +25,7 @@ var commands = map[string]command{
 	"init":    {"scaffold a .ai-rules/ tree with two example rules", wrap(cmdInit)},
 	"version": {"print the version", wrap(cmdVersion)},
 	"serve":   {"run the language server on stdio", cmdServe},
+	"mcp":     {"serve the rules to AI assistants over the Model Context Protocol on stdio", cmdMCP},
 	"history": {"print the index's event log (rule created, updated, deleted, invalid)", wrap(cmdHistory)},
 }
 
