@@ -63,7 +63,7 @@ func (f fence) resolve(p string, ruleSources bool) (resolved, error) {
 		// The client may know the workspace by its real path (a root reached
 		// through a link, like /tmp on macOS): map it back to the index's root.
 		if realRoot, err := filepath.EvalSymlinks(f.root); err == nil {
-			if r, ok := relUnder(realRoot, abs); ok {
+			if r, in := relUnder(realRoot, abs); in {
 				base, rest, ok = f.root, r, true
 				abs = filepath.Join(f.root, r)
 			}
