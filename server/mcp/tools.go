@@ -18,7 +18,7 @@ import (
 type (
 	contextInput struct {
 		Path       string `json:"path" jsonschema:"the file to get the rules for: absolute, or relative to the workspace root; it need not exist yet"`
-		MaxTokens  int    `json:"maxTokens,omitempty" jsonschema:"token budget of the prompt (default 16000); rules that do not fit are listed under omitted, fetchable with get_rule"`
+		MaxTokens  int    `json:"maxTokens,omitempty"` // described in addTools, with the default
 		LanguageID string `json:"languageId,omitempty" jsonschema:"language id of the file (go, typescript, elixir, ...); default: from the file name"`
 		// Agent is accepted for Copilot's excludeAgent; Snapshot.Context has no agent
 		// yet, so it does not change the answer (see the tool's description).
@@ -58,7 +58,9 @@ var (
 )
 
 func (s *Server) addTools() {
-	in := schemaFor[contextInput](nil)
+	in := schemaFor[contextInput](map[string]string{
+		"maxTokens": fmt.Sprintf("token budget of the prompt (default %d); rules that do not fit are listed under omitted, fetchable with get_rule", rules.DefaultMaxTokens),
+	})
 	minimum(in, "maxTokens", 1)
 	sdk.AddTool(s.sdk, &sdk.Tool{
 		Name:  "rules_for_file",
