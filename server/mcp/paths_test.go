@@ -66,3 +66,45 @@ func TestFence(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFence: whatever path a client sends, an accepted one lies inside the workspace
+// (or, for lint, a rule source), lexically and after links, and its rel has no "..".
+func FuzzFence(f *testing.F) {
+	for _, seed := range []string{"lib/a.ex", "../x", "/etc/passwd", "lib/out/s.ex", "lib/./a.ex", "./", "//", "lib//a", "a/../../b", "\x00", "lib/out", "…/é"} {
+		f.Add(seed, false)
+		f.Add(seed, true)
+	}
+	base := f.TempDir()
+	root := filepath.Join(base, "ws")
+	outside := filepath.Join(base, "outside")
+	for _, d := range []string{filepath.Join(root, "lib"), outside} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			f.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "lib", "out")); err != nil {
+		f.Fatal(err)
+	}
+	fe := newFence(root, filepath.Join(root, ".ai-rules"), "")
+	f.Fuzz(func(t *testing.T, p string, ruleSources bool) {
+		r, err := fe.resolve(p, ruleSources)
+		if err != nil {
+			return
+		}
+		if _, ok := relUnder(root, r.abs); !ok {
+			t.Fatalf("%q accepted as %q, outside %s", p, r.abs, root)
+		}
+		real, err := evalExisting(r.abs)
+		if err != nil {
+			t.Fatalf("%q accepted but does not resolve: %v", p, err)
+		}
+		if _, ok := relUnder(root, real); !ok {
+			t.Fatalf("%q accepted; it leads to %q", p, real)
+		}
+		for _, part := range strings.Split(r.rel, "/") {
+			if part == ".." {
+				t.Fatalf("%q accepted with rel %q", p, r.rel)
+			}
+		}
+	})
+}

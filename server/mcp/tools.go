@@ -12,6 +12,7 @@ import (
 	"github.com/airules/airules/rules"
 	"github.com/airules/airules/server/wire"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"go.uber.org/zap"
 )
 
 // The tools' inputs. Their descriptions are written for the model that calls them.
@@ -130,6 +131,7 @@ func (s *Server) fileContext(path, lang string, maxTokens int) (rules.Context, w
 	}
 	r, err := s.fence.resolve(path, false)
 	if err != nil {
+		s.log.Info("path refused", zap.String("path", path), zap.Error(err))
 		return rules.Context{}, wire.ContextResult{}, err
 	}
 	snap := s.ix.Snapshot()
@@ -212,6 +214,7 @@ func (s *Server) lintRules(_ context.Context, _ *sdk.CallToolRequest, in lintInp
 	if in.Path != "" {
 		r, err := s.fence.resolve(in.Path, true)
 		if err != nil {
+			s.log.Info("path refused", zap.String("path", in.Path), zap.Error(err))
 			return nil, lintOutput{}, err
 		}
 		st, err := os.Stat(r.abs)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/airules/airules/rules"
 	"github.com/airules/airules/server/wire"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 func ids[T any](xs []T, id func(T) string) []string {
@@ -42,6 +43,9 @@ func TestToolsAreListedWithSchemas(t *testing.T) {
 	slices.Sort(names)
 	if want := []string{"get_rule", "lint_rules", "list_rules", "rules_for_file"}; !slices.Equal(names, want) {
 		t.Errorf("tools %v, want %v", names, want)
+	}
+	if _, err := e.cs.CallTool(e.ctx(), &sdk.CallToolParams{Name: "write_rule", Arguments: map[string]any{}}); err == nil {
+		t.Errorf("an unknown tool answered")
 	}
 }
 
