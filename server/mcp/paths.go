@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,6 +40,17 @@ type resolved struct {
 func (f fence) resolve(p string, ruleSources bool) (resolved, error) {
 	if strings.TrimSpace(p) == "" {
 		return resolved{}, errors.New("path is empty: give a file path, absolute or relative to the workspace root " + f.root)
+	}
+	if strings.HasPrefix(p, "file://") {
+		// A model may pass back a URI an answer gave it.
+		u, err := url.Parse(p)
+		if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
+			return resolved{}, fmt.Errorf("%s is not a local file URI", p)
+		}
+		p = filepath.FromSlash(u.Path)
+		if len(p) > 1 && filepath.VolumeName(p[1:]) != "" {
+			p = p[1:] // file:///C:/x on Windows
+		}
 	}
 	if strings.ContainsRune(p, 0) {
 		return resolved{}, errors.New("path contains a NUL byte")

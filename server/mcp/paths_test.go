@@ -45,6 +45,10 @@ func TestFence(t *testing.T) {
 		{"a file link out", "lib/s.ex", true, "", "through a symbolic link"},
 		{"a link loop", "lib/loop", false, "", "cannot resolve"},
 		{"dot-dot", "lib/../../outside/s.ex", false, "", "contains '..'"},
+		{"a file URI", "file://" + filepath.ToSlash(filepath.Join(link, "lib", "a b.ex")), false, "lib/a b.ex", ""},
+		{"an escaped file URI", "file://" + filepath.ToSlash(link) + "/lib/a%20b.ex", false, "lib/a b.ex", ""},
+		{"a file URI outside", "file:///etc/passwd", false, "", "outside the workspace"},
+		{"a remote file URI", "file://host/share/x", false, "", "not a local file URI"},
 		{"NUL", "lib/a\x00.ex", false, "", "NUL"},
 		{"blank", "  ", false, "", "path is empty"},
 	}

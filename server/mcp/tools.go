@@ -18,7 +18,7 @@ import (
 // The tools' inputs. Their descriptions are written for the model that calls them.
 type (
 	contextInput struct {
-		Path       string `json:"path" jsonschema:"the file to get the rules for: absolute, or relative to the workspace root; it need not exist yet"`
+		Path       string `json:"path" jsonschema:"the file to get the rules for: absolute, relative to the workspace root, or a file:// URI; it need not exist yet"`
 		MaxTokens  int    `json:"maxTokens,omitempty"` // described in addTools, with the default
 		LanguageID string `json:"languageId,omitempty" jsonschema:"language id of the file (go, typescript, elixir, ...); default: from the file name"`
 		// Agent is accepted for Copilot's excludeAgent; Snapshot.Context has no agent

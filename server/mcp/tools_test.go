@@ -63,6 +63,7 @@ func TestRulesForFile(t *testing.T) {
 	}{
 		{"relative", map[string]any{"path": "lib/app_web/live/page_live.ex"}, "lib/app_web/live/page_live.ex", "", 0, live, nil},
 		{"absolute", map[string]any{"path": filepath.Join(e.root, "lib/app_web/live/page_live.ex")}, "lib/app_web/live/page_live.ex", "", 0, live, nil},
+		{"file URI", map[string]any{"path": wire.FileURI(filepath.Join(e.root, "lib/app_web/live/page_live.ex"))}, "lib/app_web/live/page_live.ex", "", 0, live, nil},
 		{"not yet created", map[string]any{"path": "lib/app_web/live/new_live.ex"}, "lib/app_web/live/new_live.ex", "", 0, live, nil},
 		{"budget", map[string]any{"path": "lib/app_web/live/page_live.ex", "maxTokens": 120}, "lib/app_web/live/page_live.ex", "", 120,
 			// otp-patterns does not fit; the smaller code-style after it does.
