@@ -60,9 +60,6 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	}
 	s.ix = ix
 	s.fence = newFence(ix.Snapshot().Root, rulesDirOf(iopt), iopt.UserRulesDir)
-	if m := ix.Metrics(); m.InMemory {
-		log.Info("another airules process holds this workspace's index; serving from an in-memory copy")
-	}
 	impl := &sdk.Implementation{Name: "airules", Title: "airules", Version: opt.Version}
 	s.sdk = sdk.NewServer(impl, &sdk.ServerOptions{
 		Instructions:       instructions,
