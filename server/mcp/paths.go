@@ -21,8 +21,11 @@ type fence struct {
 func newFence(root, rulesDir, userDir string) fence {
 	f := fence{root: root}
 	for _, d := range []string{rulesDir, userDir} {
-		if d != "" {
-			f.sources = append(f.sources, filepath.Clean(d))
+		if d == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(d); err == nil {
+			f.sources = append(f.sources, abs)
 		}
 	}
 	return f
