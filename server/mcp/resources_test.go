@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -206,4 +207,53 @@ func orLatest(p string) string {
 		return "latest"
 	}
 	return p
+}
+
+func TestCompletion(t *testing.T) {
+	e := start(t, setup{})
+	tests := []struct {
+		name  string
+		ref   *sdk.CompleteReference
+		arg   sdk.CompleteParamsArgument
+		want  []string
+		total int
+	}{
+		{"prompt path", &sdk.CompleteReference{Type: "ref/prompt", Name: "rules-context"},
+			sdk.CompleteParamsArgument{Name: "path", Value: "lib/app_web/c"},
+			[]string{"lib/app_web/controllers/api/user_controller.ex", "lib/app_web/controllers/fallback_controller.ex", "lib/app_web/controllers/page_controller.ex"}, 3},
+		{"template id", &sdk.CompleteReference{Type: "ref/resource", URI: "airules://rule/{+id}"},
+			sdk.CompleteParamsArgument{Name: "id", Value: "00-"}, []string{"00-global/code-style", "00-global/security"}, 2},
+		{"nothing matches", &sdk.CompleteReference{Type: "ref/resource", URI: "airules://rule/{+id}"},
+			sdk.CompleteParamsArgument{Name: "id", Value: "zz"}, []string{}, 0},
+		{"another argument", &sdk.CompleteReference{Type: "ref/prompt", Name: "rules-context"},
+			sdk.CompleteParamsArgument{Name: "language", Value: ""}, []string{}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := e.cs.Complete(e.ctx(), &sdk.CompleteParams{Ref: tt.ref, Argument: tt.arg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(res.Completion.Values, tt.want) || res.Completion.Total != tt.total || res.Completion.HasMore {
+				t.Errorf("completion %+v, want %v", res.Completion, tt.want)
+			}
+		})
+	}
+
+	// Many files: at most 100 values, and it says how many there are.
+	many := start(t, setup{prepare: func(root string) {
+		for i := range 150 {
+			writeFile(t, filepath.Join(root, "lib", "many", fmt.Sprintf("f%03d.ex", i)), "")
+		}
+	}})
+	res, err := many.cs.Complete(many.ctx(), &sdk.CompleteParams{
+		Ref:      &sdk.CompleteReference{Type: "ref/prompt", Name: "rules-context"},
+		Argument: sdk.CompleteParamsArgument{Name: "path", Value: "lib/many/"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Completion; len(c.Values) != 100 || c.Total != 150 || !c.HasMore || c.Values[0] != "lib/many/f000.ex" {
+		t.Errorf("150 matches: %d values, total %d, more %v, first %q", len(c.Values), c.Total, c.HasMore, c.Values[0])
+	}
 }

@@ -66,6 +66,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		Logger:             opt.SDKLogger,
 		SubscribeHandler:   s.subscribe,
 		UnsubscribeHandler: func(context.Context, *sdk.UnsubscribeRequest) error { return nil },
+		CompletionHandler:  s.complete,
 		// No logging capability: logs go to stderr, not to the client.
 		Capabilities: &sdk.ServerCapabilities{},
 	})
