@@ -40,11 +40,19 @@ type setup struct {
 func copyExample(t *testing.T) string {
 	t.Helper()
 	dst := t.TempDir()
-	err := filepath.WalkDir(example, func(p string, d fs.DirEntry, err error) error {
+	if err := copyInto(example, dst); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// copyInto copies the tree src into the folder dst.
+func copyInto(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(example, p)
+		rel, _ := filepath.Rel(src, p)
 		target := filepath.Join(dst, rel)
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
@@ -55,10 +63,6 @@ func copyExample(t *testing.T) string {
 		}
 		return os.WriteFile(target, data, 0o644)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // start serves a copy of the example workspace (edited by s.prepare) and connects a
