@@ -248,6 +248,42 @@ it, and exits: for attaching a debugging client by hand.`,
 	return c
 }
 
+func newMCPCmd(a *app) *cobra.Command {
+	var o mcpOptions
+	c := &cobra.Command{
+		Use:   "mcp [--root DIR] [--rules-dir DIR] [--no-cache] [--log-level LEVEL]",
+		Short: "serve the rules to AI assistants over the Model Context Protocol on stdio",
+		Long: `Serve the workspace's rules over the Model Context Protocol on standard input and output,
+for assistants that speak MCP (Claude Code, Codex, Copilot agent mode, Cursor, ...). Tools:
+rules_for_file (the rules of a file, cut to a token budget, as airules/context and
+'airules context --json' give them), get_rule, list_rules and lint_rules; every rule is a
+resource airules://rule/<id>; the prompt rules-context renders a file's rules. The rule
+files are watched: a change reaches the next call and sends resources/list_changed.
+
+The workspace is --root, else the nearest folder above the working directory with
+.ai-rules or .git. Logs go to standard error only.`,
+		Example: `  airules mcp
+  airules mcp --root ~/src/project --log-level debug
+  claude mcp add --transport stdio --scope project airules -- airules mcp`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 0 {
+				return fmt.Errorf("unexpected arguments %q", args)
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, _ []string) error {
+			a.code = runMCP(o, a.stdin, a.stdout, a.stderr)
+			return nil
+		},
+	}
+	f := c.Flags()
+	addWorkspaceFlags(f, &o.workspace)
+	f.StringVar(&o.logLevel, "log-level", "info", "log `LEVEL` on standard error: debug, info, warn or error")
+	_ = c.RegisterFlagCompletionFunc("log-level", fixedCompletion("debug", "info", "warn", "error"))
+	completeRulesDir(c)
+	return c
+}
+
 func newVersionCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",

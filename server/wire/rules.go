@@ -36,14 +36,20 @@ func NewRulesResult(set *rules.Set, generation uint64, problemsOf func(*rules.Ru
 		if problemsOf != nil {
 			n = problemsOf(r)
 		}
-		status := string(r.Status)
-		if set.Disabled(r) {
-			status = string(rules.StatusDisabled)
-		}
-		res.Rules = append(res.Rules, RuleInfo{
-			ID: r.ID, URI: FileURI(r.Path), Path: r.Path, Layer: r.Layer.String(), Format: string(r.Format),
-			Priority: r.Priority, Status: status, Description: r.Description, Problems: n,
-		})
+		res.Rules = append(res.Rules, NewRuleInfo(set, r, n))
 	}
 	return res
+}
+
+// NewRuleInfo summarises one rule of set with its number of problems; its status is
+// disabled when the rule or the configuration disables it.
+func NewRuleInfo(set *rules.Set, r *rules.Rule, problems int) RuleInfo {
+	status := string(r.Status)
+	if set.Disabled(r) {
+		status = string(rules.StatusDisabled)
+	}
+	return RuleInfo{
+		ID: r.ID, URI: FileURI(r.Path), Path: r.Path, Layer: r.Layer.String(), Format: string(r.Format),
+		Priority: r.Priority, Status: status, Description: r.Description, Problems: problems,
+	}
 }

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"io/fs"
+	"net"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/airules/airules/server"
+	"github.com/airules/airules/server/wire"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"go.lsp.dev/jsonrpc2"
+	"go.uber.org/zap"
+)
+
+// TestParityMCPCLILSP: for every file of the example workspace, the MCP tool
+// rules_for_file, `airules context --json` and the language server's airules/context
+// give the same rules in the same order, the same omissions and offers, and the same
+// prompt. The three run in this process, each opening the workspace its own way (the
+// MCP server holds the cache; the others fall back to memory), as they would side by side.
+func TestParityMCPCLILSP(t *testing.T) {
+	isolate(t)
+	root := copyTree(t, example)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	mcp := startMCP(t, ctx, root)
+	lsp := startLSP(t, ctx, root)
+
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 20 {
+		t.Fatalf("only %d files in the example", len(files))
+	}
+	withRules := 0
+	for _, file := range files {
+		rel, _ := filepath.Rel(root, file)
+		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
+			res, err := mcp.CallTool(ctx, &sdk.CallToolParams{Name: "rules_for_file", Arguments: map[string]any{"path": rel}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var viaMCP wire.ContextResult
+			structured(t, res, &viaMCP)
+			viaCLI := cliContext(t, root, file)
+			var viaLSP wire.ContextResult
+			params := map[string]any{"textDocument": map[string]any{"uri": wire.FileURI(file)}}
+			if _, err := lsp.Call(ctx, "airules/context", params, &viaLSP); err != nil {
+				t.Fatalf("airules/context: %v", err)
+			}
+			if len(viaMCP.Rules) > 0 {
+				withRules++
+			}
+			for _, other := range []struct {
+				name string
+				res  wire.ContextResult
+			}{{"airules context --json", viaCLI}, {"airules/context", viaLSP}} {
+				if a, b := ruleIDs(viaMCP), ruleIDs(other.res); !slices.Equal(a, b) {
+					t.Errorf("rules: rules_for_file %v, %s %v", a, other.name, b)
+				}
+				if a, b := omittedIDs(viaMCP), omittedIDs(other.res); !slices.Equal(a, b) {
+					t.Errorf("omitted: rules_for_file %v, %s %v", a, other.name, b)
+				}
+				if a, b := availableIDs(viaMCP), availableIDs(other.res); !slices.Equal(a, b) {
+					t.Errorf("available: rules_for_file %v, %s %v", a, other.name, b)
+				}
+				if viaMCP.Prompt != other.res.Prompt || viaMCP.Tokens != other.res.Tokens || viaMCP.LanguageID != other.res.LanguageID ||
+					viaMCP.URI != other.res.URI || viaMCP.MaxTokens != other.res.MaxTokens {
+					t.Errorf("rules_for_file and %s differ: prompt equal %v, tokens %d/%d, language %q/%q, uri %q/%q, max %d/%d",
+						other.name, viaMCP.Prompt == other.res.Prompt, viaMCP.Tokens, other.res.Tokens,
+						viaMCP.LanguageID, other.res.LanguageID, viaMCP.URI, other.res.URI, viaMCP.MaxTokens, other.res.MaxTokens)
+				}
+			}
+		})
+	}
+	if withRules < len(files)/2 {
+		t.Errorf("only %d of %d files have rules: the comparison says little", withRules, len(files))
+	}
+}
+
+func omittedIDs(res wire.ContextResult) []string {
+	out := []string{}
+	for _, o := range res.Omitted {
+		out = append(out, o.ID+":"+o.Reason)
+	}
+	return out
+}
+
+func availableIDs(res wire.ContextResult) []string {
+	out := []string{}
+	for _, a := range res.Available {
+		out = append(out, a.ID)
+	}
+	return out
+}
+
+// startMCP runs `airules mcp` in-process on pipes and connects an MCP client.
+func startMCP(t *testing.T, ctx context.Context, root string) *sdk.ClientSession {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- runMCP(mcpOptions{workspace: workspaceFlags{root: root, rulesDir: ".ai-rules"}, logLevel: "warn"}, inR, outW, &stderr)
+		outW.Close()
+	}()
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "parity", Version: "1"}, nil).
+		Connect(ctx, &sdk.IOTransport{Reader: outR, Writer: inW}, nil)
+	if err != nil {
+		t.Fatalf("mcp: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cs.Close()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("airules mcp did not exit")
+		}
+	})
+	return cs
+}
+
+// startLSP runs the language server in-process over a pipe and initializes it on root.
+func startLSP(t *testing.T, ctx context.Context, root string) jsonrpc2.Conn {
+	t.Helper()
+	a, b := net.Pipe()
+	done := make(chan struct{})
+	go func() {
+		_, _ = server.Run(ctx, a, server.Options{Logger: zap.NewNop()})
+		close(done)
+	}()
+	conn := jsonrpc2.NewConn(jsonrpc2.NewStream(b))
+	conn.Go(ctx, func(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+		return reply(ctx, nil, nil) // configuration, registrations, progress: accept all
+	})
+	init := map[string]any{
+		"rootUri":          wire.FileURI(root),
+		"workspaceFolders": []map[string]any{{"uri": wire.FileURI(root), "name": filepath.Base(root)}},
+		"capabilities":     map[string]any{},
+	}
+	if _, err := conn.Call(ctx, "initialize", init, nil); err != nil {
+		t.Fatalf("lsp initialize: %v", err)
+	}
+	if err := conn.Notify(ctx, "initialized", map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Call(ctx, "shutdown", nil, nil)
+		_ = conn.Notify(ctx, "exit", nil)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("the language server did not exit")
+		}
+		_ = conn.Close()
+	})
+	return conn
+}
