@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 // job brings one rule file up to date: restore it from the store, re-stamp it, or read
 // and parse it.
 type job struct {
+	lay    *layout
 	f      found
 	prev   *entry       // the entry in memory, if any
 	stored *fileRecord  // the stamp in the store (warm start only)
@@ -79,7 +82,7 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 		}
 	}
 	parses.Add(1)
-	j.rule = parseSource(j.f.src, data)
+	j.rule = j.lay.parseSource(j.f.src, data)
 	j.hash = j.rule.Hash
 	j.globRanges = globRanges(j.rule)
 	j.encoded = encodeRule(j.rule, j.globRanges, 0)
@@ -93,11 +96,15 @@ func (j *job) restore(hash string) bool {
 		return false
 	}
 	src := j.f.src
+	if !src.Format.Restorable() {
+		return false // the record does not hold all of this format's rule
+	}
 	if st != loadOK || rec.Hash != hash || rec.Path != src.Path || rec.ID != src.ID || rec.Layer != src.Layer.String() ||
 		rec.Format != string(src.Format) || rec.Dir != src.Dir {
 		return false
 	}
 	j.rule = restoreRule(src, rec, body)
+	j.rule.RestoreFormat()
 	j.globRanges = rec.GlobRanges
 	j.tokens = rec.Tokens
 	j.hash = hash
@@ -183,24 +190,75 @@ func runJobs(jobs []*job, parses *atomic.Uint64, progress func(done, total int))
 	wg.Wait()
 }
 
-// parseSource parses one rule file, adding what a source's location implies.
-func parseSource(src rules.Source, data []byte) *rules.Rule {
+// parseSource parses one rule file and adds what needs the workspace: a dependency
+// rule's opt-in from the manifest, @imports read from the workspace, a legacy
+// .cursorrules beside .cursor/rules.
+func (l *layout) parseSource(src rules.Source, data []byte) *rules.Rule {
 	r := rules.Parse(src, data)
-	if src.ID == copilotGlobalID && src.Format == rules.FormatCopilot {
-		// .github/copilot-instructions.md is plain markdown that Copilot always applies.
-		r.AlwaysApply = true
-		if r.Description == "" {
-			r.Description = copilotGlobalTitle
+	switch src.Format {
+	case rules.FormatDependency:
+		eco, pkg, sub, opted := l.depInfo(src.Path)
+		rules.ApplyDependency(r, eco, pkg, sub, opted)
+	case rules.FormatClaude, rules.FormatGemini:
+		if rel, ok := l.rel(src.Path); ok {
+			rules.InlineImports(r, rel, auxFS{l}, filepath.ToSlash(l.root))
 		}
-		kept := r.Problems[:0:0]
-		for _, p := range r.Problems {
-			if p.Code != rules.CodeNoFrontmatter && p.Code != rules.CodeNoDescription {
-				kept = append(kept, p)
-			}
+	case rules.FormatCursorLegacy:
+		if st, err := os.Stat(filepath.Join(l.root, ".cursor", "rules")); err == nil && st.IsDir() {
+			r.Problems = append(r.Problems, rules.CursorLegacyBeside())
 		}
-		r.Problems = kept
 	}
 	return r
+}
+
+// readAux reads a file that is not itself indexed (a manifest, an @import target): a
+// regular file of at most rules.MaxFileSize bytes whose real path is inside the
+// workspace (or the module cache, for Go dependency rules). Every such read goes
+// through here.
+func (l *layout) readAux(abs string) ([]byte, error) {
+	inside := resolvesInside(abs, l.root)
+	if !inside {
+		if mc := l.deps.Load().modCache; mc == "" || !resolvesInside(abs, mc) {
+			return nil, rules.ErrOutside
+		}
+	}
+	f, err := os.Open(abs)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("read %s: not a regular file", abs)
+	}
+	if st.Size() > rules.MaxFileSize {
+		return nil, fmt.Errorf("read %s: %d bytes, over %d", abs, st.Size(), rules.MaxFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, rules.MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", abs, err)
+	}
+	if len(data) > rules.MaxFileSize {
+		return nil, fmt.Errorf("read %s: over %d bytes", abs, rules.MaxFileSize)
+	}
+	return data, nil
+}
+
+// auxFS is the workspace as an fs.FS for rules.InlineImports, read through readAux.
+type auxFS struct{ l *layout }
+
+func (a auxFS) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+}
+
+func (a auxFS) ReadFile(name string) ([]byte, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrInvalid}
+	}
+	return a.l.readAux(filepath.Join(a.l.root, filepath.FromSlash(name)))
 }
 
 // tooLarge is the rule of a file over rules.MaxFileSize, built without reading it, with

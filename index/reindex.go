@@ -95,8 +95,10 @@ func (ix *Index) observe(paths []string) *observation {
 		if inside && rel == "" {
 			return ix.observeAll()
 		}
-		if inside && rel == ".gitignore" {
-			return ix.observeAll() // what is ignored changed: look again at everything
+		if inside && (rel == ".gitignore" || isManifest(rel)) {
+			// What is ignored, or which dependencies are declared, changed: look again
+			// at everything.
+			return ix.observeAll()
 		}
 		obs.scopes = append(obs.scopes, p)
 		st, err := os.Lstat(p)
@@ -196,7 +198,7 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 		if prev != nil && prev.src == f.src && stampMatches(prev.stamp, f) {
 			continue
 		}
-		j := &job{f: f, prev: prev}
+		j := &job{lay: ix.lay, f: f, prev: prev}
 		if stored != nil {
 			if rec, ok := stored.files[p]; ok {
 				j.stored, j.state = &rec, stored

@@ -67,7 +67,7 @@ func (w *walker) subtree(abs string) {
 			w.full()
 		case w.lay.inRuleRoot(rel):
 			w.dir(abs, rel, true)
-		case rel == depsDir || strings.HasPrefix(rel, depsDir+"/"):
+		case under(rel, depsDir) || under(rel, nodeModulesDir):
 			w.deps()
 		case !w.lay.skipped(rel, true):
 			w.dir(abs, rel, false)
@@ -174,14 +174,7 @@ func (w *walker) dir(abs, rel string, inRoot bool) {
 	}
 }
 
-func (w *walker) isRuleRoot(rel string) bool {
-	for _, r := range w.lay.ruleRoots() {
-		if r == rel {
-			return true
-		}
-	}
-	return false
-}
+func (w *walker) isRuleRoot(rel string) bool { return w.lay.isRuleRoot(rel) }
 
 // skipEntry checks one entry whose parents were already checked.
 func (w *walker) skipEntry(rel, name string, isDir bool) bool {
@@ -237,22 +230,28 @@ func (w *walker) add(src rules.Source, info fs.FileInfo) {
 	w.out.rules[src.Path] = found{src: src, size: info.Size(), mtime: info.ModTime().UnixNano()}
 }
 
-// deps looks for deps/<name>/usage-rules.md only: the rest of deps/ is not ours.
+// deps reads the manifests again and adds the dependency rule files they allow
+// (layout.depCandidates): the rest of deps/ and node_modules/ is not ours.
 func (w *walker) deps() {
-	dir := filepath.Join(w.lay.root, depsDir)
-	for _, e := range w.readDir(dir) {
-		if !e.IsDir() && e.Type()&fs.ModeSymlink == 0 {
+	w.lay.loadManifests()
+	for _, abs := range w.lay.depCandidates(w.readDirQuiet) {
+		st, err := os.Stat(abs)
+		if err != nil || !st.Mode().IsRegular() {
 			continue
 		}
-		abs := filepath.Join(dir, e.Name(), depsRuleName)
-		st, err := os.Stat(abs)
-		if err != nil || !st.Mode().IsRegular() || !w.insideRoot(abs) {
+		if _, err := w.lay.readAuxCheck(abs); err != nil {
 			continue
 		}
 		if src, ok := w.lay.classify(abs); ok {
 			w.add(src, st)
 		}
 	}
+}
+
+// readDirQuiet lists a folder that may well not exist.
+func (w *walker) readDirQuiet(abs string) []os.DirEntry {
+	es, _ := os.ReadDir(abs)
+	return es
 }
 
 // user walks the user rules folder (or a folder below it): every .md file, no

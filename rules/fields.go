@@ -75,12 +75,6 @@ func (p *parser) fields(root *yaml.Node) {
 			}
 		case "globs":
 			p.globs(v)
-		case "applyTo":
-			if r.Format != FormatCopilot {
-				p.unknownKey(k)
-				continue
-			}
-			p.globs(v)
 		case "alwaysApply":
 			alwaysNode = k
 			p.boolean(v)
@@ -105,7 +99,7 @@ func (p *parser) fields(root *yaml.Node) {
 			p.unknownKey(k)
 		}
 	}
-	if r.Description == "" && r.Format != FormatAgents && r.Format != FormatClaude {
+	if r.Description == "" {
 		if descNode != nil {
 			p.problem(CodeNoDescription, p.nodeRange(descNode), "description is empty: say in one line when this rule applies")
 		} else {
@@ -130,8 +124,13 @@ func dateString(ok bool, t time.Time) string {
 }
 
 func (p *parser) unknownKey(k *yaml.Node) {
-	sug := suggest(k.Value, keyNames(p.r.Format))
 	rg := p.nodeRange(k)
+	if right := KeyHint(p.r.Format, k.Value); right != "" {
+		pb := p.problem(CodeUnknownKey, rg, "%q is not a %s key, so it does nothing here: %s reads %q", k.Value, p.r.Format.Title(), p.r.Format.Title(), right)
+		p.replaceFix(pb, rg, right)
+		return
+	}
+	sug := suggest(k.Value, keyNames(p.r.Format))
 	if sug != "" {
 		pb := p.problem(CodeUnknownKey, rg, "unknown key %q: did you mean %q?", k.Value, sug)
 		p.replaceFix(pb, rg, sug)
@@ -329,15 +328,18 @@ func splitTopLevel(s string) []part {
 	return append(out, part{s[start:], start})
 }
 
-func (p *parser) globs(v *yaml.Node) {
-	items := p.list("globs", v, true)
+func (p *parser) globs(v *yaml.Node) { p.globsOf("globs", v) }
+
+// globsOf reads the glob list of a key (globs, applyTo, paths, fileMatchPattern).
+func (p *parser) globsOf(key string, v *yaml.Node) {
+	items := p.list(key, v, true)
 	if ll, ok := p.lenient[v.Line]; ok && v.Kind == yaml.ScalarNode {
 		quoted := make([]string, len(items))
 		for i, it := range items {
 			quoted[i] = strconv.Quote(it.value)
 		}
 		rg := p.nodeRange(v)
-		pb := p.problem(CodeUnquotedGlobs, rg, "unquoted globs %q are invalid YAML for other tools: quote them", ll.raw)
+		pb := p.problem(CodeUnquotedGlobs, rg, "unquoted %s %q are invalid YAML for other tools: quote them", key, ll.raw)
 		pb.Fix = &Fix{Title: "Quote the globs", Edits: []Edit{{Range: rg, NewText: "[" + strings.Join(quoted, ", ") + "]"}}}
 	}
 	for _, it := range items {

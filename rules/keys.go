@@ -34,12 +34,10 @@ func KeyDocOf(name string) (KeyDoc, bool) {
 }
 
 func keyNames(f Format) []string {
-	out := make([]string, 0, len(Keys)+1)
-	for _, k := range Keys {
+	ks := FormatKeys(f)
+	out := make([]string, 0, len(ks))
+	for _, k := range ks {
 		out = append(out, k.Name)
-	}
-	if f == FormatCopilot {
-		out = append(out, "applyTo")
 	}
 	return out
 }

@@ -88,6 +88,22 @@ const (
 	CodeNotText         Code = "AIR016"
 	CodeTooLarge        Code = "AIR017"
 	CodeUnquotedGlobs   Code = "AIR018"
+
+	// Codes of one format each: AIR1xx Cursor, AIR3xx AGENTS.md and other folder
+	// files, AIR4xx @imports (CLAUDE.md, GEMINI.md), AIR5xx Windsurf, AIR7xx Continue,
+	// AIR8xx Kiro.
+	CodeCursorManual       Code = "AIR101"
+	CodeCursorLegacy       Code = "AIR102"
+	CodeIgnoredFrontmatter Code = "AIR301"
+	CodeAgentsTooLarge     Code = "AIR302"
+	CodeImportMissing      Code = "AIR401"
+	CodeImportCycle        Code = "AIR402"
+	CodeImportTooDeep      Code = "AIR403"
+	CodeImportOutside      Code = "AIR404"
+	CodeWindsurfNoGlobs    Code = "AIR501"
+	CodeWindsurfTooLong    Code = "AIR502"
+	CodeInvalidRegex       Code = "AIR701"
+	CodeKiroNoPattern      Code = "AIR801"
 )
 
 // Codes lists every problem code with its severity and meaning.
@@ -110,6 +126,18 @@ var Codes = []CodeInfo{
 	{CodeNotText, SeverityError, "not a text file (binary or invalid UTF-8)"},
 	{CodeTooLarge, SeverityError, "file too large to index"},
 	{CodeUnquotedGlobs, SeverityInfo, "unquoted glob list: accepted, but invalid YAML for other tools"},
+	{CodeCursorManual, SeverityInfo, "Cursor rule with no alwaysApply, globs or description: manual, applied only when @-mentioned"},
+	{CodeCursorLegacy, SeverityWarning, "legacy .cursorrules beside .cursor/rules: move it into a .mdc rule"},
+	{CodeIgnoredFrontmatter, SeverityInfo, "frontmatter in a file no tool reads frontmatter from (AGENTS.md, CLAUDE.md, GEMINI.md, usage-rules.md, …)"},
+	{CodeAgentsTooLarge, SeverityWarning, "AGENTS.md over 32 KiB: Codex stops reading there"},
+	{CodeImportMissing, SeverityWarning, "@import of a file that does not exist"},
+	{CodeImportCycle, SeverityWarning, "@import cycle"},
+	{CodeImportTooDeep, SeverityWarning, "@import nested more than 5 hops deep"},
+	{CodeImportOutside, SeverityWarning, "@import of a file outside the workspace: refused"},
+	{CodeWindsurfNoGlobs, SeverityWarning, "Windsurf trigger: glob without globs"},
+	{CodeWindsurfTooLong, SeverityWarning, "Windsurf rule over 12,000 characters"},
+	{CodeInvalidRegex, SeverityError, "Continue regex that does not compile"},
+	{CodeKiroNoPattern, SeverityWarning, "Kiro inclusion: fileMatch without fileMatchPattern"},
 }
 
 // Info returns the table entry of c.
@@ -137,4 +165,11 @@ func GlobNoMatch(glob string, rg Range) Problem {
 func TooLarge(size int64) Problem {
 	return newProblem(CodeTooLarge, Range{},
 		"file is %d bytes; rule files over %d bytes are not indexed: split it into smaller rules", size, MaxFileSize)
+}
+
+// CursorLegacyBeside is the AIR102 problem of a .cursorrules file in a workspace that
+// also has .cursor/rules, for an index that sees both.
+func CursorLegacyBeside() Problem {
+	return newProblem(CodeCursorLegacy, Range{},
+		".cursorrules is Cursor's legacy format and this workspace also has .cursor/rules: move it into a .mdc rule there")
 }

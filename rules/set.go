@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"regexp"
 	"sort"
 	"sync"
 )
@@ -182,8 +183,42 @@ func (s *Set) topLayer(id string) Layer {
 // Disabled reports whether r is kept from applying, by its status or by configuration.
 func (s *Set) Disabled(r *Rule) bool { return !r.Active() || s.disabled[r.ID] }
 
-// Shadowed reports whether a rule with r's id in a higher layer hides r.
-func (s *Set) Shadowed(r *Rule) bool { return s.topLayer(r.ID) > r.Layer }
+// Shadowed reports whether a rule with r's id in a higher layer hides r, or an
+// AGENTS.override.md replaces the AGENTS.md r of its folder.
+func (s *Set) Shadowed(r *Rule) bool { return s.topLayer(r.ID) > r.Layer || s.override(r) != nil }
+
+// shadowedBy is the rule that hides r when it is an AGENTS.override.md, else nil.
+func (s *Set) shadowedBy(r *Rule) *Rule { return s.override(r) }
+
+// override returns the live AGENTS.override.md that replaces r, when r is an AGENTS.md.
+func (s *Set) override(r *Rule) *Rule {
+	if r.Format != FormatAgents || r.IsAgentsOverride() {
+		return nil
+	}
+	var found *Rule
+	look := func(t *table, dead map[string]bool) {
+		for _, i := range t.byID[r.ID] {
+			if o := t.rules[i]; !dead[o.Path] && o.Layer == r.Layer && o.IsAgentsOverride() && o.Dir == r.Dir {
+				found = o
+			}
+		}
+	}
+	look(s.base, s.dead)
+	if s.delta != nil {
+		look(s.delta, nil)
+	}
+	return found
+}
+
+// matchRegex returns the first content pattern of rule ri that matches, or "".
+func (t *table) matchRegex(ri int32, content []byte) string {
+	for _, re := range t.re[ri] {
+		if re.Match(content) {
+			return re.String()
+		}
+	}
+	return ""
+}
 
 // table is the compiled, bucketed form of a list of rules.
 type table struct {
@@ -193,9 +228,12 @@ type table struct {
 	pos    [][]pattern // per rule: positive patterns
 	neg    [][]pattern // per rule: negative patterns
 
-	always   []int32
-	langOnly map[string][]int32 // language → rules with language but no globs
-	agent    []int32
+	always    []int32
+	langOnly  map[string][]int32 // language → rules with language but no globs
+	agent     []int32
+	folder    map[string][]int32 // folder → folder files (AGENTS.md, …) scoping it
+	regexOnly []int32            // rules matched by content patterns only
+	re        [][]*regexp.Regexp // per rule: content patterns
 
 	exact  map[string][]ref
 	base   map[string][]ref
@@ -216,6 +254,7 @@ func newTable(rs []*Rule) *table {
 		pos:      make([][]pattern, len(rs)),
 		neg:      make([][]pattern, len(rs)),
 		langOnly: map[string][]int32{},
+		re:       make([][]*regexp.Regexp, len(rs)),
 		exact:    map[string][]ref{},
 		base:     map[string][]ref{},
 		suffix:   map[string][]ref{},
@@ -227,13 +266,33 @@ func newTable(rs []*Rule) *table {
 		t.byPath[r.Path] = ri
 		t.byID[r.ID] = append(t.byID[r.ID], ri)
 		switch {
-		case r.Unreadable():
-			continue // what it says is unknown: it neither applies nor is offered
+		case r.Unreadable(), r.Manual:
+			// What an unreadable file says is unknown, and a manual rule applies only
+			// when a user names it: neither applies nor is offered.
+			continue
+		case r.FolderScoped():
+			if t.folder == nil {
+				t.folder = map[string][]int32{}
+			}
+			t.folder[r.Dir] = append(t.folder[r.Dir], ri)
+			continue
 		case r.AlwaysApply:
 			t.always = append(t.always, ri)
 			continue
 		case r.AgentRequested():
 			t.agent = append(t.agent, ri)
+			continue
+		}
+		for _, x := range r.Regex {
+			if re, err := regexp.Compile(x); err == nil {
+				t.re[i] = append(t.re[i], re)
+			}
+		}
+		switch {
+		case len(r.Globs) == 0 && len(r.Regex) > 0:
+			if len(t.re[i]) > 0 {
+				t.regexOnly = append(t.regexOnly, ri)
+			}
 			continue
 		case len(r.Globs) == 0:
 			for _, l := range r.Language {
