@@ -80,6 +80,9 @@ func TestGoldenDiagnostics(t *testing.T) {
 		})
 	}
 	seen[CodeTooLarge] = true // a 1 MiB file is made in TestParseEdgeCases, not kept in the repo
+	for c := range formatCodes(t) {
+		seen[c] = true // the per-format fixtures under testdata/formats
+	}
 	for _, c := range Codes {
 		if !seen[c.Code] {
 			t.Errorf("no golden file exercises %s", c.Code)

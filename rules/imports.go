@@ -40,9 +40,9 @@ func InlineImports(r *Rule, rel string, fsys fs.FS, root string) {
 }
 
 type inliner struct {
-	r     *Rule
-	fsys  fs.FS
-	root  string
+	r       *Rule
+	fsys    fs.FS
+	root    string
 	bytes   int     // inlined so far, bounded by MaxFileSize
 	pending []issue // problems of the imported file being expanded
 }
@@ -218,7 +218,7 @@ func (in *inliner) resolve(target, rel string) (string, Code) {
 // are reported at the import that led to them by the outer call's chain checks.
 func (in *inliner) report(report bool, ref importRef, lines []string, bodyLine int, c Code, format string, args ...any) {
 	if !report {
-		in.pending = append(in.pending, issue{c, fmt.Sprintf("via "+ref.target+": "+format, args...)})
+		in.pending = append(in.pending, issue{c, fmt.Sprintf(format, args...)})
 		return
 	}
 	line := lines[ref.line]

@@ -375,5 +375,3 @@ func (p *parser) checkFolderFile(size int) {
 
 // AgentsMaxBytes is Codex's default project_doc_max_bytes.
 const AgentsMaxBytes = 32 << 10
-
-
