@@ -196,5 +196,3 @@ func formatCodes(t *testing.T) map[Code]bool {
 	}
 	return seen
 }
-
-
