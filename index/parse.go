@@ -190,15 +190,12 @@ func runJobs(jobs []*job, parses *atomic.Uint64, progress func(done, total int))
 	wg.Wait()
 }
 
-// parseSource parses one rule file and adds what needs the workspace: a dependency
-// rule's opt-in from the manifest, @imports read from the workspace, a legacy
-// .cursorrules beside .cursor/rules.
+// parseSource parses one rule file and adds what needs the workspace: @imports read
+// from the workspace, a legacy .cursorrules beside .cursor/rules. (A dependency rule's
+// opt-in is in its Source, from the manifest.)
 func (l *layout) parseSource(src rules.Source, data []byte) *rules.Rule {
 	r := rules.Parse(src, data)
 	switch src.Format {
-	case rules.FormatDependency:
-		eco, pkg, sub, opted := l.depInfo(src.Path)
-		rules.ApplyDependency(r, eco, pkg, sub, opted)
 	case rules.FormatClaude, rules.FormatGemini:
 		if rel, ok := l.rel(src.Path); ok {
 			rules.InlineImports(r, rel, auxFS{l}, filepath.ToSlash(l.root))

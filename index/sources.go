@@ -140,8 +140,11 @@ func (l *layout) classify(abs string) (rules.Source, bool) {
 			return rules.Source{Path: abs, ID: strings.TrimSuffix(rel, ".md"), Layer: rules.LayerUser, Format: rules.FormatUser}, true
 		}
 	}
-	if mod, ok := l.deps.Load().goRules[abs]; ok {
-		return rules.DependencyClass(mod, "").Source(abs), true
+	st := l.deps.Load()
+	if mod, ok := st.goRules[abs]; ok {
+		src := rules.DependencyClass(mod, "").Source(abs)
+		src.Ecosystem, src.OptedIn = rules.EcoGo, st.policy.OptedIn(rules.EcoGo, mod, "")
+		return src, true
 	}
 	return rules.Source{}, false
 }
@@ -152,10 +155,13 @@ func (l *layout) classifyRel(abs, rel string) (rules.Source, bool) {
 		return rules.Source{}, false
 	}
 	if c.Format == rules.FormatDependency {
-		if !l.deps.Load().policy.Declares(ecosystemOf(rel), c.Package) {
+		eco, policy := ecosystemOf(rel), l.deps.Load().policy
+		if !policy.Declares(eco, c.Package) {
 			return rules.Source{}, false // not a dependency the project declares
 		}
-		return c.Source(abs), true
+		src := c.Source(abs)
+		src.Ecosystem, src.OptedIn = eco, policy.OptedIn(eco, c.Package, c.Sub)
+		return src, true
 	}
 	if c.Dir != "" && l.skipped(c.Dir, true) {
 		return rules.Source{}, false // a folder file inside node_modules/, an ignored folder
@@ -168,19 +174,6 @@ func ecosystemOf(rel string) rules.Ecosystem {
 		return rules.EcoNPM
 	}
 	return rules.EcoHex
-}
-
-// depInfo says which package a dependency rule file belongs to and whether the project
-// opted it in.
-func (l *layout) depInfo(abs string) (eco rules.Ecosystem, pkg, sub string, optedIn bool) {
-	st := l.deps.Load()
-	if mod, ok := st.goRules[abs]; ok {
-		return rules.EcoGo, mod, "", st.policy.OptedIn(rules.EcoGo, mod, "")
-	}
-	rel, _ := l.rel(abs)
-	c, _ := rules.Classify(rel, l.rulesRel)
-	eco = ecosystemOf(rel)
-	return eco, c.Package, c.Sub, st.policy.OptedIn(eco, c.Package, c.Sub)
 }
 
 // hiddenPart reports whether a path under a rule root has a dot-named part: editors'

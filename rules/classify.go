@@ -25,7 +25,7 @@ type Class struct {
 
 // Source returns the Source of a file at abs with this class.
 func (c Class) Source(abs string) Source {
-	return Source{Path: abs, ID: c.ID, Layer: c.Layer, Format: c.Format, Dir: c.Dir}
+	return Source{Path: abs, ID: c.ID, Layer: c.Layer, Format: c.Format, Dir: c.Dir, Package: c.Package, Sub: c.Sub}
 }
 
 // File names and folders of the formats, workspace-relative.

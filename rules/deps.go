@@ -372,12 +372,13 @@ var ecoLanguages = map[Ecosystem][]string{
 	EcoGo:  {"go"},
 }
 
-// ApplyDependency makes a parsed usage-rules file apply as its ecosystem defines:
-// opted in, to the project's files of the ecosystem's languages; otherwise offered as
-// agent-requested by its description. Call it before the rule is shared.
-func ApplyDependency(r *Rule, eco Ecosystem, pkg, sub string, optedIn bool) {
-	if r.Format != FormatDependency {
-		return
+// applyDependency makes a parsed usage-rules file apply as its ecosystem defines, from
+// what its Source says: opted in, to the project's files of the ecosystem's
+// languages; otherwise offered as agent-requested by its description.
+func applyDependency(r *Rule) {
+	eco, pkg, sub := r.Ecosystem, r.Package, r.Sub
+	if pkg == "" {
+		pkg = strings.TrimPrefix(r.ID, "deps/")
 	}
 	if r.Description == "" {
 		r.Description = "Usage rules of the " + string(eco) + " package " + pkg
@@ -387,7 +388,7 @@ func ApplyDependency(r *Rule, eco Ecosystem, pkg, sub string, optedIn bool) {
 	}
 	r.AlwaysApply, r.Globs, r.globRanges = false, nil, nil
 	r.Language = nil
-	if optedIn {
+	if r.OptedIn {
 		r.Language = append([]string(nil), ecoLanguages[eco]...)
 	}
 }

@@ -59,12 +59,14 @@ func loadFixture(t *testing.T, dir string) *fixture {
 		if err != nil {
 			return err
 		}
-		r := Parse(c.Source(p), data)
+		src := c.Source(p)
+		if c.Format == FormatDependency {
+			src.Ecosystem, src.OptedIn = eco, policy.OptedIn(eco, c.Package, c.Sub)
+		}
+		r := Parse(src, data)
 		switch c.Format {
 		case FormatClaude, FormatGemini:
 			InlineImports(r, rel, os.DirFS(abs), filepath.ToSlash(abs))
-		case FormatDependency:
-			ApplyDependency(r, eco, c.Package, c.Sub, policy.OptedIn(eco, c.Package, c.Sub))
 		case FormatCursorLegacy:
 			if cursorErr == nil {
 				r.Problems = append(r.Problems, CursorLegacyBeside())

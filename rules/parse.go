@@ -59,6 +59,9 @@ func parse(src Source, data []byte, slow bool) *Rule {
 	p := &parser{r: r, text: text, lines: strings.Split(text, "\n"), slow: slow}
 	p.run()
 	p.checkFolderFile(len(data))
+	if r.Format == FormatDependency {
+		applyDependency(r)
+	}
 	return r
 }
 

@@ -107,10 +107,17 @@ type Source struct {
 	ID     string // the path under its root without extension, slash-separated
 	Layer  Layer
 	Format Format
-	// Dir is the workspace-relative directory that scopes a rule without globs of its
-	// own (a nested AGENTS.md applies to the files below it). Empty means the whole
-	// workspace.
+	// Dir is the workspace-relative folder a rule belongs to: the folder an AGENTS.md,
+	// CLAUDE.md or GEMINI.md applies to, or the one holding a nested .cursor/rules.
+	// Empty means the workspace root.
 	Dir string
+	// For a dependency rule: the ecosystem and package it comes from, its sub-rule
+	// ("" for the main usage-rules.md), and whether the project's manifest opted it in.
+	// They are part of the source, so a manifest change that flips OptedIn makes the
+	// file a different source and it is read again.
+	Ecosystem    Ecosystem
+	Package, Sub string
+	OptedIn      bool
 }
 
 // Rule is one parsed rule file. It is immutable once parsed, so one *Rule can be shared

@@ -1,0 +1,212 @@
+package index
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/airules/airules/rules"
+)
+
+func appliedIDs(sel rules.Selection) []string {
+	var out []string
+	for _, m := range sel.Applied {
+		out = append(out, m.Rule.ID)
+	}
+	return out
+}
+
+func availableIDs(sel rules.Selection) []string {
+	var out []string
+	for _, r := range sel.Available {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+// Dependency rules come from the manifests: Hex deps/ with mix.exs (and its usage_rules
+// list), npm node_modules/ with package.json, Go modules in the module cache with
+// go.mod. Undeclared folders are not read, nothing needs frontmatter, and a changed
+// manifest changes the set on reindex.
+func TestDependencyRulesFromManifests(t *testing.T) {
+	root := t.TempDir()
+	modCache := t.TempDir()
+	t.Setenv("GOMODCACHE", modCache)
+	mix := write(t, root, "mix.exs", `defmodule Shop.MixProject do
+  def project, do: [deps: deps(), usage_rules: [file: "AGENTS.md", usage_rules: [:ash, "ash:testing"]]]
+  defp deps do
+    [{:ash, "~> 3.0"}, {:igniter, "~> 0.5"}]
+  end
+end
+`)
+	write(t, root, "deps/ash/usage-rules.md", "# Ash\nUse actions.\n")
+	write(t, root, "deps/ash/usage-rules/testing.md", "Test actions.\n")
+	write(t, root, "deps/ash/usage-rules/policies.md", "Policies per action.\n")
+	write(t, root, "deps/igniter/usage-rules.md", "Idempotent generators.\n")
+	write(t, root, "deps/transitive/usage-rules.md", "not declared\n")
+	write(t, root, "package.json", `{"dependencies": {"zod": "^3", "@s/ui": "1"}}`)
+	write(t, root, "node_modules/zod/usage-rules.md", "Parse, do not validate.\n")
+	write(t, root, "node_modules/@s/ui/usage-rules.md", "Buttons take a variant.\n")
+	write(t, root, "node_modules/left-pad/usage-rules.md", "not declared\n")
+	write(t, root, "go.mod", "module example.com/shop\n\ngo 1.22\n\nrequire (\n\texample.com/Foo v1.2.0\n\texample.com/bar v0.1.0 // indirect\n)\n")
+	write(t, modCache, "example.com/!foo@v1.2.0/usage-rules.md", "Foo clients are safe for concurrent use.\n")
+	write(t, modCache, "example.com/!foo@v1.1.0/usage-rules.md", "an old version\n")
+
+	ix := open(t, Options{Root: root})
+	s := ix.Snapshot()
+	got := ids(s)
+	slices.Sort(got)
+	want := []string{"deps/@s/ui", "deps/ash", "deps/ash/policies", "deps/ash/testing", "deps/example.com/Foo", "deps/igniter", "deps/zod"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("ids %v\nwant %v", got, want)
+	}
+	for p, ps := range s.Problems {
+		if len(ps) != 0 {
+			t.Errorf("%s: %v", p, ps)
+		}
+	}
+	sel := s.Select("lib/shop.ex", "")
+	if got := appliedIDs(sel); !slices.Equal(got, []string{"deps/ash", "deps/ash/testing"}) {
+		t.Errorf("lib/shop.ex applied %v", got)
+	}
+	if got := availableIDs(sel); !slices.Equal(got, []string{"deps/ash/policies", "deps/igniter"}) {
+		t.Errorf("available %v", got)
+	}
+	if got := appliedIDs(s.Select("config/config.exs", "")); !slices.Equal(got, []string{"deps/ash", "deps/ash/testing"}) {
+		t.Errorf(".exs applied %v", got)
+	}
+	if got := appliedIDs(s.Select("web/app.ts", "")); !slices.Equal(got, []string{"deps/@s/ui", "deps/zod"}) {
+		t.Errorf("web/app.ts applied %v", got)
+	}
+	if got := appliedIDs(s.Select("cmd/main.go", "")); !slices.Equal(got, []string{"deps/example.com/Foo"}) {
+		t.Errorf("main.go applied %v", got)
+	}
+
+	// mix deps.get brings a new sub-rule, and mix.exs opts it in.
+	write(t, root, "mix.exs", strings.Replace(string(must(os.ReadFile(mix))), `"ash:testing"`, `"ash:all"`, 1))
+	write(t, root, "deps/ash/usage-rules/resources.md", "Resources are the API.\n")
+	if _, err := ix.Reindex(context.Background(), "cli", mix); err != nil {
+		t.Fatal(err)
+	}
+	sel = ix.Snapshot().Select("lib/shop.ex", "")
+	if got := appliedIDs(sel); !slices.Equal(got, []string{"deps/ash", "deps/ash/policies", "deps/ash/resources", "deps/ash/testing"}) {
+		t.Errorf("after the manifest changed: applied %v", got)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// CLAUDE.md symlinked to AGENTS.md, and a CLAUDE.md that only imports AGENTS.md, bring
+// the same text: it is in the prompt once.
+func TestSameTextCountedOnce(t *testing.T) {
+	root := t.TempDir()
+	agents := write(t, root, "AGENTS.md", "# Guide\nRun the tests before you push.\n")
+	if err := os.Symlink("AGENTS.md", filepath.Join(root, "CLAUDE.md")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	write(t, root, "sub/CLAUDE.md", "@../AGENTS.md\n")
+	write(t, root, "sub/GEMINI.md", "Gemini notes.\n@../AGENTS.md\n")
+	ix := open(t, Options{Root: root})
+	s := ix.Snapshot()
+	sel := s.Select("sub/x.go", "")
+	if got := appliedIDs(sel); !slices.Equal(got, []string{"claude/sub", "gemini/sub"}) {
+		t.Fatalf("applied %v, omitted %+v", got, sel.Omitted)
+	}
+	for _, o := range sel.Omitted {
+		if o.Reason != rules.OmitDuplicate || o.Of == nil || o.Of.ID != "claude/sub" {
+			t.Errorf("omitted %s: %s of %v", o.Rule.ID, o.Reason, o.Of)
+		}
+	}
+	c := rules.Budget(sel, 0)
+	if n := strings.Count(c.Prompt, "Run the tests before you push."); n != 2 {
+		// once from claude/sub, once inlined into gemini/sub's different text
+		t.Errorf("text appears %d times:\n%s", n, c.Prompt)
+	}
+	if r := s.RuleAt(filepath.Join(root, "sub/CLAUDE.md")); r == nil || !slices.Equal(r.Imports, []string{"AGENTS.md"}) {
+		t.Errorf("imports of sub/CLAUDE.md: %+v", r)
+	}
+	_ = agents
+}
+
+// An import that leaves the workspace, by ../ or through a symlink, is refused and
+// reported; nothing of the outside file reaches the rule.
+func TestImportOutsideRefused(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	write(t, outside, "secret.md", "TOP SECRET\n")
+	if err := os.Symlink(filepath.Join(outside, "secret.md"), filepath.Join(root, "link.md")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	rel, _ := filepath.Rel(root, filepath.Join(outside, "secret.md"))
+	claude := write(t, root, "CLAUDE.md", "@link.md\n@"+filepath.ToSlash(rel)+"\n@"+filepath.ToSlash(filepath.Join(outside, "secret.md"))+"\n")
+	ix := open(t, Options{Root: root})
+	r := ix.Snapshot().RuleAt(claude)
+	if r == nil || strings.Contains(r.Body, "SECRET") {
+		t.Fatalf("rule %+v", r)
+	}
+	var codes []rules.Code
+	for _, p := range ix.Snapshot().Problems[claude] {
+		codes = append(codes, p.Code)
+	}
+	if !slices.Equal(codes, []rules.Code{rules.CodeImportOutside, rules.CodeImportOutside, rules.CodeImportOutside}) {
+		t.Errorf("problems %v", ix.Snapshot().Problems[claude])
+	}
+}
+
+// Every format's locations are discovered, nested ones included; a workflow of Cline
+// and a plain .md in .cursor/rules are not rules.
+func TestDiscoversEveryFormat(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		".ai-rules/style.md":                      ruleText("style"),
+		".cursor/rules/a.mdc":                     "---\nalwaysApply: true\n---\nA.\n",
+		"pkg/web/.cursor/rules/b.mdc":             "---\nglobs: \"*.tsx\"\n---\nB.\n",
+		".cursorrules":                            "Legacy.\n",
+		".github/copilot-instructions.md":         "Repo.\n",
+		".github/instructions/go.instructions.md": "---\napplyTo: \"**/*.go\"\n---\nGo.\n",
+		"AGENTS.md":                               "Root.\n",
+		"pkg/web/AGENTS.override.md":              "Web override.\n",
+		"pkg/web/AGENTS.md":                       "Web.\n",
+		"CLAUDE.local.md":                         "Local.\n",
+		".claude/rules/api.md":                    "---\npaths: [\"api/**\"]\n---\nAPI.\n",
+		".windsurf/rules/w.md":                    "---\ntrigger: always_on\n---\nW.\n",
+		".clinerules/c.md":                        "C.\n",
+		".clinerules/workflows/ship.md":           "Ship.\n",
+		".continue/rules/k.md":                    "---\nname: K\n---\nK.\n",
+		".kiro/steering/product.md":               "Product.\n",
+		"GEMINI.md":                               "Gemini.\n",
+		".cursor/rules/notes.md":                  "not a rule\n",
+	}
+	for rel, text := range files {
+		write(t, root, rel, text)
+	}
+	ix := open(t, Options{Root: root})
+	got := ids(ix.Snapshot())
+	slices.Sort(got)
+	want := []string{"agents", "agents/pkg/web", "agents/pkg/web", "claude-rules/api", "claude/local", "cline/c", "continue/k",
+		"copilot/copilot-instructions", "copilot/go", "cursor/a", "cursor/pkg/web/b", "cursorrules", "gemini", "kiro/product", "style", "windsurf/w"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("ids %v\nwant %v", got, want)
+	}
+	sel := ix.Snapshot().Select("pkg/web/page.tsx", "")
+	applied := appliedIDs(sel)
+	if !slices.Contains(applied, "cursor/pkg/web/b") || !slices.Contains(applied, "agents/pkg/web") {
+		t.Errorf("applied %v", applied)
+	}
+	for _, m := range sel.Applied {
+		if m.Rule.ID == "agents/pkg/web" && !m.Rule.IsAgentsOverride() {
+			t.Errorf("the AGENTS.md applied, not its override")
+		}
+	}
+	if got := ix.Snapshot().Problems[filepath.Join(root, ".cursorrules")]; len(got) != 1 || got[0].Code != rules.CodeCursorLegacy {
+		t.Errorf(".cursorrules problems %v", got)
+	}
+}
