@@ -219,6 +219,12 @@ func (l *layout) readAux(abs string) ([]byte, error) {
 			return nil, rules.ErrOutside
 		}
 	}
+	// Stat before opening: opening a FIFO would block until someone writes to it.
+	if st, err := os.Stat(abs); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("read %s: not a regular file", abs)
+	}
 	f, err := os.Open(abs)
 	if err != nil {
 		return nil, err

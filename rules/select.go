@@ -370,8 +370,11 @@ type Explanation struct {
 
 // Explain evaluates every rule of the set against one file, for humans debugging their
 // globs. It is the slow path: it tries every pattern of every rule.
-func (s *Set) Explain(rel, lang string) []Explanation {
-	sel := s.Select(rel, lang)
+func (s *Set) Explain(rel, lang string) []Explanation { return s.ExplainContent(rel, lang, nil) }
+
+// ExplainContent is Explain with the file's content, as SelectContent.
+func (s *Set) ExplainContent(rel, lang string, content []byte) []Explanation {
+	sel := s.SelectContent(rel, lang, content)
 	rel, lang = sel.Path, sel.Language
 	applied := map[*Rule]Match{}
 	for _, m := range sel.Applied {

@@ -58,12 +58,13 @@ result the language server returns for airules/context. FILE need not exist yet.
 	}
 	defer ws.close()
 
-	sel := ws.set.Select(filepath.ToSlash(rel), *lang)
+	content := readTarget(file)
+	sel := ws.set.SelectContent(filepath.ToSlash(rel), *lang, content)
 	c := rules.Budget(sel, *maxTokens)
 	if *asJSON {
 		res := server.NewContextResult(c, server.FileURI(file), ws.generation)
 		if *explain {
-			for _, e := range ws.set.Explain(sel.Path, sel.Language) {
+			for _, e := range ws.set.ExplainContent(sel.Path, sel.Language, content) {
 				res.Explain = append(res.Explain, server.ExplainedRule{ID: e.Rule.ID, Applies: e.Applies, Why: e.Why})
 			}
 		}
@@ -77,7 +78,7 @@ result the language server returns for airules/context. FILE need not exist yet.
 				budget[o.Rule] = true
 			}
 		}
-		for _, e := range ws.set.Explain(sel.Path, sel.Language) {
+		for _, e := range ws.set.ExplainContent(sel.Path, sel.Language, content) {
 			mark := "-"
 			why := e.Why
 			switch {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -61,9 +62,12 @@ Exit status: 0 when clean or only warnings, 1 when any error, 2 on usage errors.
 	}
 	defer ws.close()
 
-	selected, err := selectFiles(ws, fs.Args())
+	selected, err := selectFiles(ws, fs.Args(), wf.rulesDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules lint: %v\n", err)
+		if errors.Is(err, errNoRuleLocation) {
+			fmt.Fprint(stderr, ruleLocations(wf.rulesDir))
+		}
 		return 2
 	}
 	var out []finding
@@ -114,8 +118,11 @@ func addWorkspaceFlags(fs *flag.FlagSet, wf *workspaceFlags) {
 	fs.BoolVar(&wf.noCache, "no-cache", false, "do not use or update the index cache; read every file")
 }
 
+// errNoRuleLocation marks a lint PATH that is no place rule files are read from.
+var errNoRuleLocation = errors.New("not a rule location")
+
 // selectFiles maps the lint arguments to rule files of the workspace.
-func selectFiles(ws *workspace, args []string) ([]string, error) {
+func selectFiles(ws *workspace, args []string, rulesDir string) ([]string, error) {
 	var all []string
 	for p := range ws.problems {
 		all = append(all, p)
@@ -141,7 +148,10 @@ func selectFiles(ws *workspace, args []string) ([]string, error) {
 			}
 		}
 		if n == len(out) && !st.IsDir() {
-			return nil, fmt.Errorf("%s is not a rule file of the workspace %s", a, ws.root)
+			return nil, fmt.Errorf("%s is not a rule file of the workspace %s: %w", a, ws.root, errNoRuleLocation)
+		}
+		if n == len(out) && !isRuleLocation(ws.root, abs, rulesDir) {
+			return nil, fmt.Errorf("%s holds no rule files of the workspace %s: %w", a, ws.root, errNoRuleLocation)
 		}
 	}
 	return out, nil
