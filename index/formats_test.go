@@ -210,3 +210,17 @@ func TestDiscoversEveryFormat(t *testing.T) {
 		t.Errorf(".cursorrules problems %v", got)
 	}
 }
+
+// An import of a FIFO neither blocks nor reads anything: it is reported.
+func TestImportOfFIFO(t *testing.T) {
+	root := t.TempDir()
+	if err := mkfifo(filepath.Join(root, "pipe.md")); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	claude := write(t, root, "CLAUDE.md", "Intro.\n@pipe.md\n")
+	ix := open(t, Options{Root: root})
+	ps := ix.Snapshot().Problems[claude]
+	if len(ps) != 1 || ps[0].Code != rules.CodeImportMissing || !strings.Contains(ps[0].Message, "cannot be read") {
+		t.Fatalf("problems %v", ps)
+	}
+}

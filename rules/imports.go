@@ -148,7 +148,15 @@ func (in *inliner) expand(text, rel string, chain []string, bodyLine int, report
 				in.report(report, ref, lines, bodyLine, CodeImportOutside, "@%s resolves outside the workspace: imports are read only from inside it, so it is left out", ref.target)
 				continue
 			}
-			in.report(report, ref, lines, bodyLine, CodeImportMissing, "@%s: no such file (resolved to %s)", ref.target, target)
+			if err == nil || errors.Is(err, fs.ErrNotExist) {
+				if err == nil {
+					in.report(report, ref, lines, bodyLine, CodeImportMissing, "@%s (%s) is not a text file of at most %d bytes: it is not read", ref.target, target, MaxFileSize)
+					continue
+				}
+				in.report(report, ref, lines, bodyLine, CodeImportMissing, "@%s: no such file (resolved to %s)", ref.target, target)
+				continue
+			}
+			in.report(report, ref, lines, bodyLine, CodeImportMissing, "@%s (%s) cannot be read: %v", ref.target, target, err)
 			continue
 		}
 		in.bytes += len(data)
