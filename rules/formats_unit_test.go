@@ -101,8 +101,13 @@ func TestOrderWorkedExample(t *testing.T) {
 	}
 	// Rendered general before specific: the root guide before the package's.
 	c := Budget(sel, 0)
-	if strings.Index(c.Prompt, "Root guide.") > strings.Index(c.Prompt, "LLM package guide.") {
-		t.Errorf("root AGENTS.md after the nested one:\n%s", c.Prompt)
+	last := -1
+	for _, body := range []string{"No secrets.", "Everything.", "Root guide.", "TS style.", "SDK rule.", "LLM package guide."} {
+		i := strings.Index(c.Prompt, body)
+		if i <= last {
+			t.Fatalf("%q out of the general-to-specific order in\n%s", body, c.Prompt)
+		}
+		last = i
 	}
 }
 
