@@ -64,6 +64,7 @@ func newLayout(root, rulesDir, userDir string, ig *gitignore) *layout {
 	if userDir != "" {
 		l.userDir = filepath.Clean(userDir)
 	}
+	l.loadManifests()
 	return l
 }
 
