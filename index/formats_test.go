@@ -224,3 +224,32 @@ func TestImportOfFIFO(t *testing.T) {
 		t.Fatalf("problems %v", ps)
 	}
 }
+
+// .ai-rules/config.yaml decides which readers are on, what is excluded and which
+// dependency rules are read; a change to it takes effect on reindex, and its problems
+// are there for the caller to publish.
+func TestConfigFile(t *testing.T) {
+	root := t.TempDir()
+	cfg := write(t, root, ".ai-rules/config.yaml", "formats: [airules, agents]\nexclude: [\"gen/**\"]\nmaxTokens: 900\ncolour: x\n")
+	write(t, root, ".ai-rules/a.md", ruleText("a"))
+	write(t, root, "AGENTS.md", "Root.\n")
+	write(t, root, "gen/AGENTS.md", "Generated.\n")
+	write(t, root, ".cursor/rules/c.mdc", "---\nalwaysApply: true\n---\nC.\n")
+	ix := open(t, Options{Root: root})
+	if got := ids(ix.Snapshot()); !slices.Equal(got, []string{"a", "agents"}) {
+		t.Fatalf("ids %v", got)
+	}
+	c := ix.Config()
+	if c.MaxTokens != 900 || len(c.Problems) != 1 || c.Problems[0].Code != rules.CodeUnknownKey || ix.ConfigPath() != cfg {
+		t.Errorf("config %+v at %s", c, ix.ConfigPath())
+	}
+	write(t, root, ".ai-rules/config.yaml", "exclude: []\n")
+	if _, err := ix.Reindex(context.Background(), "cli", cfg); err != nil {
+		t.Fatal(err)
+	}
+	got := ids(ix.Snapshot())
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"a", "agents", "agents/gen", "cursor/c"}) {
+		t.Fatalf("after the config changed: ids %v", got)
+	}
+}

@@ -95,9 +95,9 @@ func (ix *Index) observe(paths []string) *observation {
 		if inside && rel == "" {
 			return ix.observeAll()
 		}
-		if inside && (rel == ".gitignore" || isManifest(rel)) {
-			// What is ignored, or which dependencies are declared, changed: look again
-			// at everything.
+		if inside && (rel == ".gitignore" || ix.lay.rescans(rel)) {
+			// What is ignored, which dependencies are declared or the configuration
+			// changed: look again at everything.
 			return ix.observeAll()
 		}
 		obs.scopes = append(obs.scopes, p)

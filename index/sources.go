@@ -43,6 +43,8 @@ type layout struct {
 	ignore atomic.Pointer[gitignore]
 	// deps is what the manifests declare, replaced when they are read again.
 	deps atomic.Pointer[depState]
+	// cfg is .ai-rules/config.yaml, replaced when it is read again.
+	cfg atomic.Pointer[rules.Config]
 }
 
 // depState is the dependency rules the manifests allow.
@@ -64,9 +66,35 @@ func newLayout(root, rulesDir, userDir string, ig *gitignore) *layout {
 	if userDir != "" {
 		l.userDir = filepath.Clean(userDir)
 	}
+	l.loadConfig()
 	l.loadManifests()
 	return l
 }
+
+// configPath is the absolute path of the configuration file.
+func (l *layout) configPath() string {
+	return filepath.Join(l.root, filepath.FromSlash(l.rulesRel), rules.ConfigFile)
+}
+
+// loadConfig reads the configuration file (through readAux); without one, the
+// defaults hold.
+func (l *layout) loadConfig() {
+	cfg := &rules.Config{}
+	if b, err := l.readAux(l.configPath()); err == nil {
+		parsed := rules.ParseConfig(b)
+		cfg = &parsed
+	}
+	l.cfg.Store(cfg)
+}
+
+// Config is the workspace's configuration (.ai-rules/config.yaml) as last read, with
+// its problems; ConfigPath is where it lives. Formats, exclude and dependencies take
+// effect in discovery; disabled, layers, maxTokens and enabled are for the caller
+// (rules.SetOptions, the default budget, a server that stays quiet when disabled).
+func (ix *Index) Config() rules.Config { return *ix.lay.cfg.Load() }
+
+// ConfigPath is the absolute path of the configuration file, whether or not it exists.
+func (ix *Index) ConfigPath() string { return ix.lay.configPath() }
 
 // rel returns the workspace-relative slash path of abs, or false when abs is outside.
 func (l *layout) rel(abs string) (string, bool) {
@@ -137,12 +165,12 @@ func (l *layout) classify(abs string) (rules.Source, bool) {
 	}
 	if l.userDir != "" && strings.HasPrefix(abs, l.userDir+string(filepath.Separator)) {
 		rel := filepath.ToSlash(abs[len(l.userDir)+1:])
-		if strings.HasSuffix(rel, ".md") && !hiddenPart(rel) {
+		if strings.HasSuffix(rel, ".md") && !hiddenPart(rel) && l.cfg.Load().FormatOn(rules.FormatUser) {
 			return rules.Source{Path: abs, ID: strings.TrimSuffix(rel, ".md"), Layer: rules.LayerUser, Format: rules.FormatUser}, true
 		}
 	}
 	st := l.deps.Load()
-	if mod, ok := st.goRules[abs]; ok {
+	if mod, ok := st.goRules[abs]; ok && l.cfg.Load().FormatOn(rules.FormatDependency) && l.cfg.Load().DependencyOn(rules.EcoGo, mod) {
 		src := rules.DependencyClass(mod, "").Source(abs)
 		src.Ecosystem, src.OptedIn = rules.EcoGo, st.policy.OptedIn(rules.EcoGo, mod, "")
 		return src, true
@@ -152,12 +180,13 @@ func (l *layout) classify(abs string) (rules.Source, bool) {
 
 func (l *layout) classifyRel(abs, rel string) (rules.Source, bool) {
 	c, ok := rules.Classify(rel, l.rulesRel)
-	if !ok {
+	cfg := l.cfg.Load()
+	if !ok || !cfg.FormatOn(c.Format) || cfg.Excluded(rel) {
 		return rules.Source{}, false
 	}
 	if c.Format == rules.FormatDependency {
 		eco, policy := ecosystemOf(rel), l.deps.Load().policy
-		if !policy.Declares(eco, c.Package) {
+		if !policy.Declares(eco, c.Package) || !cfg.DependencyOn(eco, c.Package) {
 			return rules.Source{}, false // not a dependency the project declares
 		}
 		src := c.Source(abs)
@@ -195,15 +224,15 @@ func (ix *Index) IsRuleFile(path string) bool {
 	return ok
 }
 
-// isManifest reports whether a workspace-relative path is a manifest whose change
-// changes the dependency rules.
-func isManifest(rel string) bool {
+// rescans reports whether a change to the workspace-relative path changes which files
+// are rules: a manifest (the dependency rules) or the configuration file.
+func (l *layout) rescans(rel string) bool {
 	for _, m := range rules.Manifests {
 		if rel == m {
 			return true
 		}
 	}
-	return false
+	return rel == l.rulesRel+"/"+rules.ConfigFile
 }
 
 // loadManifests reads mix.exs, package.json and go.mod (each through readAux) and
@@ -231,7 +260,10 @@ func (l *layout) loadManifests() {
 	}
 	st := &depState{policy: rules.NewDependencyPolicy(mix, npm, gomod), goRules: map[string]string{}}
 	if len(gomod) > 0 {
-		st.modCache = goModCache()
+		st.modCache = l.deps.Load().modCache
+		if st.modCache == "" {
+			st.modCache = goModCache() // once per layout: it may run `go env`
+		}
 	}
 	if st.modCache != "" {
 		for _, r := range gomod {

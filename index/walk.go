@@ -46,6 +46,9 @@ func newWalker(lay *layout, log *zap.Logger) *walker {
 // full walks everything: the workspace, rule roots the workspace walk skipped (an
 // ignored .cursor/), the dependencies' usage rules and the user rules folder.
 func (w *walker) full() *scanResult {
+	// What the configuration and the manifests say decides what is a rule file.
+	w.lay.loadConfig()
+	w.lay.loadManifests()
 	w.dir(w.lay.root, "", false)
 	for _, r := range w.lay.ruleRoots() {
 		if !w.seen[r] {
@@ -230,10 +233,9 @@ func (w *walker) add(src rules.Source, info fs.FileInfo) {
 	w.out.rules[src.Path] = found{src: src, size: info.Size(), mtime: info.ModTime().UnixNano()}
 }
 
-// deps reads the manifests again and adds the dependency rule files they allow
+// deps adds the dependency rule files the manifests allow
 // (layout.depCandidates): the rest of deps/ and node_modules/ is not ours.
 func (w *walker) deps() {
-	w.lay.loadManifests()
 	for _, abs := range w.lay.depCandidates(w.readDirQuiet) {
 		st, err := os.Stat(abs)
 		if err != nil || !st.Mode().IsRegular() {

@@ -319,7 +319,7 @@ func (w *watcher) loop(ctx context.Context) {
 // isManifest reports whether an absolute path is one of the workspace's manifests.
 func (w *watcher) isManifest(p string) bool {
 	rel, ok := w.ix.lay.rel(p)
-	return ok && isManifest(rel)
+	return ok && w.ix.lay.rescans(rel)
 }
 
 // stop ends the loop and closes fsnotify; it waits for a running reindex to finish.

@@ -20,6 +20,7 @@ type fixture struct {
 	dir      string
 	rules    []*Rule
 	problems map[string][]Problem // by workspace-relative path
+	cfg      Config               // from .ai-rules/config.yaml, when there is one
 }
 
 func loadFixture(t *testing.T, dir string) *fixture {
@@ -39,20 +40,24 @@ func loadFixture(t *testing.T, dir string) *fixture {
 	}
 	policy := NewDependencyPolicy(mix, ParsePackageJSON(read("package.json")), nil)
 	_, cursorErr := os.Stat(filepath.Join(abs, ".cursor", "rules"))
+	if b := read(DefaultRulesDir + "/" + ConfigFile); b != nil {
+		fx.cfg = ParseConfig(b)
+		fx.problems[DefaultRulesDir+"/"+ConfigFile] = fx.cfg.Problems
+	}
 	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		rel := filepath.ToSlash(strings.TrimPrefix(p, abs+string(filepath.Separator)))
 		c, ok := Classify(rel, "")
-		if !ok {
+		if !ok || !fx.cfg.FormatOn(c.Format) || fx.cfg.Excluded(rel) {
 			return nil
 		}
 		eco := EcoHex
 		if strings.HasPrefix(rel, "node_modules/") {
 			eco = EcoNPM
 		}
-		if c.Format == FormatDependency && !policy.Declares(eco, c.Package) {
+		if c.Format == FormatDependency && (!policy.Declares(eco, c.Package) || !fx.cfg.DependencyOn(eco, c.Package)) {
 			return nil
 		}
 		data, err := os.ReadFile(p)
@@ -132,7 +137,7 @@ func checkApplies(t *testing.T, fx *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := NewSet(fx.rules, SetOptions{})
+	set := NewSet(fx.rules, SetOptions{Disabled: fx.cfg.DisabledRules, Layers: fx.cfg.Layers})
 	n := 0
 	for _, line := range strings.Split(string(table), "\n") {
 		line = strings.TrimSpace(line)

@@ -124,13 +124,13 @@ func patternSpecificity(norm string) Specificity {
 	return Specificity{Tier: TierAlways}
 }
 
-// compareHits is the order of applied rules for one file: layer, priority,
-// specificity (more specific first), path.
-func compareHits(a, b *hit) int {
+// compareHits is the order of applied rules for one file: layer (by the set's
+// ranks), priority, specificity (more specific first), path.
+func (s *Set) compareHits(a, b *hit) int {
 	ra, rb := a.rule, b.rule
 	switch {
 	case ra.Layer != rb.Layer:
-		return int(rb.Layer) - int(ra.Layer)
+		return s.Rank(rb.Layer) - s.Rank(ra.Layer)
 	case ra.Priority != rb.Priority:
 		return rb.Priority - ra.Priority
 	case a.spec != b.spec:

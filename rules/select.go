@@ -189,7 +189,7 @@ func (s *Set) SelectContent(rel, lang string, content []byte) Selection {
 		}
 	}
 	hits := sc.hits[:nApplied]
-	slices.SortFunc(hits, func(a, b hit) int { return compareHits(&a, &b) })
+	slices.SortFunc(hits, func(a, b hit) int { return s.compareHits(&a, &b) })
 	total := 0
 	for i := range hits {
 		total += hits[i].n

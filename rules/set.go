@@ -3,7 +3,10 @@ package rules
 import (
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Set is an immutable, compiled collection of rules ready for selection. Patterns are
@@ -18,6 +21,10 @@ type Set struct {
 	delta    *table
 	dead     map[string]bool // paths in base that delta replaced or removed
 	disabled map[string]bool // rule ids disabled by configuration
+	// disabledGlobs are doublestar globs of ids disabled by configuration.
+	disabledGlobs []string
+	// rank orders the layers: a higher rank wins (default: the Layer value).
+	rank [len(layerNames)]int
 
 	agentOnce *sync.Once
 	agentList []*Rule
@@ -25,17 +32,61 @@ type Set struct {
 
 // SetOptions configure a Set.
 type SetOptions struct {
-	// Disabled lists rule ids turned off by configuration: indexed, never applied.
+	// Disabled lists rule ids, or doublestar globs of ids, turned off by
+	// configuration: indexed, never applied.
 	Disabled []string
+	// Layers orders the layers, highest first; layers it leaves out follow in the
+	// default order (user, project, team, dependency). Nil is the default.
+	Layers []Layer
+}
+
+// layerRanks turns a layer order into ranks (higher wins).
+func layerRanks(order []Layer) [len(layerNames)]int {
+	var rank [len(layerNames)]int
+	full := make([]Layer, 0, len(layerNames))
+	seen := map[Layer]bool{}
+	for _, l := range order {
+		if l >= 0 && int(l) < len(layerNames) && !seen[l] {
+			seen[l] = true
+			full = append(full, l)
+		}
+	}
+	for l := Layer(len(layerNames) - 1); l >= 0; l-- {
+		if !seen[l] {
+			full = append(full, l)
+		}
+	}
+	for i, l := range full {
+		rank[l] = len(full) - i
+	}
+	return rank
+}
+
+// Rank is the rank of a layer in this set's order: a higher rank wins.
+func (s *Set) Rank(l Layer) int {
+	if l < 0 || int(l) >= len(s.rank) {
+		return -1
+	}
+	return s.rank[l]
+}
+
+func (s *Set) setDisabled(ids []string) {
+	s.disabled = map[string]bool{}
+	s.disabledGlobs = nil
+	for _, id := range ids {
+		if strings.ContainsAny(id, "*?[{") {
+			s.disabledGlobs = append(s.disabledGlobs, id)
+		} else {
+			s.disabled[id] = true
+		}
+	}
 }
 
 // NewSet compiles rules into a Set. Several rules may share an id across layers; the
 // highest layer shadows the others. Two rules with the same path: the last one wins.
 func NewSet(rs []*Rule, opt SetOptions) *Set {
-	s := &Set{disabled: map[string]bool{}, agentOnce: &sync.Once{}}
-	for _, id := range opt.Disabled {
-		s.disabled[id] = true
-	}
+	s := &Set{agentOnce: &sync.Once{}, rank: layerRanks(opt.Layers)}
+	s.setDisabled(opt.Disabled)
 	s.base = newTable(dedupe(rs))
 	return s
 }
@@ -60,7 +111,8 @@ func (s *Set) deltaLimit() int { return 64 + len(s.base.rules)/16 }
 // With returns a Set where upserts replace or add rules (by path) and the rules at the
 // removed paths are gone. s itself is unchanged.
 func (s *Set) With(upserts []*Rule, removed []string) *Set {
-	n := &Set{base: s.base, disabled: s.disabled, agentOnce: &sync.Once{}, dead: make(map[string]bool, len(s.dead)+len(upserts)+len(removed))}
+	n := &Set{base: s.base, disabled: s.disabled, disabledGlobs: s.disabledGlobs, rank: s.rank, agentOnce: &sync.Once{},
+		dead: make(map[string]bool, len(s.dead)+len(upserts)+len(removed))}
 	for p := range s.dead {
 		n.dead[p] = true
 	}
@@ -90,7 +142,7 @@ func (s *Set) With(upserts []*Rule, removed []string) *Set {
 			}
 		}
 		all = append(all, sortedRules(cur)...)
-		return &Set{base: newTable(all), disabled: s.disabled, agentOnce: &sync.Once{}}
+		return &Set{base: newTable(all), disabled: s.disabled, disabledGlobs: s.disabledGlobs, rank: s.rank, agentOnce: &sync.Once{}}
 	}
 	if len(cur) > 0 {
 		n.delta = newTable(sortedRules(cur))
@@ -102,10 +154,7 @@ func (s *Set) With(upserts []*Rule, removed []string) *Set {
 func (s *Set) WithDisabled(ids []string) *Set {
 	n := *s
 	n.agentOnce, n.agentList = &sync.Once{}, nil
-	n.disabled = map[string]bool{}
-	for _, id := range ids {
-		n.disabled[id] = true
-	}
+	n.setDisabled(ids)
 	return &n
 }
 
@@ -164,28 +213,38 @@ func (s *Set) each(fn func(*Rule)) {
 	}
 }
 
-// topLayer is the highest layer that has a live rule with this id.
-func (s *Set) topLayer(id string) Layer {
-	top := Layer(-1)
+// topRank is the highest layer rank that has a live rule with this id.
+func (s *Set) topRank(id string) int {
+	top := -1
 	if s.delta != nil {
 		for _, i := range s.delta.byID[id] {
-			top = max(top, s.delta.rules[i].Layer)
+			top = max(top, s.Rank(s.delta.rules[i].Layer))
 		}
 	}
 	for _, i := range s.base.byID[id] {
 		if r := s.base.rules[i]; !s.dead[r.Path] {
-			top = max(top, r.Layer)
+			top = max(top, s.Rank(r.Layer))
 		}
 	}
 	return top
 }
 
 // Disabled reports whether r is kept from applying, by its status or by configuration.
-func (s *Set) Disabled(r *Rule) bool { return !r.Active() || s.disabled[r.ID] }
+func (s *Set) Disabled(r *Rule) bool {
+	if !r.Active() || s.disabled[r.ID] {
+		return true
+	}
+	for _, g := range s.disabledGlobs {
+		if ok, _ := doublestar.Match(g, r.ID); ok {
+			return true
+		}
+	}
+	return false
+}
 
 // Shadowed reports whether a rule with r's id in a higher layer hides r, or an
 // AGENTS.override.md replaces the AGENTS.md r of its folder.
-func (s *Set) Shadowed(r *Rule) bool { return s.topLayer(r.ID) > r.Layer || s.override(r) != nil }
+func (s *Set) Shadowed(r *Rule) bool { return s.topRank(r.ID) > s.Rank(r.Layer) || s.override(r) != nil }
 
 // shadowedBy is the rule that hides r when it is an AGENTS.override.md, else nil.
 func (s *Set) shadowedBy(r *Rule) *Rule { return s.override(r) }
