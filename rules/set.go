@@ -244,7 +244,9 @@ func (s *Set) Disabled(r *Rule) bool {
 
 // Shadowed reports whether a rule with r's id in a higher layer hides r, or an
 // AGENTS.override.md replaces the AGENTS.md r of its folder.
-func (s *Set) Shadowed(r *Rule) bool { return s.topRank(r.ID) > s.Rank(r.Layer) || s.override(r) != nil }
+func (s *Set) Shadowed(r *Rule) bool {
+	return s.topRank(r.ID) > s.Rank(r.Layer) || s.override(r) != nil
+}
 
 // shadowedBy is the rule that hides r when it is an AGENTS.override.md, else nil.
 func (s *Set) shadowedBy(r *Rule) *Rule { return s.override(r) }
