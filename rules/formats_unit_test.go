@@ -95,8 +95,8 @@ func TestOrderWorkedExample(t *testing.T) {
 	}
 	orders := []string{"", "by priority", "by specificity", "by specificity", "by specificity", "by path"}
 	for i, m := range sel.Applied {
-		if !strings.Contains(m.Order, orders[i]) {
-			t.Errorf("%s: order %q, want %q", m.Rule.ID, m.Order, orders[i])
+		if !strings.Contains(m.Order(), orders[i]) {
+			t.Errorf("%s: order %q, want %q", m.Rule.ID, m.Order(), orders[i])
 		}
 	}
 	// Rendered general before specific: the root guide before the package's.

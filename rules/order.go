@@ -142,18 +142,43 @@ func (s *Set) compareHits(a, b *hit) int {
 	return strings.Compare(ra.Path, rb.Path)
 }
 
-// orderReason says which tie-break put cur after prev.
-func orderReason(prev, cur *hit) string {
+// tieBreak is the key of the order that put cur after prev.
+func tieBreak(prev, cur *hit) TieBreak {
 	a, b := prev.rule, cur.rule
 	switch {
 	case a.Layer != b.Layer:
-		return fmt.Sprintf("after %s by layer (%s before %s)", a.ID, a.Layer, b.Layer)
+		return ByLayer
 	case a.Priority != b.Priority:
-		return fmt.Sprintf("after %s by priority (%d before %d)", a.ID, a.Priority, b.Priority)
+		return ByPriority
 	case prev.spec != cur.spec:
-		return fmt.Sprintf("after %s by specificity (%s before %s)", a.ID, specWords(prev.spec), specWords(cur.spec))
+		return BySpecificity
 	}
-	return fmt.Sprintf("after %s by path (same layer, priority and specificity)", a.ID)
+	return ByPath
+}
+
+// sameBody returns the rule of taken with r's text, or nil. A prompt holds few rules,
+// so a scan beats hashing into a map until there are many.
+func sameBody(r *Rule, taken []*Rule, bodies *map[string]*Rule) *Rule {
+	key := r.bodyIdentity()
+	if len(taken) < 32 {
+		for _, t := range taken {
+			if t.bodyIdentity() == key {
+				return t
+			}
+		}
+		return nil
+	}
+	if *bodies == nil {
+		*bodies = make(map[string]*Rule, 2*len(taken))
+		for _, t := range taken {
+			(*bodies)[t.bodyIdentity()] = t
+		}
+	}
+	if t, ok := (*bodies)[key]; ok {
+		return t
+	}
+	(*bodies)[key] = r
+	return nil
 }
 
 func specWords(s Specificity) string {

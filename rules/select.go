@@ -3,6 +3,7 @@ package rules
 import (
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -48,8 +49,40 @@ type Match struct {
 	Reasons []Reason
 	// Specificity is how narrowly the rule targets the file (see Specificity).
 	Specificity Specificity
-	// Order says which tie-break put the rule after the one before it ("" for the first).
-	Order string
+	// After is the applied rule just before this one (nil for the first), and TieBreak
+	// the key of the order that put this one after it.
+	After    *Rule
+	TieBreak TieBreak
+	afterSpec Specificity
+}
+
+// TieBreak names the key of the order that decided between two applied rules.
+type TieBreak uint8
+
+// The keys of the order, in the order they are tried.
+const (
+	ByLayer TieBreak = iota
+	ByPriority
+	BySpecificity
+	ByPath
+)
+
+// Order says, in words, which tie-break put the rule after the one before it ("" for
+// the first).
+func (m Match) Order() string {
+	if m.After == nil {
+		return ""
+	}
+	a, b := m.After, m.Rule
+	switch m.TieBreak {
+	case ByLayer:
+		return "after " + a.ID + " by layer (" + a.Layer.String() + " before " + b.Layer.String() + ")"
+	case ByPriority:
+		return "after " + a.ID + " by priority (" + strconv.Itoa(a.Priority) + " before " + strconv.Itoa(b.Priority) + ")"
+	case BySpecificity:
+		return "after " + a.ID + " by specificity (" + specWords(m.afterSpec) + " before " + specWords(m.Specificity) + ")"
+	}
+	return "after " + a.ID + " by path (same layer, priority and specificity)"
 }
 
 // The reasons a rule that would apply is left out.
@@ -197,6 +230,7 @@ func (s *Set) SelectContent(rel, lang string, content []byte) Selection {
 	// One slab holds every reason of the answer: two allocations however many rules.
 	slab := make([]Reason, 0, total)
 	sel.Applied = make([]Match, 0, len(hits))
+	var taken []*Rule // applied so far, for duplicates
 	var bodies map[string]*Rule
 	var prev *hit
 	for i := range hits {
@@ -211,20 +245,16 @@ func (s *Set) SelectContent(rel, lang string, content []byte) Selection {
 		}
 		// The same text twice (a symlink, or CLAUDE.md = @AGENTS.md) is charged once:
 		// the more important copy stays.
-		key := h.rule.bodyIdentity()
-		if first, ok := bodies[key]; ok {
+		if first := sameBody(h.rule, taken, &bodies); first != nil {
 			sel.Omitted = append(sel.Omitted, Omission{Rule: h.rule, Reason: OmitDuplicate, Of: first})
 			continue
 		}
-		if bodies == nil {
-			bodies = map[string]*Rule{}
-		}
-		bodies[key] = h.rule
+		taken = append(taken, h.rule)
 		start := len(slab)
 		slab = h.appendReasons(slab)
 		m := Match{Rule: h.rule, Reasons: slab[start:len(slab):len(slab)], Specificity: h.spec}
 		if prev != nil {
-			m.Order = orderReason(prev, h)
+			m.After, m.TieBreak, m.afterSpec = prev.rule, tieBreak(prev, h), prev.spec
 		}
 		prev = h
 		sel.Applied = append(sel.Applied, m)
@@ -390,8 +420,8 @@ func (s *Set) ExplainContent(rel, lang string, content []byte) []Explanation {
 		if m, ok := applied[r]; ok {
 			e.Applies = true
 			e.Why = joinReasons(m.Reasons) + "; " + m.Specificity.String()
-			if m.Order != "" {
-				e.Why += "; " + m.Order
+			if o := m.Order(); o != "" {
+				e.Why += "; " + o
 			}
 		} else if o, ok := omitted[r]; ok {
 			e.Why = "would apply, but " + o.Reason
