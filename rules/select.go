@@ -51,8 +51,8 @@ type Match struct {
 	Specificity Specificity
 	// After is the applied rule just before this one (nil for the first), and TieBreak
 	// the key of the order that put this one after it.
-	After    *Rule
-	TieBreak TieBreak
+	After     *Rule
+	TieBreak  TieBreak
 	afterSpec Specificity
 }
 
