@@ -60,7 +60,8 @@ func genWorkspace(tb testing.TB, n int) string {
 			}
 			fmt.Fprintf(&b, "%q", g)
 		}
-		b.WriteString("]\ntags: [generated]\n---\n\n# Rule\n\n")
+		// Each body is its own: identical ones would be omitted as duplicates.
+		fmt.Fprintf(&b, "]\ntags: [generated]\n---\n\n# Rule %d\n\n", i)
 		for b.Len() < 1500 {
 			b.WriteString(para)
 		}
