@@ -253,3 +253,27 @@ func TestConfigFile(t *testing.T) {
 		t.Fatalf("after the config changed: ids %v", got)
 	}
 }
+
+// A warm start restores what it can from the store and parses the rest: the answer is
+// the same as a cold start's, manual Cursor rules and Continue content rules included.
+func TestWarmStartKeepsFormatSemantics(t *testing.T) {
+	root := t.TempDir()
+	db := filepath.Join(t.TempDir(), "ix.db")
+	write(t, root, ".cursor/rules/manual.mdc", "---\ndescription:\n---\nOnly when asked.\n")
+	write(t, root, ".cursor/rules/agent.mdc", "---\ndescription: Release steps\n---\nTag it.\n")
+	write(t, root, ".continue/rules/sql.md", "---\nname: SQL\nregex: \"SELECT\"\n---\nUse the builder.\n")
+	write(t, root, ".github/instructions/x.instructions.md", "---\nname: X\nexcludeAgent: code-review\napplyTo: \"**\"\n---\nX.\n")
+	answer := func() (string, []string) {
+		ix := open(t, Options{Root: root, DBPath: db})
+		defer ix.Close()
+		s := ix.Snapshot()
+		sel := s.Rules.SelectContent("a.go", "", []byte("q := \"SELECT 1\""))
+		x := s.RuleAt(filepath.Join(root, ".github/instructions/x.instructions.md"))
+		return strings.Join(appliedIDs(sel), ",") + "|" + strings.Join(availableIDs(sel), ","), x.ExcludeAgent
+	}
+	cold, coldEx := answer()
+	warm, warmEx := answer()
+	if cold != "continue/sql,copilot/x|cursor/agent" || warm != cold || !slices.Equal(coldEx, warmEx) || len(warmEx) != 1 {
+		t.Fatalf("cold %q %v, warm %q %v", cold, coldEx, warm, warmEx)
+	}
+}

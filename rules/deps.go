@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -60,7 +61,7 @@ func ParseMix(data []byte) MixProject {
 			}
 		}
 	}
-	list, ok := usageRulesList(src)
+	list, ok := usageRulesList(src, 0)
 	if ok {
 		mp.HasUsageRules = true
 		mp.UsageRules = list
@@ -160,7 +161,10 @@ func elixirIdent(s string) string {
 // usageRulesList finds the list of usage_rules specs: the value of a `usage_rules:`
 // key, following `usage_rules: usage_rules()` to its function, and into a nested
 // `usage_rules: [file: ..., usage_rules: [...]]`.
-func usageRulesList(src string) ([]string, bool) {
+func usageRulesList(src string, depth int) ([]string, bool) {
+	if depth > 2 {
+		return nil, false // bounded: a function's list may nest one usage_rules: key, no more
+	}
 	var found []string
 	ok := false
 	from := 0
@@ -196,7 +200,7 @@ func usageRulesList(src string) ([]string, bool) {
 					}
 					found, ok = items, true
 					// look for the nested key inside the function body
-					if inner, has := usageRulesList(b[1:]); has {
+					if inner, has := usageRulesList(b[1:], depth+1); has {
 						return inner, true
 					}
 				}
@@ -232,6 +236,12 @@ func listItems(s string) (items []string, nested bool) {
 				items = append(items, s[i+1:min(j, len(s))])
 			}
 			i = j
+		case c == '~' && depth == 1 && i+2 < len(s) && s[i+1] == 'r':
+			// A regex sigil, ~r/^ash_/: kept as written, matched against package names.
+			if end := sigilEnd(s, i+2); end > i+3 {
+				items = append(items, s[i:end])
+				i = end - 1
+			}
 		case c == ':' && depth == 1 && i+1 < len(s) && isIdentByte(s[i+1]) && (i == 0 || !isIdentByte(s[i-1])):
 			w := elixirIdent(s[i+1:])
 			if !afterKeyword(s, i) {
@@ -249,6 +259,48 @@ func listItems(s string) (items []string, nested bool) {
 		}
 	}
 	return items, nested
+}
+
+// sigilEnd returns the offset after the sigil whose delimiter is at open, or -1.
+func sigilEnd(s string, open int) int {
+	closers := map[byte]byte{'/': '/', '"': '"', '|': '|', '(': ')', '{': '}', '[': ']', '<': '>', '\'': '\''}
+	cl, ok := closers[s[open]]
+	if !ok {
+		return -1
+	}
+	for j := open + 1; j < len(s) && j < open+512; j++ {
+		switch s[j] {
+		case '\\':
+			j++
+		case cl:
+			j++
+			for j < len(s) && isIdentByte(s[j]) { // modifiers, ~r/x/i
+				j++
+			}
+			return j
+		}
+	}
+	return -1
+}
+
+// sigilRegexp compiles a usage_rules regex spec (~r/^ash_/), or returns nil.
+func sigilRegexp(spec string) *regexp.Regexp {
+	if len(spec) < 4 || !strings.HasPrefix(spec, "~r") {
+		return nil
+	}
+	body := spec[2:]
+	end := len(body) - 1
+	for end > 0 && isIdentByte(body[end]) {
+		end--
+	}
+	if end < 1 {
+		return nil
+	}
+	re, err := regexp.Compile(body[1:end])
+	if err != nil {
+		return nil
+	}
+	return re
 }
 
 // afterKeyword reports whether the value at i follows a `key:` (a keyword pair's value).
@@ -346,6 +398,12 @@ func (p *DependencyPolicy) OptedIn(eco Ecosystem, pkg, sub string) bool {
 		return sub == ""
 	}
 	for _, s := range p.HexSpecs {
+		if re := sigilRegexp(s); re != nil {
+			if sub == "" && re.MatchString(pkg) {
+				return true
+			}
+			continue
+		}
 		name, part, hasPart := strings.Cut(s, ":")
 		switch {
 		case s == "all":

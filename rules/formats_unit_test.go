@@ -149,6 +149,20 @@ func TestPropertyNoDuplicateBodiesAndIrrelevantRules(t *testing.T) {
 	})
 }
 
+// usage_rules inlines dependency rules into AGENTS.md: the dependency rule is then the
+// same text, not charged again.
+func TestDependencyInlinedIntoAgents(t *testing.T) {
+	dep := strings.Repeat("Define resources with actions; call them through code interfaces. ", 2)
+	agents := Parse(Source{Path: "/ws/AGENTS.md", ID: "agents", Format: FormatAgents, Layer: LayerProject},
+		[]byte("# Guide\n\n<!-- usage-rules-start -->\n<!-- ash-start -->\n"+dep+"\n<!-- ash-end -->\n<!-- usage-rules-end -->\n"))
+	r := Parse(Source{Path: "/ws/deps/ash/usage-rules.md", ID: "deps/ash", Format: FormatDependency, Layer: LayerDependency,
+		Ecosystem: EcoHex, Package: "ash", OptedIn: true}, []byte(dep+"\n"))
+	sel := NewSet([]*Rule{agents, r}, SetOptions{}).Select("lib/a.ex", "")
+	if got := ids(sel.Applied); !slices.Equal(got, []string{"agents"}) || len(sel.Omitted) != 1 || sel.Omitted[0].Reason != OmitDuplicate {
+		t.Fatalf("applied %v omitted %+v", got, sel.Omitted)
+	}
+}
+
 func TestClassifyFormats(t *testing.T) {
 	cases := []struct {
 		rel    string
@@ -227,6 +241,10 @@ end`
 			t.Errorf("OptedIn(%s, %s) = %v", c.pkg, c.sub, got)
 		}
 	}
+	re := NewDependencyPolicy(ParseMix([]byte("defp usage_rules do\n  [file: \"CLAUDE.md\", usage_rules: [:usage_rules, ~r/^ash_/]]\nend\n")), nil, nil)
+	if !slices.Equal(re.HexSpecs, []string{"usage_rules", "~r/^ash_/"}) || !re.OptedIn(EcoHex, "ash_postgres", "") || re.OptedIn(EcoHex, "ash", "") || re.OptedIn(EcoHex, "ash_postgres", "x") {
+		t.Errorf("regex specs %q", re.HexSpecs)
+	}
 	all := NewDependencyPolicy(ParseMix([]byte("defp deps do [{:a, \"1\"}] end\ndef project do [usage_rules: [usage_rules: [:all]]] end")), nil, nil)
 	if !all.OptedIn(EcoHex, "a", "") || all.OptedIn(EcoHex, "a", "sub") {
 		t.Errorf(":all: %+v", all)
@@ -266,4 +284,33 @@ func FuzzImports(f *testing.F) {
 			t.Fatalf("body grew to %d bytes", len(r.Body))
 		}
 	})
+}
+
+// Imports are bounded: a file imported many times is read once, and a rule resolves at
+// most maxImports of them.
+func TestImportsBounded(t *testing.T) {
+	reads := 0
+	fsys := countingFS{fstest.MapFS{"a.md": {Data: []byte(strings.Repeat("x", 4096))}}, &reads}
+	body := strings.Repeat("@a.md\n", 10000)
+	r := Parse(Source{Path: "/ws/CLAUDE.md", ID: "claude", Format: FormatClaude}, []byte(body))
+	InlineImports(r, "CLAUDE.md", fsys, "/ws")
+	if reads != 1 {
+		t.Errorf("a.md read %d times", reads)
+	}
+	if len(r.Body) > MaxFileSize+len(body) {
+		t.Errorf("body grew to %d bytes", len(r.Body))
+	}
+	if n := len(r.Problems); n == 0 || n > 2 {
+		t.Errorf("%d problems: %v", n, codes(r.Problems))
+	}
+}
+
+type countingFS struct {
+	fstest.MapFS
+	n *int
+}
+
+func (c countingFS) ReadFile(name string) ([]byte, error) {
+	*c.n++
+	return c.MapFS.ReadFile(name)
 }

@@ -44,7 +44,30 @@ type inliner struct {
 	fsys    fs.FS
 	root    string
 	bytes   int     // inlined so far, bounded by MaxFileSize
+	reads   int     // imports resolved so far, bounded by maxImports
 	pending []issue // problems of the imported file being expanded
+	cache   map[string]readResult
+}
+
+type readResult struct {
+	data []byte
+	err  error
+}
+
+// maxImports bounds the imports one rule resolves, nested ones included.
+const maxImports = 256
+
+// read reads an import target once per rule.
+func (in *inliner) read(target string) ([]byte, error) {
+	if r, ok := in.cache[target]; ok {
+		return r.data, r.err
+	}
+	data, err := fs.ReadFile(in.fsys, target)
+	if in.cache == nil {
+		in.cache = map[string]readResult{}
+	}
+	in.cache[target] = readResult{data, err}
+	return data, err
 }
 
 // importRef is one @import found in a text.
@@ -139,7 +162,13 @@ func (in *inliner) expand(text, rel string, chain []string, bodyLine int, report
 			in.report(report, ref, lines, bodyLine, CodeImportTooDeep, "@%s is more than %d imports deep (%s): it is not read", ref.target, MaxImportDepth, strings.Join(append(chain, target), " → "))
 			continue
 		}
-		data, err := fs.ReadFile(in.fsys, target)
+		if in.reads++; in.reads > maxImports {
+			if in.reads == maxImports+1 {
+				in.report(report, ref, lines, bodyLine, CodeImportMissing, "more than %d imports: @%s and the ones after it are not read", maxImports, ref.target)
+			}
+			continue
+		}
+		data, err := in.read(target)
 		if err != nil || in.bytes+len(data) > MaxFileSize || notText(data) >= 0 {
 			if !pathLike(ref.target) && !ref.whole {
 				continue // prose like "ask @alice"

@@ -156,9 +156,24 @@ func tieBreak(prev, cur *hit) TieBreak {
 	return ByPath
 }
 
+// minInlined is the shortest dependency rule body looked for inside other rules: a
+// shorter one could appear by chance.
+const minInlined = 64
+
 // sameBody returns the rule of taken with r's text, or nil. A prompt holds few rules,
-// so a scan beats hashing into a map until there are many.
+// so a scan beats hashing into a map until there are many. A dependency rule whose text
+// an applied rule already holds (usage_rules inlines them into AGENTS.md or CLAUDE.md)
+// counts as the same text.
 func sameBody(r *Rule, taken []*Rule, bodies *map[string]*Rule) *Rule {
+	if r.Format == FormatDependency {
+		if b := strings.TrimSpace(r.Body); len(b) >= minInlined {
+			for _, t := range taken {
+				if strings.Contains(t.Body, b) {
+					return t
+				}
+			}
+		}
+	}
 	key := r.bodyIdentity()
 	if len(taken) < 32 {
 		for _, t := range taken {

@@ -69,26 +69,24 @@ func (f Format) FolderScoped() bool {
 func (f Format) Restorable() bool {
 	switch f {
 	case FormatAirules, FormatUser, FormatAgents, FormatCopilotRepo, FormatCursorLegacy, FormatCursor,
-		FormatCopilot, FormatClaudeRules, FormatCline:
+		FormatClaudeRules, FormatCline:
 		return true
 	}
 	return false
 }
 
 // RestoreFormat derives, for a rule restored from a record of a Restorable format, what
-// the record does not hold: whether a Cursor or Copilot rule is manual. Call it before
-// the rule is shared.
+// the record does not hold: whether a Cursor rule is manual (it has AIR101). Call it
+// before the rule is shared.
 func (r *Rule) RestoreFormat() {
-	switch r.Format {
-	case FormatCursor:
-		r.Manual = false
-		for _, p := range r.Problems {
-			if p.Code == CodeCursorManual {
-				r.Manual = true
-			}
+	if r.Format != FormatCursor {
+		return
+	}
+	r.Manual = false
+	for _, p := range r.Problems {
+		if p.Code == CodeCursorManual {
+			r.Manual = true
 		}
-	case FormatCopilot:
-		r.Manual = len(r.Globs) == 0 && r.Description == ""
 	}
 }
 
