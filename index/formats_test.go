@@ -277,3 +277,35 @@ func TestWarmStartKeepsFormatSemantics(t *testing.T) {
 		t.Fatalf("cold %q %v, warm %q %v", cold, coldEx, warm, warmEx)
 	}
 }
+
+// A rule that @imports a file is read again when that file changes, appears or goes,
+// through the watcher.
+func TestImportTargetChanges(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "docs/style.md", "Style v1.\n")
+	claude := write(t, root, "CLAUDE.md", "@docs/style.md\n@docs/later.md\n")
+	ix := open(t, Options{Root: root, Watch: true, Debounce: 20 * 1e6})
+	body := func(want ...string) func() bool {
+		return func() bool {
+			r := ix.Snapshot().RuleAt(claude)
+			if r == nil {
+				return false
+			}
+			for _, w := range want {
+				if !strings.Contains(r.Body, w) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	if !body("Style v1.")() || len(ix.Snapshot().Problems[claude]) != 1 {
+		t.Fatalf("start: %+v %v", ix.Snapshot().RuleAt(claude), ix.Snapshot().Problems[claude])
+	}
+	write(t, root, "docs/style.md", "Style v2.\n")
+	eventually(t, "the import's new text", body("Style v2."))
+	write(t, root, "docs/later.md", "Later.\n")
+	eventually(t, "the missing import appears", func() bool { return body("Style v2.", "Later.")() && len(ix.Snapshot().Problems[claude]) == 0 })
+	os.Remove(filepath.Join(root, "docs/later.md"))
+	eventually(t, "the import goes", func() bool { return !body("Later.")() && len(ix.Snapshot().Problems[claude]) == 1 })
+}

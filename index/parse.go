@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -73,7 +74,9 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 		// Hashing first may spare the parse; with nothing to compare to, Parse hashes.
 		sum := sha256.Sum256(data)
 		j.hash = hex.EncodeToString(sum[:])
-		if j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.src == j.f.src {
+		// A rule that @imports other files is parsed again even when its own bytes are
+		// the same: what it imports may have changed (see touchImporters).
+		if j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.src == j.f.src && (j.prev.rule == nil || len(j.prev.rule.Imports) == 0) {
 			j.same = true
 			return
 		}
@@ -213,6 +216,9 @@ func (l *layout) parseSource(src rules.Source, data []byte) *rules.Rule {
 // workspace (or the module cache, for Go dependency rules). Every such read goes
 // through here.
 func (l *layout) readAux(abs string) ([]byte, error) {
+	if _, err := os.Lstat(abs); err != nil {
+		return nil, err // missing: say so, not "outside"
+	}
 	inside := resolvesInside(abs, l.root)
 	if !inside {
 		if mc := l.deps.Load().modCache; mc == "" || !resolvesInside(abs, mc) {
@@ -262,6 +268,27 @@ func (a auxFS) ReadFile(name string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrInvalid}
 	}
 	return a.l.readAux(filepath.Join(a.l.root, filepath.FromSlash(name)))
+}
+
+// touchImporters adds to the walk's rules every known rule that @imports the
+// workspace-relative rel, with a stamp that cannot match, so it is parsed again: its
+// text holds rel's. Called under ix.mu while observing.
+func (ix *Index) touchImporters(w *walker, rel string) {
+	for p, e := range ix.entries {
+		if e.rule == nil || len(e.rule.Imports) == 0 || !slices.Contains(e.rule.Imports, rel) {
+			continue
+		}
+		if _, seen := w.out.rules[p]; seen {
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		// One tick off the stamp it has: never equal to it, and a later walk's true
+		// mtime corrects it (one more parse).
+		w.out.rules[p] = found{src: e.src, size: st.Size(), mtime: e.stamp.Mtime - 1}
+	}
 }
 
 // tooLarge is the rule of a file over rules.MaxFileSize, built without reading it, with

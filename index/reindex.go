@@ -105,6 +105,7 @@ func (ix *Index) observe(paths []string) *observation {
 		if err != nil {
 			if inside {
 				obs.fileScopes = append(obs.fileScopes, fileScope{rel, true})
+				ix.touchImporters(w, rel) // an @import target is gone
 			}
 			continue
 		}
@@ -156,6 +157,9 @@ func (ix *Index) observeFile(w *walker, p, rel string, inside bool, st fs.FileIn
 	}
 	src, ok := ix.lay.classify(p)
 	if !ok {
+		if inside {
+			ix.touchImporters(w, rel) // the text of the rules that @import it changed
+		}
 		return
 	}
 	if link {

@@ -173,6 +173,10 @@ func (in *inliner) expand(text, rel string, chain []string, bodyLine int, report
 			if !pathLike(ref.target) && !ref.whole {
 				continue // prose like "ask @alice"
 			}
+			if !errors.Is(err, ErrOutside) {
+				// Named, inside the workspace: when it appears or changes, the rule is read again.
+				in.r.Imports = appendUnique(in.r.Imports, target)
+			}
 			if errors.Is(err, ErrOutside) {
 				in.report(report, ref, lines, bodyLine, CodeImportOutside, "@%s resolves outside the workspace: imports are read only from inside it, so it is left out", ref.target)
 				continue

@@ -145,7 +145,8 @@ type Rule struct {
 	Regex []string
 	// ExcludeAgent lists the Copilot agents that never use the file.
 	ExcludeAgent []string
-	// Imports are the workspace-relative files inlined by @import, in order.
+	// Imports are the workspace-relative files @import names, in order: those inlined
+	// and those missing, so an index can read the rule again when one appears or changes.
 	Imports []string
 
 	Body     string    // the markdown after the frontmatter
