@@ -309,3 +309,21 @@ func TestImportTargetChanges(t *testing.T) {
 	os.Remove(filepath.Join(root, "docs/later.md"))
 	eventually(t, "the import goes", func() bool { return !body("Later.")() && len(ix.Snapshot().Problems[claude]) == 1 })
 }
+
+// An umbrella's apps and a monorepo's workspaces declare the dependencies that the
+// root's deps/ and node_modules/ hold.
+func TestUmbrellaAndWorkspaces(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "mix.exs", "defmodule U.MixProject do\n  def project, do: [apps_path: \"apps\", deps: []]\nend\n")
+	write(t, root, "apps/web/mix.exs", "defmodule Web.MixProject do\n  defp deps do\n    [{:phoenix, \"~> 1.7\"}]\n  end\nend\n")
+	write(t, root, "deps/phoenix/usage-rules.md", "Contexts own the data.\n")
+	write(t, root, "package.json", `{"private": true, "workspaces": ["packages/*"]}`)
+	write(t, root, "packages/ui/package.json", `{"dependencies": {"zod": "^3"}}`)
+	write(t, root, "node_modules/zod/usage-rules.md", "Parse, do not validate.\n")
+	ix := open(t, Options{Root: root})
+	got := ids(ix.Snapshot())
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"deps/phoenix", "deps/zod"}) {
+		t.Fatalf("ids %v", got)
+	}
+}

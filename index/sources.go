@@ -227,12 +227,20 @@ func (ix *Index) IsRuleFile(path string) bool {
 // rescans reports whether a change to the workspace-relative path changes which files
 // are rules: a manifest (the dependency rules) or the configuration file.
 func (l *layout) rescans(rel string) bool {
+	if rel == l.rulesRel+"/"+rules.ConfigFile {
+		return true
+	}
+	if under(rel, depsDir) || under(rel, nodeModulesDir) {
+		return false // a package's own manifest, not the project's
+	}
+	base := path.Base(rel)
 	for _, m := range rules.Manifests {
-		if rel == m {
+		// The root's, or an umbrella app's or a workspace package's.
+		if base == m && strings.Count(rel, "/") <= 3 {
 			return true
 		}
 	}
-	return rel == l.rulesRel+"/"+rules.ConfigFile
+	return false
 }
 
 // loadManifests reads mix.exs, package.json and go.mod (each through readAux) and
@@ -249,10 +257,23 @@ func (l *layout) loadManifests() {
 	var mix rules.MixProject
 	if b := read("mix.exs"); b != nil {
 		mix = rules.ParseMix(b)
+		// An umbrella's apps declare the dependencies; they share the root's deps/.
+		if mix.AppsPath != "" {
+			for _, m := range l.subManifests(mix.AppsPath+"/*", "mix.exs") {
+				mix.Deps = append(mix.Deps, rules.ParseMix(m).Deps...)
+			}
+		}
 	}
 	var npm []string
 	if b := read("package.json"); b != nil {
-		npm = rules.ParsePackageJSON(b)
+		var workspaces []string
+		npm, workspaces = rules.ParsePackageJSONWorkspaces(b)
+		// A monorepo's packages declare dependencies that node_modules/ at the root holds.
+		for _, w := range workspaces {
+			for _, m := range l.subManifests(w, "package.json") {
+				npm = append(npm, rules.ParsePackageJSON(m)...)
+			}
+		}
 	}
 	var gomod []rules.GoRequire
 	if b := read("go.mod"); b != nil {
@@ -276,6 +297,32 @@ func (l *layout) loadManifests() {
 		}
 	}
 	l.deps.Store(st)
+}
+
+// maxSubManifests bounds the manifests read for an umbrella or a monorepo.
+const maxSubManifests = 256
+
+// subManifests reads the manifest name in each folder that the workspace-relative
+// pattern (an umbrella's `apps/*`, a workspaces entry like `packages/*`) matches.
+func (l *layout) subManifests(pattern, name string) [][]byte {
+	pattern = path.Clean(strings.TrimPrefix(strings.TrimSuffix(pattern, "/"), "./"))
+	if strings.HasPrefix(pattern, "..") || strings.HasPrefix(pattern, "/") || strings.HasPrefix(pattern, "!") || strings.Count(pattern, "/") > 2 {
+		return nil
+	}
+	dirs, err := filepath.Glob(filepath.Join(l.root, filepath.FromSlash(pattern)))
+	if err != nil {
+		return nil
+	}
+	var out [][]byte
+	for _, d := range dirs {
+		if len(out) >= maxSubManifests {
+			break
+		}
+		if b, err := l.readAux(filepath.Join(d, name)); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // depCandidates are the dependency rule files the manifests allow, whether or not

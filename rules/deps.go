@@ -30,7 +30,12 @@ type MixProject struct {
 	// as strings without the colon of atoms; HasUsageRules says the list was there.
 	UsageRules    []string
 	HasUsageRules bool
+	// AppsPath is an umbrella project's apps folder (`apps_path: "apps"`), whose
+	// apps declare the dependencies.
+	AppsPath string
 }
+
+var appsPathRe = regexp.MustCompile(`(?:^|[\s\[,])apps_path:\s*"([^"\n]{1,200})"`)
 
 // ParseMix reads mix.exs tolerantly, without evaluating Elixir: dependencies are the
 // `{:name, ...}` tuples of the deps function, usage_rules the atoms and strings of the
@@ -60,6 +65,9 @@ func ParseMix(data []byte) MixProject {
 				}
 			}
 		}
+	}
+	if m := appsPathRe.FindStringSubmatch(src); m != nil {
+		mp.AppsPath = m[1]
 	}
 	list, ok := usageRulesList(src, 0)
 	if ok {
@@ -315,12 +323,29 @@ func afterKeyword(s string, i int) bool {
 // ParsePackageJSON returns the package names of package.json's dependencies,
 // devDependencies, peerDependencies and optionalDependencies, sorted.
 func ParsePackageJSON(data []byte) []string {
+	deps, _ := ParsePackageJSONWorkspaces(data)
+	return deps
+}
+
+// ParsePackageJSONWorkspaces is ParsePackageJSON and the `workspaces` patterns of a
+// monorepo's root package.json (a list, or `{"packages": [...]}`).
+func ParsePackageJSONWorkspaces(data []byte) (deps, workspaces []string) {
 	if len(data) > maxManifest {
-		return nil
+		return nil, nil
 	}
 	var pj map[string]json.RawMessage
 	if json.Unmarshal(data, &pj) != nil {
-		return nil
+		return nil, nil
+	}
+	if raw, ok := pj["workspaces"]; ok {
+		if json.Unmarshal(raw, &workspaces) != nil {
+			var obj struct {
+				Packages []string `json:"packages"`
+			}
+			if json.Unmarshal(raw, &obj) == nil {
+				workspaces = obj.Packages
+			}
+		}
 	}
 	seen := map[string]bool{}
 	for _, k := range []string{"dependencies", "devDependencies", "peerDependencies", "optionalDependencies"} {
@@ -337,7 +362,7 @@ func ParsePackageJSON(data []byte) []string {
 		out = append(out, n)
 	}
 	sort.Strings(out)
-	return out
+	return out, workspaces
 }
 
 // GoRequire is one module go.mod requires.
@@ -438,7 +463,9 @@ func applyDependency(r *Rule) {
 	if pkg == "" {
 		pkg = strings.TrimPrefix(r.ID, "deps/")
 	}
-	if r.Description == "" {
+	if r.Description == "" && eco == "" {
+		r.Description = "Usage rules of " + pkg
+	} else if r.Description == "" {
 		r.Description = "Usage rules of the " + string(eco) + " package " + pkg
 		if sub != "" {
 			r.Description += " (" + sub + ")"
