@@ -473,6 +473,10 @@ func whyNot(r *Rule, rel, lang string) string {
 		return "unreadable: fix its errors first"
 	case r.Manual:
 		return "manual: applied only when named (@-mention), never automatically"
+	case r.AgentRequested() && r.Format == FormatDependency && r.Sub != "":
+		return "a dependency sub-rule the project did not opt in (mix.exs usage_rules); offered by description"
+	case r.AgentRequested() && r.Format == FormatDependency:
+		return "a dependency rule the project's usage_rules list leaves out; offered by description"
 	case r.AgentRequested():
 		return "agent-requested: no globs, language or alwaysApply; offered by description"
 	case r.FolderScoped():
