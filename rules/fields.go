@@ -339,7 +339,7 @@ func (p *parser) globsOf(key string, v *yaml.Node) {
 			quoted[i] = strconv.Quote(it.value)
 		}
 		rg := p.nodeRange(v)
-		pb := p.problem(CodeUnquotedGlobs, rg, "unquoted %s %q are invalid YAML for other tools: quote them", key, ll.raw)
+		pb := p.problem(CodeUnquotedGlobs, rg, "unquoted %s value %q: accepted here, but invalid YAML for other tools; quote it", key, ll.raw)
 		pb.Fix = &Fix{Title: "Quote the globs", Edits: []Edit{{Range: rg, NewText: "[" + strings.Join(quoted, ", ") + "]"}}}
 	}
 	for _, it := range items {
