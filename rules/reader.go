@@ -191,7 +191,7 @@ func (p *parser) applyFormat(fm *foreign) {
 	case FormatCopilotRepo, FormatCursorLegacy:
 		r.AlwaysApply = true
 	case FormatDependency:
-		// Decided by the manifest (see ApplyDependency); alone it is agent-requested.
+		// Decided by its Source (the manifest said, see applyDependency).
 	case FormatCursor:
 		switch {
 		case fm.always != nil && *fm.always:
