@@ -2,11 +2,14 @@ package rules
 
 import (
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"pgregory.net/rapid"
 )
 
@@ -313,4 +316,43 @@ type countingFS struct {
 func (c countingFS) ReadFile(name string) ([]byte, error) {
 	*c.n++
 	return c.MapFS.ReadFile(name)
+}
+
+// The watch globs and Classify agree: every rule path of every fixture is matched by a
+// glob of its format's locations, so a client watching WatchGlobs sees every rule file.
+func TestWatchGlobsCoverClassify(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(formatsDir, "*"))
+	n := 0
+	for _, dir := range dirs {
+		abs, _ := filepath.Abs(dir)
+		_ = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel := filepath.ToSlash(strings.TrimPrefix(p, abs+string(filepath.Separator)))
+			c, ok := Classify(rel, "")
+			if !ok {
+				return nil
+			}
+			n++
+			matched := false
+			for _, l := range Locations("") {
+				if l.Format != c.Format {
+					continue
+				}
+				for _, g := range []string{l.Glob, "**/" + l.Glob} {
+					if ok, _ := doublestar.Match(g, rel); ok {
+						matched = true
+					}
+				}
+			}
+			if !matched {
+				t.Errorf("%s (%s) is matched by no location of its format", rel, c.Format)
+			}
+			return nil
+		})
+	}
+	if n < 50 {
+		t.Fatalf("only %d rule files in the fixtures", n)
+	}
 }
