@@ -60,7 +60,8 @@ func genWorkspace(tb testing.TB, n int) string {
 			}
 			fmt.Fprintf(&b, "%q", g)
 		}
-		b.WriteString("]\ntags: [generated]\n---\n\n# Rule\n\n")
+		// Each body is its own: identical ones would be omitted as duplicates.
+		fmt.Fprintf(&b, "]\ntags: [generated]\n---\n\n# Rule %d\n\n", i)
 		for b.Len() < 1500 {
 			b.WriteString(para)
 		}
@@ -219,15 +220,15 @@ func BenchmarkContext(b *testing.B) {
 	b.Run("miss", func(b *testing.B) {
 		i, applied := 0, 0
 		for b.Loop() {
-			applied += len(s.Context(paths[i&(len(paths)-1)], "", 0).Rules)
+			applied += len(s.Context(paths[i&(len(paths)-1)], "", nil, 0).Rules)
 			i++
 		}
 		b.ReportMetric(float64(applied)/float64(i), "applied/op")
 	})
 	b.Run("hit", func(b *testing.B) {
-		s.Context("lib/web/mod1/page.ex", "elixir", 0)
+		s.Context("lib/web/mod1/page.ex", "elixir", nil, 0)
 		for b.Loop() {
-			s.Context("lib/web/mod1/page.ex", "elixir", 0)
+			s.Context("lib/web/mod1/page.ex", "elixir", nil, 0)
 		}
 	})
 }

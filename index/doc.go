@@ -3,11 +3,12 @@
 // log, watches them with fsnotify, reindexes incrementally, and publishes an immutable
 // in-memory Snapshot that queries read without touching the disk.
 //
-// Sources: <root>/.ai-rules/**/*.md (or Options.RulesDir), .cursor/rules/**/*.mdc,
-// .github/instructions/**/*.instructions.md, .github/copilot-instructions.md (always
-// applies), AGENTS.md and CLAUDE.md anywhere outside skipped folders,
-// deps/*/usage-rules.md (layer dependency) and Options.UserRulesDir (layer user).
-// Dot-named files and folders inside rule roots (editor swap files) are not rules.
+// Sources: what rules.Classify says is a rule file (every format's locations, see
+// rules.Locations), outside skipped folders, filtered by .ai-rules/config.yaml; the
+// dependency rules the manifests declare (deps/, node_modules/, Go modules in the
+// module cache; layer dependency); and Options.UserRulesDir (layer user). Dot-named
+// files and folders inside rule roots (editor swap files) are not rules. Manifests,
+// the configuration and @import targets are read through one function (readAux).
 //
 // The workspace walk skips .git, node_modules, _build, deps, vendor, .elixir_ls, dist,
 // build, target and what the root .gitignore ignores, except inside rule roots. Of
@@ -26,7 +27,8 @@
 // Options.MaxEvents). A damaged, cut-off or other-schema file is moved aside and rebuilt
 // from the rule files. On systems without flock (Windows) the file is not guarded.
 //
-// Watching (Options.Watch) covers every folder under the rule roots, the root and the
-// folders leading to rule roots without recursion, and deps/*; nested AGENTS.md and
-// CLAUDE.md files are seen when the editor reports them through Reindex.
+// Watching (Options.Watch) covers every folder under the rule roots, every workspace
+// folder the walk keeps (nested AGENTS.md, CLAUDE.md, GEMINI.md, .cursor/rules; up to
+// 20,000 folders), and the declared dependency folders; a manifest or configuration
+// change rescans everything, and a changed @import target re-reads its importers.
 package index

@@ -97,7 +97,7 @@ func Open(ctx context.Context, opt Options) (*Index, error) {
 	}
 	opt.Root = root
 	if opt.RulesDir == "" {
-		opt.RulesDir = defaultRulesDir
+		opt.RulesDir = rules.DefaultRulesDir
 	}
 	if opt.UserRulesDir != "" {
 		if opt.UserRulesDir, err = filepath.Abs(opt.UserRulesDir); err != nil {

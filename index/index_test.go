@@ -22,6 +22,8 @@ func TestOpenDiscoversSources(t *testing.T) {
 	write(t, root, "node_modules/x/AGENTS.md", "not ours\n")
 	write(t, root, "deps/jason/usage-rules.md", ruleText("jason"))
 	write(t, root, "deps/jason/README.md", "not a rule")
+	write(t, root, "deps/undeclared/usage-rules.md", "a folder mix.exs does not declare\n")
+	write(t, root, "mix.exs", "defmodule App.MixProject do\n  defp deps do\n    [{:jason, \"~> 1.4\"}]\n  end\nend\n")
 	write(t, root, "lib/app.ex", "defmodule App do end")
 	write(t, root, "ignored/AGENTS.md", "ignored\n")
 	write(t, root, ".gitignore", "ignored/\n*.log\n")
@@ -32,7 +34,7 @@ func TestOpenDiscoversSources(t *testing.T) {
 	ix := open(t, Options{Root: root, UserRulesDir: user})
 	s := ix.Snapshot()
 	want := []string{"00-global/style", "10-languages/elixir/otp-patterns", "agents", "agents/lib/web", "claude/lib",
-		"copilot/copilot-instructions", "copilot/go", "cursor/react", "deps/jason/usage-rules", "mine"}
+		"copilot/copilot-instructions", "copilot/go", "cursor/react", "deps/jason", "mine"}
 	got := ids(s)
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
@@ -67,7 +69,7 @@ func TestOpenDiscoversSources(t *testing.T) {
 		applied = append(applied, m.Rule.ID)
 	}
 	slices.Sort(applied)
-	wantApplied := []string{"00-global/style", "10-languages/elixir/otp-patterns", "agents", "agents/lib/web", "claude/lib", "copilot/copilot-instructions"}
+	wantApplied := []string{"00-global/style", "10-languages/elixir/otp-patterns", "agents", "agents/lib/web", "claude/lib", "copilot/copilot-instructions", "deps/jason"}
 	if !slices.Equal(applied, wantApplied) {
 		t.Errorf("applied = %v, want %v", applied, wantApplied)
 	}

@@ -25,7 +25,7 @@ func (ix *Index) SetOverlay(path string, content []byte) Change {
 	}
 	start := time.Now()
 	ix.m.parses.Add(1)
-	r := parseSource(src, content)
+	r := ix.lay.parseSource(src, content)
 	cur := ix.snap.Load().Rules.Rule(path)
 	ix.overlays[path] = r
 	var ch Change

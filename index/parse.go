@@ -3,8 +3,13 @@ package index
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -14,6 +19,7 @@ import (
 // job brings one rule file up to date: restore it from the store, re-stamp it, or read
 // and parse it.
 type job struct {
+	lay    *layout
 	f      found
 	prev   *entry       // the entry in memory, if any
 	stored *fileRecord  // the stamp in the store (warm start only)
@@ -68,7 +74,9 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 		// Hashing first may spare the parse; with nothing to compare to, Parse hashes.
 		sum := sha256.Sum256(data)
 		j.hash = hex.EncodeToString(sum[:])
-		if j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.src == j.f.src {
+		// A rule that @imports other files is parsed again even when its own bytes are
+		// the same: what it imports may have changed (see touchImporters).
+		if j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.src == j.f.src && (j.prev.rule == nil || len(j.prev.rule.Imports) == 0) {
 			j.same = true
 			return
 		}
@@ -77,7 +85,7 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 		}
 	}
 	parses.Add(1)
-	j.rule = parseSource(j.f.src, data)
+	j.rule = j.lay.parseSource(j.f.src, data)
 	j.hash = j.rule.Hash
 	j.encoded = encodeRule(j.rule, 0)
 }
@@ -90,11 +98,15 @@ func (j *job) restore(hash string) bool {
 		return false
 	}
 	src := j.f.src
+	if !src.Format.Restorable() {
+		return false // the record does not hold all of this format's rule
+	}
 	if st != loadOK || rec.Hash != hash || rec.Path != src.Path || rec.ID != src.ID || rec.Layer != src.Layer.String() ||
 		rec.Format != string(src.Format) || rec.Dir != src.Dir {
 		return false
 	}
 	j.rule = restoreRule(src, rec, body)
+	j.rule.RestoreFormat()
 	j.tokens = rec.Tokens
 	j.hash = hash
 	j.restored = true
@@ -143,24 +155,81 @@ func runJobs(jobs []*job, parses *atomic.Uint64, progress func(done, total int))
 	wg.Wait()
 }
 
-// parseSource parses one rule file, adding what a source's location implies.
-func parseSource(src rules.Source, data []byte) *rules.Rule {
+// parseSource parses one rule file and adds what needs the workspace: @imports read
+// from the workspace, a legacy .cursorrules beside .cursor/rules. (A dependency rule's
+// opt-in is in its Source, from the manifest.)
+func (l *layout) parseSource(src rules.Source, data []byte) *rules.Rule {
 	r := rules.Parse(src, data)
-	if src.ID == copilotGlobalID && src.Format == rules.FormatCopilot {
-		// .github/copilot-instructions.md is plain markdown that Copilot always applies.
-		r.AlwaysApply = true
-		if r.Description == "" {
-			r.Description = copilotGlobalTitle
+	switch src.Format {
+	case rules.FormatClaude, rules.FormatGemini:
+		if rel, ok := l.rel(src.Path); ok {
+			rules.InlineImports(r, rel, auxFS{l}, filepath.ToSlash(l.root))
 		}
-		kept := r.Problems[:0:0]
-		for _, p := range r.Problems {
-			if p.Code != rules.CodeNoFrontmatter && p.Code != rules.CodeNoDescription {
-				kept = append(kept, p)
-			}
+	case rules.FormatCursorLegacy:
+		if st, err := os.Stat(filepath.Join(l.root, ".cursor", "rules")); err == nil && st.IsDir() {
+			r.Problems = append(r.Problems, rules.CursorLegacyBeside())
 		}
-		r.Problems = kept
 	}
 	return r
+}
+
+// readAux reads a file that is not itself indexed (a manifest, an @import target)
+// through the one hardened reader (readfile.go): a regular file, opened without
+// blocking, whose real path as opened lies in the workspace (or in the module cache,
+// for Go dependency rules), of at most rules.MaxFileSize bytes. A refusal outside both
+// is rules.ErrOutside, which the @import reader reports as such.
+func (l *layout) readAux(abs string) ([]byte, error) {
+	if _, err := os.Lstat(abs); err != nil {
+		return nil, err // missing: say so, not "outside"
+	}
+	data, _, err := newTree(l.root).read(abs, rules.MaxFileSize, 0, nil)
+	if errors.Is(err, errOutside) {
+		if mc := l.deps.Load().modCache; mc != "" {
+			data, _, err = newTree(mc).read(abs, rules.MaxFileSize, 0, nil)
+		}
+		if errors.Is(err, errOutside) {
+			return nil, fmt.Errorf("%w: %v", rules.ErrOutside, err)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", abs, err)
+	}
+	return data, nil
+}
+
+// auxFS is the workspace as an fs.FS for rules.InlineImports, read through readAux.
+type auxFS struct{ l *layout }
+
+func (a auxFS) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+}
+
+func (a auxFS) ReadFile(name string) ([]byte, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrInvalid}
+	}
+	return a.l.readAux(filepath.Join(a.l.root, filepath.FromSlash(name)))
+}
+
+// touchImporters adds to the walk's rules every known rule that @imports the
+// workspace-relative rel, with a stamp that cannot match, so it is parsed again: its
+// text holds rel's. Called under ix.mu while observing.
+func (ix *Index) touchImporters(w *walker, rel string) {
+	for p, e := range ix.entries {
+		if e.rule == nil || len(e.rule.Imports) == 0 || !slices.Contains(e.rule.Imports, rel) {
+			continue
+		}
+		if _, seen := w.out.rules[p]; seen {
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		// One tick off the stamp it has: never equal to it, and a later walk's true
+		// mtime corrects it (one more parse).
+		w.out.rules[p] = found{src: e.src, size: st.Size(), mtime: e.stamp.Mtime - 1}
+	}
 }
 
 // tooLarge is the rule of a file over rules.MaxFileSize, built without reading it, with

@@ -93,14 +93,17 @@ func (ix *Index) observe(paths []string) *observation {
 		if inside && rel == "" {
 			return ix.observeAll()
 		}
-		if inside && rel == ".gitignore" {
-			return ix.observeAll() // what is ignored changed: look again at everything
+		if inside && (rel == ".gitignore" || ix.lay.rescans(rel)) {
+			// What is ignored, which dependencies are declared or the configuration
+			// changed: look again at everything.
+			return ix.observeAll()
 		}
 		obs.scopes = append(obs.scopes, p)
 		st, err := os.Lstat(p)
 		if err != nil {
 			if inside {
 				obs.fileScopes = append(obs.fileScopes, fileScope{rel, true})
+				ix.touchImporters(w, rel) // an @import target is gone
 			}
 			continue
 		}
@@ -152,6 +155,9 @@ func (ix *Index) observeFile(w *walker, p, rel string, inside bool, st fs.FileIn
 	}
 	src, ok := ix.lay.classify(p)
 	if !ok {
+		if inside {
+			ix.touchImporters(w, rel) // the text of the rules that @import it changed
+		}
 		return
 	}
 	if link {
@@ -194,7 +200,7 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 		if prev != nil && prev.src == f.src && stampMatches(prev.stamp, f) {
 			continue
 		}
-		j := &job{f: f, prev: prev}
+		j := &job{lay: ix.lay, f: f, prev: prev}
 		if stored != nil {
 			if rec, ok := stored.files[p]; ok {
 				j.stored, j.state = &rec, stored

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"hash/fnv"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -36,19 +37,29 @@ type Snapshot struct {
 type contextKey struct {
 	rel, lang string
 	maxTokens int
+	content   uint64 // hash of the content, when the set matches on content
 }
 
 // Context is the one answer to "which rules apply to this file, in which order, and
 // within which budget": the workspace-relative slash path rel, the language a client
 // reported (resolved against the file name by rules.ResolveLanguage; "" guesses from
-// the name) and the token budget (0 or less: rules.DefaultMaxTokens). Hover, code lens,
-// airules/context and the CLI all ask here, so they cannot disagree. Answers are cached
-// for this generation and shared between callers: do not modify their slices.
-func (s *Snapshot) Context(rel, lang string, maxTokens int) rules.Context {
+// the name), the file's content if the caller has it (the open buffer, the file on
+// disk; nil matches no content pattern) and the token budget (0 or less:
+// rules.DefaultMaxTokens). Hover, code lens, airules/context, MCP and the CLI all ask
+// here, so they cannot disagree. Answers are cached for this generation and shared
+// between callers: do not modify their slices.
+func (s *Snapshot) Context(rel, lang string, content []byte, maxTokens int) rules.Context {
 	if maxTokens <= 0 {
 		maxTokens = rules.DefaultMaxTokens
 	}
-	k := contextKey{rel, rules.ResolveLanguage(lang, rel), maxTokens}
+	k := contextKey{rel: rel, lang: rules.ResolveLanguage(lang, rel), maxTokens: maxTokens}
+	if !s.Rules.MatchesContent() {
+		content = nil // it cannot change the answer: one cache entry per file
+	} else if content != nil {
+		h := fnv.New64a()
+		h.Write(content)
+		k.content = h.Sum64() | 1 // never 0, which stands for "no content"
+	}
 	if v, ok := s.cache.Load(k); ok {
 		if s.m != nil {
 			s.m.hits.Add(1)
@@ -58,7 +69,7 @@ func (s *Snapshot) Context(rel, lang string, maxTokens int) rules.Context {
 	if s.m != nil {
 		s.m.misses.Add(1)
 	}
-	c := rules.Budget(s.Rules.Select(k.rel, k.lang), k.maxTokens)
+	c := rules.Budget(s.Rules.SelectContent(k.rel, k.lang, content), k.maxTokens)
 	if s.cached.Add(int64(len(c.Prompt)+len(k.rel))) > contextCacheBytes {
 		s.cache.Clear()
 		s.cached.Store(int64(len(c.Prompt) + len(k.rel)))

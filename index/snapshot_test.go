@@ -38,7 +38,7 @@ func TestConcurrentSelectDuringReindex(t *testing.T) {
 					errs <- fmt.Errorf("generation %d has %d rules and %d problem entries", s.Generation, n, len(s.Problems))
 					return
 				}
-				c := s.Context("lib/a.go", "go", 1<<30)
+				c := s.Context("lib/a.go", "go", nil, 1<<30)
 				if uint64(len(c.Rules)) != s.Generation-1 {
 					errs <- fmt.Errorf("generation %d applies %d rules", s.Generation, len(c.Rules))
 					return
@@ -47,7 +47,7 @@ func TestConcurrentSelectDuringReindex(t *testing.T) {
 					errs <- fmt.Errorf("IsRuleFile")
 					return
 				}
-				if again := s.Context("lib/a.go", "go", 1<<30); len(again.Rules) != len(c.Rules) {
+				if again := s.Context("lib/a.go", "go", nil, 1<<30); len(again.Rules) != len(c.Rules) {
 					errs <- fmt.Errorf("cache disagrees")
 					return
 				}

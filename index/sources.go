@@ -1,39 +1,39 @@
 package index
 
 import (
+	"context"
+	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/airules/airules/rules"
+	"golang.org/x/mod/module"
 )
 
 // skipDirs are directories the workspace walk never enters: VCS data, dependencies and
 // build output. Inside a rule root they are ordinary folders (a rules category may well
-// be called "build").
+// be called "build"). Dependency rules are found from the manifests, not by the walk.
 var skipDirs = map[string]bool{
 	".git": true, "node_modules": true, "_build": true, "deps": true, "vendor": true,
 	".elixir_ls": true, "dist": true, "build": true, "target": true,
 }
 
-// Where foreign formats live, relative to the workspace root.
+// Where dependencies live, relative to the workspace root.
 const (
-	cursorDir          = ".cursor/rules"
-	copilotDir         = ".github/instructions"
-	copilotGlobal      = ".github/copilot-instructions.md"
-	copilotSuffix      = ".instructions.md"
-	depsDir            = "deps"
-	depsRuleName       = "usage-rules.md"
-	agentsName         = "AGENTS.md"
-	claudeName         = "CLAUDE.md"
-	defaultRulesDir    = ".ai-rules"
-	copilotGlobalID    = "copilot/copilot-instructions"
-	copilotGlobalTitle = "copilot instructions"
+	depsDir        = "deps"
+	nodeModulesDir = "node_modules"
+	depsRuleName   = "usage-rules.md"
+	depsSubDir     = "usage-rules"
 )
 
 // layout knows where rule sources are for one workspace: it turns an absolute path into
-// the rules.Source it would be read as, without touching the disk.
+// the rules.Source it would be read as, without touching the disk. What a path is comes
+// from rules.Classify; the layout adds what needs the workspace: .gitignore, the
+// manifests' declared dependencies, the user and module-cache folders.
 type layout struct {
 	root     string // absolute, clean
 	rulesRel string // native rules root relative to root, slash-separated
@@ -41,19 +41,60 @@ type layout struct {
 	// ignore is the root .gitignore, replaced on a full rescan while IsRuleFile may be
 	// reading it from another goroutine.
 	ignore atomic.Pointer[gitignore]
+	// deps is what the manifests declare, replaced when they are read again.
+	deps atomic.Pointer[depState]
+	// cfg is .ai-rules/config.yaml, replaced when it is read again.
+	cfg atomic.Pointer[rules.Config]
+}
+
+// depState is the dependency rules the manifests allow.
+type depState struct {
+	policy *rules.DependencyPolicy
+	// goRules maps the absolute path of a Go module's usage-rules.md in the module
+	// cache to the module path.
+	goRules  map[string]string
+	modCache string
 }
 
 func newLayout(root, rulesDir, userDir string, ig *gitignore) *layout {
 	if rulesDir == "" {
-		rulesDir = defaultRulesDir
+		rulesDir = rules.DefaultRulesDir
 	}
 	l := &layout{root: filepath.Clean(root), rulesRel: path.Clean(filepath.ToSlash(rulesDir))}
 	l.ignore.Store(ig)
+	l.deps.Store(&depState{policy: rules.NewDependencyPolicy(rules.MixProject{}, nil, nil)})
 	if userDir != "" {
 		l.userDir = filepath.Clean(userDir)
 	}
+	l.loadConfig()
+	l.loadManifests()
 	return l
 }
+
+// configPath is the absolute path of the configuration file.
+func (l *layout) configPath() string {
+	return filepath.Join(l.root, filepath.FromSlash(l.rulesRel), rules.ConfigFile)
+}
+
+// loadConfig reads the configuration file (through readAux); without one, the
+// defaults hold.
+func (l *layout) loadConfig() {
+	cfg := &rules.Config{}
+	if b, err := l.readAux(l.configPath()); err == nil {
+		parsed := rules.ParseConfig(b)
+		cfg = &parsed
+	}
+	l.cfg.Store(cfg)
+}
+
+// Config is the workspace's configuration (.ai-rules/config.yaml) as last read, with
+// its problems; ConfigPath is where it lives. Formats, exclude and dependencies take
+// effect in discovery; disabled, layers, maxTokens and enabled are for the caller
+// (rules.SetOptions, the default budget, a server that stays quiet when disabled).
+func (ix *Index) Config() rules.Config { return *ix.lay.cfg.Load() }
+
+// ConfigPath is the absolute path of the configuration file, whether or not it exists.
+func (ix *Index) ConfigPath() string { return ix.lay.configPath() }
 
 // rel returns the workspace-relative slash path of abs, or false when abs is outside.
 func (l *layout) rel(abs string) (string, bool) {
@@ -67,7 +108,11 @@ func (l *layout) rel(abs string) (string, bool) {
 }
 
 // ruleRoots are the workspace-relative directories whose whole subtree holds rules.
-func (l *layout) ruleRoots() []string { return []string{l.rulesRel, cursorDir, copilotDir} }
+func (l *layout) ruleRoots() []string { return rules.RuleDirs(l.rulesRel) }
+
+// isRuleRoot reports whether rel is a rule folder: a root one, or a nested
+// .cursor/rules or .windsurf/rules.
+func (l *layout) isRuleRoot(rel string) bool { return rules.IsRuleDir(rel, l.rulesRel) }
 
 // inRuleRoot reports whether rel is a rule root or lies below one.
 func (l *layout) inRuleRoot(rel string) bool {
@@ -76,7 +121,12 @@ func (l *layout) inRuleRoot(rel string) bool {
 			return true
 		}
 	}
-	return false
+	for i := 0; i < len(rel); i++ {
+		if rel[i] == '/' && l.isRuleRoot(rel[:i]) {
+			return true
+		}
+	}
+	return l.isRuleRoot(rel)
 }
 
 // under reports whether slash path p is dir or below it.
@@ -115,59 +165,45 @@ func (l *layout) classify(abs string) (rules.Source, bool) {
 	}
 	if l.userDir != "" && strings.HasPrefix(abs, l.userDir+string(filepath.Separator)) {
 		rel := filepath.ToSlash(abs[len(l.userDir)+1:])
-		if strings.HasSuffix(rel, ".md") && !hiddenPart(rel) {
-			return rules.Source{Path: abs, ID: strings.TrimSuffix(rel, ".md"), Layer: rules.LayerUser, Format: rules.FormatAirules}, true
+		if strings.HasSuffix(rel, ".md") && !hiddenPart(rel) && l.cfg.Load().FormatOn(rules.FormatUser) {
+			return rules.Source{Path: abs, ID: strings.TrimSuffix(rel, ".md"), Layer: rules.LayerUser, Format: rules.FormatUser}, true
 		}
+	}
+	st := l.deps.Load()
+	if mod, ok := st.goRules[abs]; ok && l.cfg.Load().FormatOn(rules.FormatDependency) && l.cfg.Load().DependencyOn(rules.EcoGo, mod) {
+		src := rules.DependencyClass(mod, "").Source(abs)
+		src.Ecosystem, src.OptedIn = rules.EcoGo, st.policy.OptedIn(rules.EcoGo, mod, "")
+		return src, true
 	}
 	return rules.Source{}, false
 }
 
 func (l *layout) classifyRel(abs, rel string) (rules.Source, bool) {
-	switch {
-	case strings.HasPrefix(rel, l.rulesRel+"/"):
-		sub := rel[len(l.rulesRel)+1:]
-		if strings.HasSuffix(sub, ".md") && !hiddenPart(sub) {
-			return rules.Source{Path: abs, ID: strings.TrimSuffix(sub, ".md"), Layer: rules.LayerProject, Format: rules.FormatAirules}, true
+	c, ok := rules.Classify(rel, l.rulesRel)
+	cfg := l.cfg.Load()
+	if !ok || !cfg.FormatOn(c.Format) || cfg.Excluded(rel) {
+		return rules.Source{}, false
+	}
+	if c.Format == rules.FormatDependency {
+		eco, policy := ecosystemOf(rel), l.deps.Load().policy
+		if !policy.Declares(eco, c.Package) || !cfg.DependencyOn(eco, c.Package) {
+			return rules.Source{}, false // not a dependency the project declares
 		}
-		return rules.Source{}, false
-	case strings.HasPrefix(rel, cursorDir+"/"):
-		sub := rel[len(cursorDir)+1:]
-		if strings.HasSuffix(sub, ".mdc") && !hiddenPart(sub) {
-			return rules.Source{Path: abs, ID: "cursor/" + strings.TrimSuffix(sub, ".mdc"), Layer: rules.LayerProject, Format: rules.FormatCursor}, true
-		}
-		return rules.Source{}, false
-	case strings.HasPrefix(rel, copilotDir+"/"):
-		sub := rel[len(copilotDir)+1:]
-		if strings.HasSuffix(sub, copilotSuffix) && len(path.Base(sub)) > len(copilotSuffix) && !hiddenPart(sub) {
-			return rules.Source{Path: abs, ID: "copilot/" + strings.TrimSuffix(sub, copilotSuffix), Layer: rules.LayerProject, Format: rules.FormatCopilot}, true
-		}
-		return rules.Source{}, false
-	case rel == copilotGlobal:
-		return rules.Source{Path: abs, ID: copilotGlobalID, Layer: rules.LayerProject, Format: rules.FormatCopilot}, true
+		src := c.Source(abs)
+		src.Ecosystem, src.OptedIn = eco, policy.OptedIn(eco, c.Package, c.Sub)
+		return src, true
 	}
-	if parts := strings.Split(rel, "/"); len(parts) == 3 && parts[0] == depsDir && parts[2] == depsRuleName {
-		return rules.Source{Path: abs, ID: depsDir + "/" + parts[1] + "/usage-rules", Layer: rules.LayerDependency, Format: rules.FormatAirules}, true
+	if c.Dir != "" && l.skipped(c.Dir, true) {
+		return rules.Source{}, false // a folder file inside node_modules/, an ignored folder
 	}
-	base := path.Base(rel)
-	if base != agentsName && base != claudeName {
-		return rules.Source{}, false
+	return c.Source(abs), true
+}
+
+func ecosystemOf(rel string) rules.Ecosystem {
+	if strings.HasPrefix(rel, nodeModulesDir+"/") {
+		return rules.EcoNPM
 	}
-	dir := path.Dir(rel)
-	if dir == "." {
-		dir = ""
-	}
-	if dir != "" && l.skipped(dir, true) {
-		return rules.Source{}, false
-	}
-	format, prefix := rules.FormatAgents, "agents"
-	if base == claudeName {
-		format, prefix = rules.FormatClaude, "claude"
-	}
-	id := prefix
-	if dir != "" {
-		id += "/" + dir
-	}
-	return rules.Source{Path: abs, ID: id, Layer: rules.LayerProject, Format: format, Dir: dir}, true
+	return rules.EcoHex
 }
 
 // hiddenPart reports whether a path under a rule root has a dot-named part: editors'
@@ -186,4 +222,163 @@ func hiddenPart(sub string) bool {
 func (ix *Index) IsRuleFile(path string) bool {
 	_, ok := ix.lay.classify(path)
 	return ok
+}
+
+// rescans reports whether a change to the workspace-relative path changes which files
+// are rules: a manifest (the dependency rules) or the configuration file.
+func (l *layout) rescans(rel string) bool {
+	if rel == l.rulesRel+"/"+rules.ConfigFile {
+		return true
+	}
+	if under(rel, depsDir) || under(rel, nodeModulesDir) {
+		return false // a package's own manifest, not the project's
+	}
+	base := path.Base(rel)
+	for _, m := range rules.Manifests {
+		// The root's, or an umbrella app's or a workspace package's.
+		if base == m && strings.Count(rel, "/") <= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// loadManifests reads mix.exs, package.json and go.mod (each through readAux) and
+// replaces what the layout knows of the dependencies. For Go it looks up each required
+// module's folder in the module cache; nothing is ever downloaded.
+func (l *layout) loadManifests() {
+	read := func(name string) []byte {
+		b, err := l.readAux(filepath.Join(l.root, name))
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+	var mix rules.MixProject
+	if b := read("mix.exs"); b != nil {
+		mix = rules.ParseMix(b)
+		// An umbrella's apps declare the dependencies; they share the root's deps/.
+		if mix.AppsPath != "" {
+			for _, m := range l.subManifests(mix.AppsPath+"/*", "mix.exs") {
+				mix.Deps = append(mix.Deps, rules.ParseMix(m).Deps...)
+			}
+		}
+	}
+	var npm []string
+	if b := read("package.json"); b != nil {
+		var workspaces []string
+		npm, workspaces = rules.ParsePackageJSONWorkspaces(b)
+		// A monorepo's packages declare dependencies that node_modules/ at the root holds.
+		for _, w := range workspaces {
+			for _, m := range l.subManifests(w, "package.json") {
+				npm = append(npm, rules.ParsePackageJSON(m)...)
+			}
+		}
+	}
+	var gomod []rules.GoRequire
+	if b := read("go.mod"); b != nil {
+		gomod = rules.ParseGoMod(b)
+	}
+	st := &depState{policy: rules.NewDependencyPolicy(mix, npm, gomod), goRules: map[string]string{}}
+	if len(gomod) > 0 {
+		st.modCache = l.deps.Load().modCache
+		if st.modCache == "" {
+			st.modCache = goModCache() // once per layout: it may run `go env`
+		}
+	}
+	if st.modCache != "" {
+		for _, r := range gomod {
+			ep, err1 := module.EscapePath(r.Path)
+			ev, err2 := module.EscapeVersion(r.Version)
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			st.goRules[filepath.Join(st.modCache, filepath.FromSlash(ep)+"@"+ev, depsRuleName)] = r.Path
+		}
+	}
+	l.deps.Store(st)
+}
+
+// maxSubManifests bounds the manifests read for an umbrella or a monorepo.
+const maxSubManifests = 256
+
+// subManifests reads the manifest name in each folder that the workspace-relative
+// pattern (an umbrella's `apps/*`, a workspaces entry like `packages/*`) matches.
+func (l *layout) subManifests(pattern, name string) [][]byte {
+	pattern = path.Clean(strings.TrimPrefix(strings.TrimSuffix(pattern, "/"), "./"))
+	if strings.HasPrefix(pattern, "..") || strings.HasPrefix(pattern, "/") || strings.HasPrefix(pattern, "!") || strings.Count(pattern, "/") > 2 {
+		return nil
+	}
+	dirs, err := filepath.Glob(filepath.Join(l.root, filepath.FromSlash(pattern)))
+	if err != nil {
+		return nil
+	}
+	var out [][]byte
+	for _, d := range dirs {
+		if len(out) >= maxSubManifests {
+			break
+		}
+		if b, err := l.readAux(filepath.Join(d, name)); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// depCandidates are the dependency rule files the manifests allow, whether or not
+// they exist: deps/<pkg>/usage-rules.md and its sub-rules folder for Hex,
+// node_modules/<pkg>/usage-rules.md for npm, and the Go modules' files in the cache.
+func (l *layout) depCandidates(readDir func(string) []os.DirEntry) []string {
+	st := l.deps.Load()
+	var out []string
+	for pkg := range st.policy.Declared[rules.EcoHex] {
+		dir := filepath.Join(l.root, depsDir, pkg)
+		out = append(out, filepath.Join(dir, depsRuleName))
+		for _, e := range readDir(filepath.Join(dir, depsSubDir)) {
+			if strings.HasSuffix(e.Name(), ".md") {
+				out = append(out, filepath.Join(dir, depsSubDir, e.Name()))
+			}
+		}
+	}
+	for pkg := range st.policy.Declared[rules.EcoNPM] {
+		out = append(out, filepath.Join(l.root, nodeModulesDir, filepath.FromSlash(pkg), depsRuleName))
+	}
+	for p := range st.goRules {
+		out = append(out, p)
+	}
+	return out
+}
+
+// goModCache is the Go module cache: $GOMODCACHE, else what `go env GOMODCACHE` says,
+// else $GOPATH/pkg/mod or ~/go/pkg/mod.
+func goModCache() string {
+	if d := os.Getenv("GOMODCACHE"); d != "" {
+		return filepath.Clean(d)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "go", "env", "GOMODCACHE").Output(); err == nil {
+		if d := strings.TrimSpace(string(out)); d != "" {
+			return filepath.Clean(d)
+		}
+	}
+	if gp := os.Getenv("GOPATH"); gp != "" {
+		return filepath.Join(filepath.SplitList(gp)[0], "pkg", "mod")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, "go", "pkg", "mod")
+	}
+	return ""
+}
+
+// readAuxCheck reports whether a dependency rule file may be read: its real path lies
+// inside the workspace or the module cache.
+func (l *layout) readAuxCheck(abs string) (bool, error) {
+	if resolvesInside(abs, l.root) {
+		return true, nil
+	}
+	if mc := l.deps.Load().modCache; mc != "" && resolvesInside(abs, mc) {
+		return true, nil
+	}
+	return false, rules.ErrOutside
 }

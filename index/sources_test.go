@@ -12,6 +12,7 @@ import (
 
 func TestClassify(t *testing.T) {
 	lay := newLayout("/ws", "", "/home/u/rules", parseGitignore([]byte("ignored/\n")))
+	lay.deps.Store(&depState{policy: rules.NewDependencyPolicy(rules.MixProject{Deps: []string{"jason"}}, []string{"@acme/ui"}, nil)})
 	cases := []struct {
 		path   string
 		id     string
@@ -23,12 +24,21 @@ func TestClassify(t *testing.T) {
 		{"/ws/.ai-rules/build/ci.md", "build/ci", rules.LayerProject, rules.FormatAirules, ""},
 		{"/ws/.cursor/rules/ui/react.mdc", "cursor/ui/react", rules.LayerProject, rules.FormatCursor, ""},
 		{"/ws/.github/instructions/go.instructions.md", "copilot/go", rules.LayerProject, rules.FormatCopilot, ""},
-		{"/ws/.github/copilot-instructions.md", "copilot/copilot-instructions", rules.LayerProject, rules.FormatCopilot, ""},
+		{"/ws/.github/copilot-instructions.md", "copilot/copilot-instructions", rules.LayerProject, rules.FormatCopilotRepo, ""},
+		{"/ws/pkg/a/.cursor/rules/x.mdc", "cursor/pkg/a/x", rules.LayerProject, rules.FormatCursor, "pkg/a"},
+		{"/ws/ignored/.cursor/rules/x.mdc", "", 0, "", ""},
+		{"/ws/pkg/AGENTS.override.md", "agents/pkg", rules.LayerProject, rules.FormatAgents, "pkg"},
+		{"/ws/.claude/rules/api.md", "claude-rules/api", rules.LayerProject, rules.FormatClaudeRules, ""},
+		{"/ws/.clinerules/workflows/ship.md", "", 0, "", ""},
+		{"/ws/.clinerules/style.md", "cline/style", rules.LayerProject, rules.FormatCline, ""},
+		{"/ws/deps/jason/usage-rules/json.md", "deps/jason/json", rules.LayerDependency, rules.FormatDependency, ""},
+		{"/ws/deps/other/usage-rules.md", "", 0, "", ""},
+		{"/ws/node_modules/@acme/ui/usage-rules.md", "deps/@acme/ui", rules.LayerDependency, rules.FormatDependency, ""},
 		{"/ws/AGENTS.md", "agents", rules.LayerProject, rules.FormatAgents, ""},
 		{"/ws/lib/web/AGENTS.md", "agents/lib/web", rules.LayerProject, rules.FormatAgents, "lib/web"},
 		{"/ws/CLAUDE.md", "claude", rules.LayerProject, rules.FormatClaude, ""},
-		{"/ws/deps/jason/usage-rules.md", "deps/jason/usage-rules", rules.LayerDependency, rules.FormatAirules, ""},
-		{"/home/u/rules/me/style.md", "me/style", rules.LayerUser, rules.FormatAirules, ""},
+		{"/ws/deps/jason/usage-rules.md", "deps/jason", rules.LayerDependency, rules.FormatDependency, ""},
+		{"/home/u/rules/me/style.md", "me/style", rules.LayerUser, rules.FormatUser, ""},
 		{"/ws/.ai-rules/x.txt", "", 0, "", ""},
 		{"/ws/.ai-rules/.x.md.swp", "", 0, "", ""},
 		{"/ws/.ai-rules/.hidden/x.md", "", 0, "", ""},

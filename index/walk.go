@@ -52,6 +52,9 @@ func newWalker(lay *layout, log *zap.Logger) *walker {
 // full walks everything: the workspace, rule roots the workspace walk skipped (an
 // ignored .cursor/), the dependencies' usage rules and the user rules folder.
 func (w *walker) full() *scanResult {
+	// What the configuration and the manifests say decides what is a rule file.
+	w.lay.loadConfig()
+	w.lay.loadManifests()
 	w.dir(w.lay.root, "", false)
 	for _, r := range w.lay.ruleRoots() {
 		if !w.seen[r] {
@@ -73,7 +76,7 @@ func (w *walker) subtree(abs string) {
 			w.full()
 		case w.lay.inRuleRoot(rel):
 			w.dir(abs, rel, true)
-		case rel == depsDir || strings.HasPrefix(rel, depsDir+"/"):
+		case under(rel, depsDir) || under(rel, nodeModulesDir):
 			w.deps()
 		case !w.lay.skipped(rel, true):
 			w.dir(abs, rel, false)
@@ -198,14 +201,7 @@ func (w *walker) dir(abs, rel string, inRoot bool) {
 	}
 }
 
-func (w *walker) isRuleRoot(rel string) bool {
-	for _, r := range w.lay.ruleRoots() {
-		if r == rel {
-			return true
-		}
-	}
-	return false
-}
+func (w *walker) isRuleRoot(rel string) bool { return w.lay.isRuleRoot(rel) }
 
 // skipEntry checks one entry whose parents were already checked.
 func (w *walker) skipEntry(rel, name string, isDir bool) bool {
@@ -262,7 +258,7 @@ func (w *walker) add(src rules.Source, info fs.FileInfo) {
 }
 
 // treeOf is the tree a rule file must lie in: the user rules folder for the user
-// layer, the workspace for every other.
+// layer, the module cache for a Go dependency's rules, the workspace for every other.
 func (w *walker) treeOf(src rules.Source) *tree {
 	if src.Layer == rules.LayerUser {
 		if w.userTree == nil {
@@ -270,28 +266,38 @@ func (w *walker) treeOf(src rules.Source) *tree {
 		}
 		return w.userTree
 	}
+	if src.Layer == rules.LayerDependency {
+		if mc := w.lay.deps.Load().modCache; mc != "" && resolvesInside(src.Path, mc) {
+			return newTree(mc)
+		}
+	}
 	if w.rootTree == nil {
 		w.rootTree = newTree(w.lay.root)
 	}
 	return w.rootTree
 }
 
-// deps looks for deps/<name>/usage-rules.md only: the rest of deps/ is not ours.
+// deps adds the dependency rule files the manifests allow
+// (layout.depCandidates): the rest of deps/ and node_modules/ is not ours.
 func (w *walker) deps() {
-	dir := filepath.Join(w.lay.root, depsDir)
-	for _, e := range w.readDir(dir, nil) {
-		if !e.IsDir() && e.Type()&fs.ModeSymlink == 0 {
+	for _, abs := range w.lay.depCandidates(w.readDirQuiet) {
+		st, err := os.Stat(abs)
+		if err != nil || !st.Mode().IsRegular() {
 			continue
 		}
-		abs := filepath.Join(dir, e.Name(), depsRuleName)
-		st, err := os.Stat(abs)
-		if err != nil || !st.Mode().IsRegular() || !w.insideRoot(abs) {
+		if _, err := w.lay.readAuxCheck(abs); err != nil {
 			continue
 		}
 		if src, ok := w.lay.classify(abs); ok {
 			w.add(src, st)
 		}
 	}
+}
+
+// readDirQuiet lists a folder that may well not exist.
+func (w *walker) readDirQuiet(abs string) []os.DirEntry {
+	es, _ := os.ReadDir(abs)
+	return es
 }
 
 // user walks the user rules folder (or a folder below it): every .md file, no

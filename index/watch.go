@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/airules/airules/rules"
 	"github.com/fsnotify/fsnotify"
 	"go.uber.org/zap"
 )
@@ -22,10 +24,12 @@ const maxWaitFactor = 20
 // watcher turns fsnotify events into debounced reindexes.
 //
 // It watches every folder under the rule roots (.ai-rules, .cursor/rules,
-// .github/instructions, the user folder), the workspace root and the folders between it
-// and the rule roots without recursion (for AGENTS.md, CLAUDE.md and rule roots that
-// appear later), and deps/ and deps/* for usage-rules.md. Nested AGENTS.md and CLAUDE.md
-// files are not watched: the editor reports them (didChangeWatchedFiles → Reindex).
+// .github/instructions, .claude/rules, …, the user folder), every workspace folder the
+// walk does not skip (for AGENTS.md, CLAUDE.md, GEMINI.md and nested .cursor/rules that
+// appear later; up to maxWatchedDirs, beyond which the editor's reports must do), and
+// the dependency folders the manifests declare (deps/<pkg>, deps/<pkg>/usage-rules,
+// node_modules/<pkg>) for usage-rules.md appearing after an install. The manifests sit in
+// the root, which is watched; a change to one rescans everything.
 //
 // Every event kind means only "this path may have changed": the path is queued and,
 // once no event has arrived for the debounce time, all queued paths are re-stated in one
@@ -37,10 +41,11 @@ type watcher struct {
 	debounce time.Duration
 	log      *zap.Logger
 
-	mu      sync.Mutex
-	watched map[string]bool // folders with a watch
-	warned  bool
-	started bool
+	mu         sync.Mutex
+	watched    map[string]bool // folders with a watch
+	warned     bool
+	warnedFull bool
+	started    bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -94,16 +99,55 @@ func (w *watcher) flatDirs() []string {
 			out = append(out, filepath.Join(lay.root, filepath.FromSlash(strings.Join(parts[:i], "/"))))
 		}
 	}
-	deps := filepath.Join(lay.root, depsDir)
-	out = append(out, deps)
-	if es, err := os.ReadDir(deps); err == nil {
-		for _, e := range es {
-			if e.IsDir() {
-				out = append(out, filepath.Join(deps, e.Name()))
-			}
+	out = append(out, filepath.Join(lay.root, depsDir), filepath.Join(lay.root, nodeModulesDir))
+	st := lay.deps.Load()
+	for pkg := range st.policy.Declared[rules.EcoHex] {
+		dir := filepath.Join(lay.root, depsDir, pkg)
+		out = append(out, dir, filepath.Join(dir, depsSubDir))
+	}
+	for pkg := range st.policy.Declared[rules.EcoNPM] {
+		dir := filepath.Join(lay.root, nodeModulesDir, filepath.FromSlash(pkg))
+		if strings.HasPrefix(pkg, "@") {
+			out = append(out, filepath.Dir(dir))
 		}
+		out = append(out, dir)
 	}
 	return out
+}
+
+// maxWatchedDirs bounds the workspace folders watched for folder files, so a huge
+// tree cannot exhaust the system's watches.
+const maxWatchedDirs = 20000
+
+// workspaceTree watches dir (absolute, in the workspace) and every folder below it that
+// the walk does not skip, for folder files (AGENTS.md, …) that appear later. Links to
+// folders are not followed.
+func (w *watcher) workspaceTree(dir string) {
+	lay := w.ix.lay
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		rel, ok := lay.rel(p)
+		if !ok || (rel != "" && lay.skipped(rel, true)) {
+			return filepath.SkipDir
+		}
+		w.mu.Lock()
+		full := len(w.watched) >= maxWatchedDirs
+		w.mu.Unlock()
+		if full {
+			w.mu.Lock()
+			if !w.warnedFull {
+				w.warnedFull = true
+				w.log.Warn("too many folders to watch; new folder files further down are seen when the editor reports them",
+					zap.Int("watched", maxWatchedDirs))
+			}
+			w.mu.Unlock()
+			return filepath.SkipAll
+		}
+		w.add(p)
+		return nil
+	})
 }
 
 // refresh puts a watch on every folder that should have one and exists.
@@ -114,6 +158,7 @@ func (w *watcher) refresh() {
 	for _, r := range w.recursiveRoots() {
 		w.addTree(r)
 	}
+	w.workspaceTree(w.ix.lay.root)
 }
 
 func (w *watcher) add(dir string) {
@@ -183,8 +228,19 @@ func (w *watcher) created(p string) {
 			return
 		}
 	}
-	if filepath.Dir(p) == filepath.Join(w.ix.lay.root, depsDir) || p == filepath.Join(w.ix.lay.root, depsDir) {
-		w.add(p)
+	lay := w.ix.lay
+	if rel, ok := lay.rel(p); ok {
+		switch {
+		case under(rel, depsDir) || under(rel, nodeModulesDir):
+			// A dependency folder after an install: watch what the manifests declare.
+			for _, d := range w.flatDirs() {
+				if d == p || strings.HasPrefix(d, p+string(filepath.Separator)) {
+					w.add(d)
+				}
+			}
+		case !lay.skipped(rel, true):
+			w.workspaceTree(p)
+		}
 	}
 }
 
@@ -256,11 +312,17 @@ func (w *watcher) loop(ctx context.Context) {
 			if !ch.Empty() && w.ix.opt.OnChange != nil {
 				w.ix.opt.OnChange(ch)
 			}
-			if paths == nil {
-				w.refresh() // folders may have come and gone unseen
+			if paths == nil || slices.ContainsFunc(paths, w.isManifest) {
+				w.refresh() // folders may have come and gone unseen, or other dependencies are declared
 			}
 		}
 	}
+}
+
+// isManifest reports whether an absolute path is one of the workspace's manifests.
+func (w *watcher) isManifest(p string) bool {
+	rel, ok := w.ix.lay.rel(p)
+	return ok && w.ix.lay.rescans(rel)
 }
 
 // stop ends the loop and closes fsnotify; it waits for a running reindex to finish.

@@ -140,3 +140,45 @@ func TestRulesDirIsALink(t *testing.T) {
 	write(t, root, "shared/rules/t.md", ruleText("t"))
 	eventually(t, "rule through the link", func() bool { return ix.Snapshot().Rules.Len() == 2 })
 }
+
+// Folder files and dependency rules appearing anywhere take effect without a restart:
+// a nested AGENTS.md, a .cursor/rules in a subfolder, usage-rules.md after `mix
+// deps.get`, and a manifest that starts declaring a package.
+func TestWatcherSeesEveryLocation(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "packages/llms/src/a.ts", "export {}\n")
+	write(t, root, "mix.exs", "defmodule X.MixProject do\n  defp deps do\n    [{:ash, \"~> 3.0\"}]\n  end\nend\n")
+	write(t, root, "package.json", `{"dependencies": {}}`)
+	ix := open(t, Options{Root: root, Watch: true, Debounce: 20 * 1e6})
+	applies := func(rel, id string) func() bool {
+		return func() bool { return slices.Contains(appliedIDs(ix.Snapshot().Rules.Select(rel, "")), id) }
+	}
+	steps := []struct {
+		name string
+		do   func()
+		want func() bool
+	}{
+		{"nested AGENTS.md", func() { write(t, root, "packages/llms/AGENTS.md", "LLM guide.\n") }, applies("packages/llms/src/a.ts", "agents/packages/llms")},
+		{"AGENTS.md in a new folder", func() { write(t, root, "apps/web/AGENTS.md", "Web guide.\n") }, applies("apps/web/x.ts", "agents/apps/web")},
+		{"nested .cursor/rules", func() {
+			write(t, root, "packages/llms/.cursor/rules/x.mdc", "---\nalwaysApply: true\n---\nX.\n")
+		}, applies("packages/llms/src/a.ts", "cursor/packages/llms/x")},
+		{"mix deps.get", func() { write(t, root, "deps/ash/usage-rules.md", "Ash rules.\n") }, applies("lib/a.ex", "deps/ash")},
+		{"a sub-rule after the install", func() { write(t, root, "deps/ash/usage-rules/testing.md", "Testing.\n") },
+			func() bool {
+				return ix.Snapshot().RuleAt(filepath.Join(root, "deps/ash/usage-rules/testing.md")) != nil
+			}},
+		{"package.json declares zod", func() {
+			write(t, root, "node_modules/zod/usage-rules.md", "Zod rules.\n")
+			write(t, root, "package.json", `{"dependencies": {"zod": "^3"}}`)
+		}, applies("web/a.ts", "deps/zod")},
+		{"zod is updated in place", func() { write(t, root, "node_modules/zod/usage-rules.md", "Zod rules, v4.\n") }, func() bool {
+			r := ix.Snapshot().RuleAt(filepath.Join(root, "node_modules/zod/usage-rules.md"))
+			return r != nil && r.Body == "Zod rules, v4.\n"
+		}},
+	}
+	for _, st := range steps {
+		st.do()
+		eventually(t, st.name, st.want)
+	}
+}

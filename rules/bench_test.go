@@ -49,7 +49,8 @@ func benchSet(b *testing.B, n int) *Set {
 		default:
 			front = fmt.Sprintf("globs: [\"src/pkg%d/**/*.go\", \"**/gen_%d.go\", \"docs/area%d/*.{md,txt}\"]\n", i, i, i%300)
 		}
-		rs = append(rs, Parse(src, []byte("---\ndescription: d\n"+front+"---\nbody\n")))
+		// Distinct bodies: identical ones would be omitted as duplicates.
+		rs = append(rs, Parse(src, []byte("---\ndescription: d\n"+front+"---\nbody "+src.ID+"\n")))
 	}
 	return NewSet(rs, SetOptions{})
 }
@@ -72,7 +73,7 @@ func BenchmarkBudget(b *testing.B) {
 	rs := make([]*Rule, 50)
 	for i := range rs {
 		rs[i] = Parse(Source{Path: fmt.Sprintf("/ws/r%02d.md", i), ID: fmt.Sprintf("r%02d", i), Format: FormatAirules},
-			append([]byte("---\ndescription: d\nalwaysApply: true\n---\n"), typicalRule(i)[200:]...))
+			append([]byte(fmt.Sprintf("---\ndescription: d\nalwaysApply: true\n---\nRule %d.\n", i)), typicalRule(i)[200:]...))
 		rs[i].Tokens() // the index counts once, at indexing time
 	}
 	sel := NewSet(rs, SetOptions{}).Select("a.go", "")

@@ -33,9 +33,10 @@ func cachedCount(s string) int {
 	return n
 }
 
-// Budget takes the applied rules in order while they fit maxTokens (<= 0 means
+// Budget takes the applied rules in importance order while they fit maxTokens (<= 0 means
 // DefaultMaxTokens); a rule that does not fit is omitted whole with reason "budget", and
-// later, smaller rules may still fit. It renders the prompt of what was taken.
+// later, smaller rules may still fit. It renders the prompt of what was taken, general
+// before specific within each section. An omitted rule keeps its description and path.
 func Budget(sel Selection, maxTokens int) Context {
 	if maxTokens <= 0 {
 		maxTokens = DefaultMaxTokens
@@ -44,7 +45,6 @@ func Budget(sel Selection, maxTokens int) Context {
 	c.Omitted = append(c.Omitted, sel.Omitted...)
 	total := CountTokens(promptHeader(sel.Path))
 	opened := make([]bool, len(scopeOrder))
-	var taken []*Rule
 	for _, m := range sel.Applied {
 		n := m.Rule.Tokens()
 		cost := n
@@ -53,16 +53,15 @@ func Budget(sel Selection, maxTokens int) Context {
 			cost += cachedCount(scopeHeading(scopeOrder[si]))
 		}
 		if total+cost > maxTokens {
-			c.Omitted = append(c.Omitted, Omission{m.Rule, "budget"})
+			c.Omitted = append(c.Omitted, Omission{Rule: m.Rule, Reason: OmitBudget})
 			continue
 		}
 		opened[si] = true
 		total += cost
-		taken = append(taken, m.Rule)
 		c.Rules = append(c.Rules, Included{Match: m, Tokens: n})
 	}
-	if len(taken) > 0 {
-		c.Prompt = render(sel.Path, taken)
+	if len(c.Rules) > 0 {
+		c.Prompt = render(sel.Path, renderOrder(c.Rules))
 		c.Tokens = total
 	}
 	return c

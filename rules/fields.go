@@ -26,7 +26,7 @@ func (p *parser) fields(root *yaml.Node) {
 		seen[key] = true
 		// The format's key table decides what is unknown, also for a key left empty (a
 		// typo like `alwaysAply:` says nothing, but is still a typo).
-		if _, ok := keyIn(FormatKeys(r.Format), key); !ok {
+		if _, ok := keySpec(r.Format, key); !ok {
 			p.unknownKey(k)
 			continue
 		}
@@ -81,8 +81,6 @@ func (p *parser) fields(root *yaml.Node) {
 			}
 		case "globs":
 			p.globs(v)
-		case "applyTo":
-			p.globs(v)
 		case "alwaysApply":
 			alwaysNode = k
 			p.boolean(v)
@@ -107,7 +105,7 @@ func (p *parser) fields(root *yaml.Node) {
 			p.unknownKey(k)
 		}
 	}
-	if r.Description == "" && r.Format != FormatAgents && r.Format != FormatClaude {
+	if r.Description == "" {
 		if descNode != nil {
 			p.problem(CodeNoDescription, p.nodeRange(descNode), "description is empty: say in one line when this rule applies")
 		} else {
@@ -132,8 +130,13 @@ func dateString(ok bool, t time.Time) string {
 }
 
 func (p *parser) unknownKey(k *yaml.Node) {
-	sug := suggest(k.Value, keyNames(p.r.Format))
 	rg := p.nodeRange(k)
+	if right := KeyHint(p.r.Format, k.Value); right != "" {
+		pb := p.problem(CodeUnknownKey, rg, "%q is not a %s key, so it does nothing here: %s reads %q", k.Value, p.r.Format.Title(), p.r.Format.Title(), right)
+		p.replaceFix(pb, rg, right)
+		return
+	}
+	sug := suggest(k.Value, keyNames(p.r.Format))
 	if sug != "" {
 		pb := p.problem(CodeUnknownKey, rg, "unknown key %q: did you mean %q?", k.Value, sug)
 		p.replaceFix(pb, rg, sug)
@@ -178,6 +181,12 @@ func (p *parser) str(key string, v *yaml.Node) (string, bool) {
 	return v.Value, true
 }
 
+// The range of priority; the schema takes it from the key table.
+const (
+	MinPriority = 0
+	MaxPriority = 100
+)
+
 func (p *parser) priority(v *yaml.Node) {
 	if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!int" {
 		n, err := strconv.ParseInt(strings.ReplaceAll(v.Value, "_", ""), 0, 64)
@@ -185,9 +194,9 @@ func (p *parser) priority(v *yaml.Node) {
 			p.wrongType("priority", "an integer from 0 to 100", v)
 			return
 		}
-		if n < 0 || n > 100 {
-			p.problem(CodePriorityRange, p.nodeRange(v), "priority %d is outside 0–100", n)
-			n = max(0, min(n, 100))
+		if n < MinPriority || n > MaxPriority {
+			p.problem(CodePriorityRange, p.nodeRange(v), "priority %d is outside %d–%d", n, MinPriority, MaxPriority)
+			n = max(MinPriority, min(n, MaxPriority))
 		}
 		p.r.Priority = int(n)
 		return
@@ -331,15 +340,18 @@ func splitTopLevel(s string) []part {
 	return append(out, part{s[start:], start})
 }
 
-func (p *parser) globs(v *yaml.Node) {
-	items := p.list("globs", v, true)
+func (p *parser) globs(v *yaml.Node) { p.globsOf("globs", v) }
+
+// globsOf reads the glob list of a key (globs, applyTo, paths, fileMatchPattern).
+func (p *parser) globsOf(key string, v *yaml.Node) {
+	items := p.list(key, v, true)
 	if ll, ok := p.lenient[v.Line]; ok && v.Kind == yaml.ScalarNode {
 		quoted := make([]string, len(items))
 		for i, it := range items {
 			quoted[i] = strconv.Quote(it.value)
 		}
 		rg := p.nodeRange(v)
-		pb := p.problem(CodeUnquotedGlobs, rg, "unquoted globs %q are invalid YAML for other tools: quote them", ll.raw)
+		pb := p.problem(CodeUnquotedGlobs, rg, "unquoted %s value %q: accepted here, but invalid YAML for other tools; quote it", key, ll.raw)
 		pb.Fix = &Fix{Title: "Quote the globs", Edits: []Edit{{Range: rg, NewText: "[" + strings.Join(quoted, ", ") + "]"}}}
 	}
 	for _, it := range items {

@@ -19,10 +19,19 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("---\nglobs: *.ts, {a,b}/*.tsx\n---\n"), uint8(1))
-	f.Add([]byte("---\napplyTo: \"**/*.go\"\n---\nx"), uint8(2))
-	formats := []Format{FormatAirules, FormatCursor, FormatCopilot, FormatAgents}
+	f.Add([]byte("---\napplyTo: \"**/*.go\"\n---\nx"), uint8(3))
+	formats := Formats
+	for i, fm := range formats {
+		seeds, _ := filepath.Glob("../testdata/formats/" + string(fm) + "/*/*/*.md*")
+		for _, s := range seeds {
+			if data, err := os.ReadFile(s); err == nil && len(data) < 64<<10 {
+				f.Add(data, uint8(i))
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte, format uint8) {
-		r := Parse(Source{Path: "/f.md", ID: "f", Format: formats[int(format)%len(formats)]}, data)
+		fm := formats[int(format)%len(formats)]
+		r := Parse(Source{Path: "/f.md", ID: "f", Format: fm, Dir: map[bool]string{true: "pkg"}[format >= 128]}, data)
 		checkRanges(t, r, string(data))
 		if len(data) <= MaxFileSize {
 			// Whatever parsed must select and render without trouble.

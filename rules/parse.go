@@ -19,7 +19,7 @@ import (
 const MaxFileSize = 1 << 20
 
 // DefaultMaxTokens is the token budget when nobody sets one.
-const DefaultMaxTokens = 8000
+const DefaultMaxTokens = 16000
 
 // captureFormat splits the frontmatter with adrg/frontmatter but leaves the decoding to
 // us: its own YAML decoding has no positions.
@@ -37,7 +37,7 @@ var captureFormat = frontmatter.NewFormat("---", "---", func(b []byte, v any) er
 func Parse(src Source, data []byte) *Rule { return parse(src, data, false) }
 
 func parse(src Source, data []byte, slow bool) *Rule {
-	r := &Rule{Source: src, Status: StatusActive, tokens: &tokenCell{}}
+	r := &Rule{Source: src, Status: StatusActive, Priority: DefaultPriority, tokens: &tokenCell{}, bodyKey: &bodyCell{}}
 	sum := sha256.Sum256(data)
 	r.Hash = hex.EncodeToString(sum[:])
 	if len(data) > MaxFileSize {
@@ -57,6 +57,10 @@ func parse(src Source, data []byte, slow bool) *Rule {
 	text = normalizeBreaks(text)
 	p := &parser{r: r, text: text, lines: strings.Split(text, "\n"), slow: slow}
 	p.run()
+	p.checkFolderFile(len(data))
+	if r.Format == FormatDependency {
+		applyDependency(r)
+	}
 	return r
 }
 
@@ -109,11 +113,13 @@ func (p *parser) run() {
 	hasOpening := first < len(p.lines) && strings.TrimSpace(p.lines[first]) == "---"
 	if !hasOpening {
 		r.Body = p.text
-		p.formatDefaults(nil)
-		if r.Format != FormatAgents && r.Format != FormatClaude {
+		p.start = 0
+		if r.Format.native() {
 			pb := p.problem(CodeNoFrontmatter, p.lineRange(0),
 				"no frontmatter: start the file with a --- block that has at least a description")
 			pb.Fix = &Fix{Title: "Add frontmatter", Edits: []Edit{{Range: Range{}, NewText: "---\ndescription: \n---\n"}}}
+		} else {
+			p.applyFormat(nil)
 		}
 		p.checkBody()
 		return
@@ -152,9 +158,15 @@ func (p *parser) run() {
 	r.BodyLine = closing + 1
 	r.Body = p.text[headLen:]
 	root := p.decode(block)
-	p.formatDefaults(root)
-	if root != nil {
-		p.fields(root)
+	switch {
+	case r.Format.native():
+		if root != nil {
+			p.fields(root)
+		}
+	case root != nil:
+		p.applyFormat(p.foreignFields(root))
+	default:
+		p.applyFormat(nil)
 	}
 	p.checkBody()
 }
@@ -201,7 +213,8 @@ func (p *parser) decode(block []byte) *yaml.Node {
 	return root
 }
 
-// relaxGlobs rewrites top-level `globs:` / `applyTo:` lines whose unquoted value is not
+// relaxGlobs rewrites top-level glob lines (`globs:`, `applyTo:`, `paths:`,
+// `fileMatchPattern:`) whose unquoted value is not
 // valid YAML (a leading `*` starts an alias) into a quoted string, remembering the raw
 // text so positions still point into the file.
 func (p *parser) relaxGlobs(block []byte) []byte {
@@ -215,12 +228,12 @@ func (p *parser) relaxGlobs(block []byte) []byte {
 		}
 		lineStart := off
 		off = end + 1
-		if end == lineStart || (block[lineStart] != 'g' && block[lineStart] != 'a') {
+		if end == lineStart || !strings.ContainsRune("gapf", rune(block[lineStart])) {
 			continue // cheap filter before making a string of the line
 		}
 		ln := string(block[lineStart:end])
 		key, rest, ok := strings.Cut(ln, ":")
-		if !ok || (key != "globs" && key != "applyTo") {
+		if !ok || (key != "globs" && key != "applyTo" && key != "paths" && key != "fileMatchPattern") {
 			continue
 		}
 		raw := strings.TrimSpace(rest)
@@ -241,26 +254,6 @@ func (p *parser) relaxGlobs(block []byte) []byte {
 		off = lineStart + len(fixed) + 1
 	}
 	return block
-}
-
-// formatDefaults applies what a foreign format implies without saying it.
-func (p *parser) formatDefaults(root *yaml.Node) {
-	r := p.r
-	switch r.Format {
-	case FormatAgents, FormatClaude:
-		// AGENTS.md and CLAUDE.md apply to everything below their folder.
-		if r.Dir == "" {
-			r.AlwaysApply = true
-		} else {
-			r.Globs = []string{r.Dir + "/**"}
-		}
-		if r.Description == "" {
-			r.Description = string(r.Format) + " instructions"
-			if r.Dir != "" {
-				r.Description += " for " + r.Dir
-			}
-		}
-	}
 }
 
 func (p *parser) checkBody() {

@@ -64,13 +64,18 @@ func TestParseEdgeCases(t *testing.T) {
 			}
 		}},
 		{"agents at the root", FormatAgents, "", "# Agents\nDo things.\n", func(t *testing.T, r *Rule) {
-			if !r.AlwaysApply || len(r.Problems) != 0 {
-				t.Errorf("always=%v problems=%v", r.AlwaysApply, r.Problems)
+			if !r.FolderScoped() || r.AgentRequested() || len(r.Problems) != 0 {
+				t.Errorf("folder=%v problems=%v", r.FolderScoped(), r.Problems)
 			}
 		}},
 		{"nested agents", FormatAgents, "web", "# Web\nx\n", func(t *testing.T, r *Rule) {
-			if r.AlwaysApply || !slices.Equal(r.Globs, []string{"web/**"}) {
+			if r.AlwaysApply || len(r.Globs) != 0 || r.Dir != "web" {
 				t.Errorf("always=%v globs=%v", r.AlwaysApply, r.Globs)
+			}
+		}},
+		{"frontmatter never widens an AGENTS.md", FormatAgents, "sdk/llms", "---\nalwaysApply: true\nglobs: \"**\"\n---\nx\n", func(t *testing.T, r *Rule) {
+			if r.AlwaysApply || len(r.Globs) != 0 || !slices.Equal(codes(r.Problems), []Code{CodeIgnoredFrontmatter}) {
+				t.Errorf("always=%v globs=%v problems %v", r.AlwaysApply, r.Globs, r.Problems)
 			}
 		}},
 		{"empty frontmatter", FormatAirules, "", "---\n---\nx\n", func(t *testing.T, r *Rule) {
@@ -129,7 +134,7 @@ func TestBudget(t *testing.T) {
 	for i, size := range []int{50, 400, 30, 30} {
 		rs = append(rs, rule(t, string(rune('a'+i)), LayerProject, "description: d", "alwaysApply: true",
 			"priority: "+string(rune('9'-i))))
-		rs[i].Body = strings.Repeat("word ", size)
+		rs[i].Body = strings.Repeat("word ", size) + rs[i].ID
 		rs[i].tokens = &tokenCell{}
 	}
 	sel := NewSet(rs, SetOptions{}).Select("x.go", "")

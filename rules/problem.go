@@ -89,6 +89,22 @@ const (
 	CodeTooLarge        Code = "AIR017"
 	CodeUnquotedGlobs   Code = "AIR018"
 	CodeUnreadable      Code = "AIR019"
+
+	// Codes of one format each: AIR1xx Cursor, AIR3xx AGENTS.md and other folder
+	// files, AIR4xx @imports (CLAUDE.md, GEMINI.md), AIR5xx Windsurf, AIR7xx Continue,
+	// AIR8xx Kiro.
+	CodeCursorManual       Code = "AIR101"
+	CodeCursorLegacy       Code = "AIR102"
+	CodeIgnoredFrontmatter Code = "AIR301"
+	CodeAgentsTooLarge     Code = "AIR302"
+	CodeImportMissing      Code = "AIR401"
+	CodeImportCycle        Code = "AIR402"
+	CodeImportTooDeep      Code = "AIR403"
+	CodeImportOutside      Code = "AIR404"
+	CodeWindsurfNoGlobs    Code = "AIR501"
+	CodeWindsurfTooLong    Code = "AIR502"
+	CodeInvalidRegex       Code = "AIR701"
+	CodeKiroNoPattern      Code = "AIR801"
 )
 
 // Codes lists every problem code with its severity and meaning.
@@ -112,6 +128,18 @@ var Codes = []CodeInfo{
 	{CodeTooLarge, SeverityError, "file too large to index"},
 	{CodeUnquotedGlobs, SeverityInfo, "unquoted glob list: accepted, but invalid YAML for other tools"},
 	{CodeUnreadable, SeverityError, "rule file or folder exists but cannot be read"},
+	{CodeCursorManual, SeverityInfo, "Cursor rule with no alwaysApply, globs or description: manual, applied only when @-mentioned"},
+	{CodeCursorLegacy, SeverityWarning, "legacy .cursorrules beside .cursor/rules: move it into a .mdc rule"},
+	{CodeIgnoredFrontmatter, SeverityInfo, "frontmatter in a file no tool reads frontmatter from (AGENTS.md, CLAUDE.md, GEMINI.md, usage-rules.md, …)"},
+	{CodeAgentsTooLarge, SeverityWarning, "AGENTS.md over 32 KiB: Codex stops reading there"},
+	{CodeImportMissing, SeverityWarning, "@import of a file that does not exist"},
+	{CodeImportCycle, SeverityWarning, "@import cycle"},
+	{CodeImportTooDeep, SeverityWarning, "@import nested more than 5 hops deep"},
+	{CodeImportOutside, SeverityWarning, "@import of a file outside the workspace: refused"},
+	{CodeWindsurfNoGlobs, SeverityWarning, "Windsurf trigger: glob without globs"},
+	{CodeWindsurfTooLong, SeverityWarning, "Windsurf rule over 12,000 characters"},
+	{CodeInvalidRegex, SeverityError, "Continue regex that does not compile"},
+	{CodeKiroNoPattern, SeverityWarning, "Kiro inclusion: fileMatch without fileMatchPattern"},
 }
 
 // Info returns the table entry of c.
@@ -145,4 +173,11 @@ func TooLarge(size int64) Problem {
 // not be read; reason is the operating system's.
 func Unreadable(what string, reason error) Problem {
 	return newProblem(CodeUnreadable, Range{}, "cannot read this rule %s, so its rules are left out: %v", what, reason)
+}
+
+// CursorLegacyBeside is the AIR102 problem of a .cursorrules file in a workspace that
+// also has .cursor/rules, for an index that sees both.
+func CursorLegacyBeside() Problem {
+	return newProblem(CodeCursorLegacy, Range{},
+		".cursorrules is Cursor's legacy format and this workspace also has .cursor/rules: move it into a .mdc rule there")
 }

@@ -71,7 +71,7 @@ func TestPropertySelectIgnoresDiscoveryOrder(t *testing.T) {
 			}
 		}
 		for i := 1; i < len(a.Applied); i++ {
-			if Less(a.Applied[i].Rule, a.Applied[i-1].Rule) {
+			if selectedBefore(a.Applied[i], a.Applied[i-1]) {
 				t.Fatalf("not in rule order at %d: %v", i, ids(a.Applied))
 			}
 		}
@@ -158,4 +158,20 @@ func checkRanges(t interface{ Fatalf(string, ...any) }, r *Rule, src string) {
 			t.Fatalf("bad range %+v for %s in %q", p.Range, p.Code, src)
 		}
 	}
+}
+
+// selectedBefore is the documented order, written out independently of compareHits:
+// layer, priority, specificity (more specific first), path.
+func selectedBefore(a, b Match) bool {
+	switch {
+	case a.Rule.Layer != b.Rule.Layer:
+		return a.Rule.Layer > b.Rule.Layer
+	case a.Rule.Priority != b.Rule.Priority:
+		return a.Rule.Priority > b.Rule.Priority
+	case a.Specificity.Tier != b.Specificity.Tier:
+		return a.Specificity.Tier > b.Specificity.Tier
+	case a.Specificity.Depth != b.Specificity.Depth:
+		return a.Specificity.Depth > b.Specificity.Depth
+	}
+	return a.Rule.Path < b.Rule.Path
 }

@@ -46,13 +46,14 @@ func oneLine(s string) string {
 }
 
 // render writes the prompt for the included rules, grouped by scope in the canonical
-// order and in rule order within a group.
-func render(rel string, included []*Rule) string {
+// order and in the given order within a group.
+func render(rel string, included []Included) string {
 	if len(included) == 0 {
 		return ""
 	}
 	groups := make([][]*Rule, len(scopeOrder))
-	for _, r := range included {
+	for _, in := range included {
+		r := in.Rule
 		i := scopeIndex(r.EffectiveScope())
 		groups[i] = append(groups[i], r)
 	}

@@ -31,12 +31,64 @@ type Format string
 
 // The formats airules reads.
 const (
-	FormatAirules Format = "airules" // .ai-rules/**/*.md
-	FormatCursor  Format = "cursor"  // .cursor/rules/**/*.mdc
-	FormatCopilot Format = "copilot" // .github/instructions/*.instructions.md
-	FormatAgents  Format = "agents"  // AGENTS.md
-	FormatClaude  Format = "claude"  // CLAUDE.md
+	FormatAirules      Format = "airules"       // .ai-rules/**/*.md
+	FormatCursor       Format = "cursor"        // **/.cursor/rules/**/*.mdc
+	FormatCursorLegacy Format = "cursor-legacy" // .cursorrules
+	FormatCopilot      Format = "copilot"       // .github/instructions/**/*.instructions.md
+	FormatCopilotRepo  Format = "copilot-repo"  // .github/copilot-instructions.md
+	FormatAgents       Format = "agents"        // AGENTS.md, AGENTS.override.md
+	FormatClaude       Format = "claude"        // CLAUDE.md, .claude/CLAUDE.md, CLAUDE.local.md
+	FormatClaudeRules  Format = "claude-rules"  // .claude/rules/**/*.md
+	FormatWindsurf     Format = "windsurf"      // .windsurf/rules/*.md, .windsurfrules
+	FormatCline        Format = "cline"         // .clinerules, .clinerules/*.{md,txt}
+	FormatContinue     Format = "continue"      // .continue/rules/**/*.md, .continuerules
+	FormatKiro         Format = "kiro"          // .kiro/steering/*.md
+	FormatGemini       Format = "gemini"        // GEMINI.md
+	FormatDependency   Format = "dependency"    // deps/*/usage-rules.md and the like
+	FormatUser         Format = "user"          // the user's own rules folder
 )
+
+// Formats lists every format, native first.
+var Formats = []Format{FormatAirules, FormatCursor, FormatCursorLegacy, FormatCopilot, FormatCopilotRepo,
+	FormatAgents, FormatClaude, FormatClaudeRules, FormatWindsurf, FormatCline, FormatContinue, FormatKiro,
+	FormatGemini, FormatDependency, FormatUser}
+
+// native reports whether the format is airules' own (the project's or the user's).
+func (f Format) native() bool { return f == FormatAirules || f == FormatUser || f == "" }
+
+// FolderScoped reports whether files of the format apply to their folder and below,
+// whatever they say: AGENTS.md, CLAUDE.md and GEMINI.md.
+func (f Format) FolderScoped() bool {
+	return f == FormatAgents || f == FormatClaude || f == FormatGemini
+}
+
+// Restorable reports whether a stored rule record (its metadata and body) describes a
+// rule of this format completely, so an index may restore it instead of parsing the
+// file again. Formats with keys the record does not hold (manual rules, content
+// patterns) or whose body inlines other files (@imports) are parsed again.
+func (f Format) Restorable() bool {
+	switch f {
+	case FormatAirules, FormatUser, FormatAgents, FormatCopilotRepo, FormatCursorLegacy, FormatCursor,
+		FormatClaudeRules, FormatCline:
+		return true
+	}
+	return false
+}
+
+// RestoreFormat derives, for a rule restored from a record of a Restorable format, what
+// the record does not hold: whether a Cursor rule is manual (it has AIR101). Call it
+// before the rule is shared.
+func (r *Rule) RestoreFormat() {
+	if r.Format != FormatCursor {
+		return
+	}
+	r.Manual = false
+	for _, p := range r.Problems {
+		if p.Code == CodeCursorManual {
+			r.Manual = true
+		}
+	}
+}
 
 // Status of a rule: a disabled rule is indexed and linted but never applied.
 type Status string
@@ -53,10 +105,17 @@ type Source struct {
 	ID     string // the path under its root without extension, slash-separated
 	Layer  Layer
 	Format Format
-	// Dir is the workspace-relative directory that scopes a rule without globs of its
-	// own (a nested AGENTS.md applies to the files below it). Empty means the whole
-	// workspace.
+	// Dir is the workspace-relative folder a rule belongs to: the folder an AGENTS.md,
+	// CLAUDE.md or GEMINI.md applies to, or the one holding a nested .cursor/rules.
+	// Empty means the workspace root.
 	Dir string
+	// For a dependency rule: the ecosystem and package it comes from, its sub-rule
+	// ("" for the main usage-rules.md), and whether the project's manifest opted it in.
+	// They are part of the source, so a manifest change that flips OptedIn makes the
+	// file a different source and it is read again.
+	Ecosystem    Ecosystem
+	Package, Sub string
+	OptedIn      bool
 }
 
 // Rule is one parsed rule file. It is immutable once parsed, so one *Rule can be shared
@@ -76,6 +135,20 @@ type Rule struct {
 	Updated     string
 	Status      Status
 
+	// Name is the rule's display name where its format has one (Copilot, Continue, Kiro).
+	Name string
+	// Manual marks a rule that applies only when a user names it (Cursor's manual rule,
+	// Windsurf's and Kiro's manual trigger, a Copilot file without applyTo or
+	// description): never applied automatically and not offered as agent-requested.
+	Manual bool
+	// Regex are Continue's patterns matched against the target file's content.
+	Regex []string
+	// ExcludeAgent lists the Copilot agents that never use the file.
+	ExcludeAgent []string
+	// Imports are the workspace-relative files @import names, in order: those inlined
+	// and those missing, so an index can read the rule again when one appears or changes.
+	Imports []string
+
 	Body     string    // the markdown after the frontmatter
 	BodyLine int       // 0-based line where the body starts
 	Hash     string    // hex SHA-256 of the file's bytes
@@ -83,7 +156,11 @@ type Rule struct {
 
 	tokens     *tokenCell
 	globRanges []Range // where each of Globs is written, for AIR007
+	bodyKey    *bodyCell
 }
+
+// DefaultPriority is the priority of a rule that sets none, in every format.
+const DefaultPriority = 50
 
 type tokenCell struct {
 	once sync.Once
@@ -96,8 +173,13 @@ func (r *Rule) Active() bool { return r.Status != StatusDisabled }
 // AgentRequested reports whether the rule applies to no file by itself and is only
 // offered by id and description for an assistant to fetch.
 func (r *Rule) AgentRequested() bool {
-	return !r.AlwaysApply && len(r.Globs) == 0 && len(r.Language) == 0 && r.Dir == ""
+	return !r.AlwaysApply && !r.Manual && len(r.Globs) == 0 && len(r.Language) == 0 && len(r.Regex) == 0 &&
+		!r.FolderScoped()
 }
+
+// FolderScoped reports whether the rule applies to its folder (Dir) and below by where
+// it is: an AGENTS.md, CLAUDE.md or GEMINI.md.
+func (r *Rule) FolderScoped() bool { return r.Format.FolderScoped() }
 
 // HasErrors reports whether any problem is an error.
 func (r *Rule) HasErrors() bool {
@@ -129,6 +211,7 @@ func (r *Rule) GlobRanges() []Range { return r.globRanges }
 // and, when known (tokens >= 0), its token count. Call it before the rule is shared.
 func (r *Rule) Restore(globRanges []Range, tokens int) {
 	r.globRanges = globRanges
+	r.bodyKey = &bodyCell{}
 	if tokens >= 0 {
 		r.SetTokens(tokens)
 	} else {

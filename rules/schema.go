@@ -11,24 +11,41 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// ValueKind is the shape of value the validator accepts for a key.
-type ValueKind int
+// FormatSpec is one format with frontmatter of its own, as `airules schema` lists it.
+type FormatSpec struct {
+	Format Format
+	Title  string // what its files are called, for the schema's title
+	Files  string // where they live
+	Keys   []KeySpec
+}
 
-const (
-	ValueString  ValueKind = iota // a string
-	ValueScalar                   // a string or a number (`version: 1.0`)
-	ValueInteger                  // an integer from Min to Max
-	ValueBoolean                  // true or false, unquoted
-	ValueDate                     // a date YYYY-MM-DD
-	ValueList                     // a string, or a list of strings
-	ValueGlobs                    // glob patterns: one string, comma-separated, or a list
-)
+// FormatSpecs lists every format with frontmatter of its own; the first is the native
+// one. The keys are FormatKeys', the table the validator reads.
+var FormatSpecs = func() []FormatSpec {
+	specs := []FormatSpec{
+		{Format: FormatAirules, Title: "airules rule", Files: ".ai-rules/**/*.md"},
+		{Format: FormatCursor, Title: "Cursor rule", Files: ".cursor/rules/**/*.mdc"},
+		{Format: FormatCopilot, Title: "GitHub Copilot instructions", Files: ".github/instructions/**/*.instructions.md"},
+		{Format: FormatClaudeRules, Title: "Claude Code rule", Files: ".claude/rules/**/*.md"},
+		{Format: FormatWindsurf, Title: "Windsurf rule", Files: ".windsurf/rules/*.md"},
+		{Format: FormatCline, Title: "Cline rule", Files: ".clinerules/*.md"},
+		{Format: FormatContinue, Title: "Continue rule", Files: ".continue/rules/*.md"},
+		{Format: FormatKiro, Title: "Kiro steering file", Files: ".kiro/steering/*.md"},
+	}
+	for i := range specs {
+		specs[i].Keys = FormatKeys(specs[i].Format)
+	}
+	return specs
+}()
 
-// Value is what the validator accepts for a key, as the JSON Schema says it.
-type Value struct {
-	Kind     ValueKind
-	Enum     []string // the allowed strings (of the value, or of each entry); nil: any
-	Min, Max int      // bounds of a ValueInteger
+// SpecOf returns the frontmatter of format f, or false when f has none of its own.
+func SpecOf(f Format) (FormatSpec, bool) {
+	for _, s := range FormatSpecs {
+		if s.Format == f {
+			return s, true
+		}
+	}
+	return FormatSpec{}, false
 }
 
 // datePattern is a YYYY-MM-DD date with a real month and day; a day the month does not
@@ -50,7 +67,7 @@ func Schema(f Format) ([]byte, error) {
 	}
 	props := map[string]any{}
 	for _, k := range spec.Keys {
-		p := valueSchema(k.Value)
+		p := valueSchema(k)
 		p["description"] = k.Doc
 		p["markdownDescription"] = fmt.Sprintf("*%s*\n\n%s\n\n```yaml\n%s\n```", k.Type, k.Doc, k.Example)
 		if ex, err := exampleValue(k); err != nil {
@@ -78,33 +95,44 @@ func Schema(f Format) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// valueSchema is the JSON Schema of one kind of value, null included.
-func valueSchema(v Value) map[string]any {
-	str := func() map[string]any {
+// valueSchema is the JSON Schema of one key's value, null included.
+func valueSchema(k KeySpec) map[string]any {
+	str := func(enum []string) map[string]any {
 		s := map[string]any{"type": "string"}
-		if v.Enum != nil {
-			s["enum"] = v.Enum
+		if enum != nil {
+			s["enum"] = enum
 		}
 		return s
 	}
 	null := map[string]any{"type": "null"}
-	switch v.Kind {
-	case ValueScalar:
-		return map[string]any{"type": []string{"string", "number", "null"}}
-	case ValueInteger:
-		return map[string]any{"type": []string{"integer", "null"}, "minimum": v.Min, "maximum": v.Max}
-	case ValueBoolean:
-		return map[string]any{"type": []string{"boolean", "null"}}
-	case ValueDate:
-		return map[string]any{"anyOf": []any{map[string]any{"type": "string", "format": "date", "pattern": datePattern}, null}}
-	case ValueList, ValueGlobs:
-		return map[string]any{"anyOf": []any{str(), map[string]any{"type": "array", "items": str()}, null}}
+	oneOrList := func(enum []string) map[string]any {
+		return map[string]any{"anyOf": []any{str(enum), map[string]any{"type": "array", "items": str(enum)}, null}}
 	}
-	return map[string]any{"anyOf": []any{str(), null}}
+	switch k.Kind {
+	case KindScalar:
+		return map[string]any{"type": []string{"string", "number", "null"}}
+	case KindInt:
+		s := map[string]any{"type": []string{"integer", "null"}}
+		if k.Max > k.Min {
+			s["minimum"], s["maximum"] = k.Min, k.Max
+		}
+		return s
+	case KindBool:
+		return map[string]any{"type": []string{"boolean", "null"}}
+	case KindDate:
+		return map[string]any{"anyOf": []any{map[string]any{"type": "string", "format": "date", "pattern": datePattern}, null}}
+	case KindStrings, KindEnums:
+		return oneOrList(k.Values)
+	case KindGlobs:
+		return oneOrList(nil)
+	case KindEnum:
+		return map[string]any{"anyOf": []any{str(k.Values), null}}
+	}
+	return map[string]any{"anyOf": []any{str(nil), null}}
 }
 
 // exampleValue is the value of a key's YAML example, as JSON.
-func exampleValue(k KeyDoc) (any, error) {
+func exampleValue(k KeySpec) (any, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(k.Example), &doc); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package rules
 import (
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -12,9 +13,11 @@ type ReasonKind uint8
 
 // The reasons.
 const (
-	ReasonAlways   ReasonKind = iota // alwaysApply: true (or an AGENTS.md at the root)
+	ReasonAlways   ReasonKind = iota // alwaysApply: true
 	ReasonGlob                       // a glob matched; Detail is the glob as written
 	ReasonLanguage                   // the file's language is listed; Detail is the id
+	ReasonFolder                     // a folder file (AGENTS.md, …) of an enclosing folder; Detail is it ("" the root)
+	ReasonRegex                      // a content pattern matched; Detail is the pattern
 )
 
 // Reason is one reason a rule applied.
@@ -29,6 +32,13 @@ func (r Reason) String() string {
 		return "alwaysApply"
 	case ReasonGlob:
 		return "glob " + r.Detail
+	case ReasonFolder:
+		if r.Detail == "" {
+			return "folder (workspace root)"
+		}
+		return "folder " + r.Detail
+	case ReasonRegex:
+		return "content matches " + r.Detail
 	}
 	return "language " + r.Detail
 }
@@ -37,13 +47,61 @@ func (r Reason) String() string {
 type Match struct {
 	Rule    *Rule
 	Reasons []Reason
+	// Specificity is how narrowly the rule targets the file (see Specificity).
+	Specificity Specificity
+	// After is the applied rule just before this one (nil for the first), and TieBreak
+	// the key of the order that put this one after it.
+	After     *Rule
+	TieBreak  TieBreak
+	afterSpec Specificity
 }
 
+// TieBreak names the key of the order that decided between two applied rules.
+type TieBreak uint8
+
+// The keys of the order, in the order they are tried.
+const (
+	ByLayer TieBreak = iota
+	ByPriority
+	BySpecificity
+	ByPath
+)
+
+// Order says, in words, which tie-break put the rule after the one before it ("" for
+// the first).
+func (m Match) Order() string {
+	if m.After == nil {
+		return ""
+	}
+	a, b := m.After, m.Rule
+	switch m.TieBreak {
+	case ByLayer:
+		return "after " + a.ID + " by layer (" + a.Layer.String() + " before " + b.Layer.String() + ")"
+	case ByPriority:
+		return "after " + a.ID + " by priority (" + strconv.Itoa(a.Priority) + " before " + strconv.Itoa(b.Priority) + ")"
+	case BySpecificity:
+		return "after " + a.ID + " by specificity (" + specWords(m.afterSpec) + " before " + specWords(m.Specificity) + ")"
+	}
+	return "after " + a.ID + " by path (same layer, priority and specificity)"
+}
+
+// The reasons a rule that would apply is left out.
+const (
+	OmitDisabled  = "disabled"
+	OmitShadowed  = "shadowed"
+	OmitBudget    = "budget"
+	OmitDuplicate = "duplicate"
+)
+
 // Omission is a rule that would apply but is left out, with why: "disabled",
-// "shadowed" or "budget".
+// "shadowed", "duplicate" or "budget". The rule keeps its description and path, so a
+// caller can still offer it by id.
 type Omission struct {
 	Rule   *Rule
 	Reason string
+	// Of is, for "duplicate", the applied rule with the same text; for "shadowed", the
+	// rule that hides this one when it is known.
+	Of *Rule
 }
 
 // Selection is the answer to "which rules apply to this file": the applied rules in
@@ -56,7 +114,8 @@ type Selection struct {
 	Available []*Rule
 }
 
-// Less is the rule order: layer (user first), then priority (high first), then path.
+// Less is the rule order without a target file: layer (user first), then priority
+// (high first), then path. For a file, Select orders by specificity before the path.
 func Less(a, b *Rule) bool {
 	if a.Layer != b.Layer {
 		return a.Layer > b.Layer
@@ -87,6 +146,7 @@ type hit struct {
 	n    int
 	rs   [3]Reason
 	more []Reason
+	spec Specificity
 }
 
 func (h *hit) add(r Reason) {
@@ -122,9 +182,20 @@ type scratch struct {
 var scratchPool = sync.Pool{New: func() any { return &scratch{seen: map[*Rule]int{}} }}
 
 // Select answers which rules apply to the file at rel (workspace-relative) of language
-// lang ("" to guess from the name). It is safe for concurrent use.
-func (s *Set) Select(rel, lang string) Selection {
+// lang ("" to guess from the name). It is safe for concurrent use. Rules that match on
+// the file's content (Continue's regex) need SelectContent.
+func (s *Set) Select(rel, lang string) Selection { return s.SelectContent(rel, lang, nil) }
+
+// MaxContentBytes is how much of a file's content is matched against content patterns.
+const MaxContentBytes = 1 << 20
+
+// SelectContent is Select with the file's content (the open buffer, or the file on
+// disk), for rules that match on it; nil content matches no content pattern.
+func (s *Set) SelectContent(rel, lang string, content []byte) Selection {
 	rel = relPath(rel)
+	if len(content) > MaxContentBytes {
+		content = content[:MaxContentBytes]
+	}
 	if lang == "" {
 		lang = LanguageOf(rel)
 	}
@@ -136,21 +207,22 @@ func (s *Set) Select(rel, lang string) Selection {
 		scratchPool.Put(sc)
 	}()
 	base := path.Base(rel)
-	s.collect(sc, s.base, rel, base, lang, s.dead)
+	s.collect(sc, s.base, rel, base, lang, content, s.dead)
 	if s.delta != nil {
-		s.collect(sc, s.delta, rel, base, lang, nil)
+		s.collect(sc, s.delta, rel, base, lang, content, nil)
 	}
 	sel := Selection{Path: rel, Language: lang}
 	var nApplied int
 	for i := range sc.hits {
 		h := &sc.hits[i]
-		if !h.excluded(rel, base, lang) {
+		if !h.excluded(rel, base, lang, content) {
+			h.spec = h.specificity()
 			sc.hits[nApplied] = *h
 			nApplied++
 		}
 	}
 	hits := sc.hits[:nApplied]
-	slices.SortFunc(hits, func(a, b hit) int { return Compare(a.rule, b.rule) })
+	slices.SortFunc(hits, func(a, b hit) int { return s.compareHits(&a, &b) })
 	total := 0
 	for i := range hits {
 		total += hits[i].n
@@ -158,18 +230,34 @@ func (s *Set) Select(rel, lang string) Selection {
 	// One slab holds every reason of the answer: two allocations however many rules.
 	slab := make([]Reason, 0, total)
 	sel.Applied = make([]Match, 0, len(hits))
+	var taken []*Rule // applied so far, for duplicates
+	var bodies map[string]*Rule
+	var prev *hit
 	for i := range hits {
 		h := &hits[i]
 		switch {
 		case s.Disabled(h.rule):
-			sel.Omitted = append(sel.Omitted, Omission{h.rule, "disabled"})
+			sel.Omitted = append(sel.Omitted, Omission{Rule: h.rule, Reason: OmitDisabled})
+			continue
 		case s.Shadowed(h.rule):
-			sel.Omitted = append(sel.Omitted, Omission{h.rule, "shadowed"})
-		default:
-			start := len(slab)
-			slab = h.appendReasons(slab)
-			sel.Applied = append(sel.Applied, Match{h.rule, slab[start:len(slab):len(slab)]})
+			sel.Omitted = append(sel.Omitted, Omission{Rule: h.rule, Reason: OmitShadowed, Of: s.shadowedBy(h.rule)})
+			continue
 		}
+		// The same text twice (a symlink, or CLAUDE.md = @AGENTS.md) is charged once:
+		// the more important copy stays.
+		if first := sameBody(h.rule, taken, &bodies); first != nil {
+			sel.Omitted = append(sel.Omitted, Omission{Rule: h.rule, Reason: OmitDuplicate, Of: first})
+			continue
+		}
+		taken = append(taken, h.rule)
+		start := len(slab)
+		slab = h.appendReasons(slab)
+		m := Match{Rule: h.rule, Reasons: slab[start:len(slab):len(slab)], Specificity: h.spec}
+		if prev != nil {
+			m.After, m.TieBreak, m.afterSpec = prev.rule, tieBreak(prev, h), prev.spec
+		}
+		prev = h
+		sel.Applied = append(sel.Applied, m)
 	}
 	sel.Available = s.available()
 	return sel
@@ -177,7 +265,7 @@ func (s *Set) Select(rel, lang string) Selection {
 
 // collect gathers the rules of t whose positive patterns, alwaysApply or language
 // match, without checking exclusions yet.
-func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, dead map[string]bool) {
+func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, content []byte, dead map[string]bool) {
 	add := func(ri int32, rs Reason) {
 		r := t.rules[ri]
 		if dead != nil && dead[r.Path] {
@@ -195,6 +283,25 @@ func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, dead map[st
 	}
 	for _, ri := range t.always {
 		add(ri, Reason{Kind: ReasonAlways})
+	}
+	if len(t.folder) > 0 {
+		for _, ri := range t.folder[""] {
+			add(ri, Reason{Kind: ReasonFolder})
+		}
+		for i := 0; i < len(rel); i++ {
+			if rel[i] == '/' {
+				for _, ri := range t.folder[rel[:i]] {
+					add(ri, Reason{Kind: ReasonFolder, Detail: rel[:i]})
+				}
+			}
+		}
+	}
+	if content != nil {
+		for _, ri := range t.regexOnly {
+			if re := t.matchRegex(ri, content); re != "" {
+				add(ri, Reason{Kind: ReasonRegex, Detail: re})
+			}
+		}
 	}
 	if lang != "" {
 		for _, ri := range t.langOnly[lang] {
@@ -230,9 +337,20 @@ func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, dead map[st
 
 // excluded applies what collect left out: a negated glob, or a language the glob rule
 // is limited to.
-func (h *hit) excluded(rel, base, lang string) bool {
+func (h *hit) excluded(rel, base, lang string, content []byte) bool {
 	if h.first().Kind != ReasonGlob {
 		return false
+	}
+	if len(h.t.re[h.ri]) > 0 {
+		// Globs and content patterns both: both must match (Continue).
+		re := ""
+		if content != nil {
+			re = h.t.matchRegex(h.ri, content)
+		}
+		if re == "" {
+			return true
+		}
+		defer h.add(Reason{Kind: ReasonRegex, Detail: re})
 	}
 	for i := range h.t.neg[h.ri] {
 		if h.t.neg[h.ri][i].matches(rel, base) {
@@ -282,34 +400,61 @@ type Explanation struct {
 
 // Explain evaluates every rule of the set against one file, for humans debugging their
 // globs. It is the slow path: it tries every pattern of every rule.
-func (s *Set) Explain(rel, lang string) []Explanation {
-	sel := s.Select(rel, lang)
+func (s *Set) Explain(rel, lang string) []Explanation { return s.ExplainContent(rel, lang, nil) }
+
+// ExplainContent is Explain with the file's content, as SelectContent.
+func (s *Set) ExplainContent(rel, lang string, content []byte) []Explanation {
+	sel := s.SelectContent(rel, lang, content)
 	rel, lang = sel.Path, sel.Language
 	applied := map[*Rule]Match{}
 	for _, m := range sel.Applied {
 		applied[m.Rule] = m
 	}
-	omitted := map[*Rule]string{}
+	omitted := map[*Rule]Omission{}
 	for _, o := range sel.Omitted {
-		omitted[o.Rule] = o.Reason
+		omitted[o.Rule] = o
 	}
 	var out []Explanation
 	for _, r := range s.Rules() {
 		e := Explanation{Rule: r}
 		if m, ok := applied[r]; ok {
 			e.Applies = true
-			e.Why = joinReasons(m.Reasons)
-		} else if why, ok := omitted[r]; ok {
-			e.Why = "would apply, but " + why
-			if why == "shadowed" {
+			e.Why = joinReasons(m.Reasons) + "; " + m.Specificity.String()
+			if o := m.Order(); o != "" {
+				e.Why += "; " + o
+			}
+		} else if o, ok := omitted[r]; ok {
+			e.Why = "would apply, but " + o.Reason
+			switch {
+			case o.Reason == OmitShadowed && o.Of != nil && o.Of.IsAgentsOverride():
+				e.Why += " by " + o.Of.ID + " (AGENTS.override.md)"
+			case o.Reason == OmitShadowed:
 				e.Why += " by a rule with the same id in a higher layer"
+			case o.Reason == OmitDuplicate:
+				e.Why += ": the same text as " + o.Of.ID + ", counted once"
 			}
 		} else {
 			e.Why = whyNot(r, rel, lang)
 		}
 		out = append(out, e)
 	}
-	slices.SortFunc(out, func(a, b Explanation) int { return Compare(a.Rule, b.Rule) })
+	// Applied rules first, in the selection's order; then the others in rule order.
+	rank := map[*Rule]int{}
+	for i, m := range sel.Applied {
+		rank[m.Rule] = i + 1
+	}
+	slices.SortStableFunc(out, func(a, b Explanation) int {
+		ra, rb := rank[a.Rule], rank[b.Rule]
+		switch {
+		case ra > 0 && rb > 0:
+			return ra - rb
+		case ra > 0:
+			return -1
+		case rb > 0:
+			return 1
+		}
+		return Compare(a.Rule, b.Rule)
+	})
 	return out
 }
 
@@ -326,8 +471,18 @@ func whyNot(r *Rule, rel, lang string) string {
 	switch {
 	case r.Unreadable():
 		return "unreadable: fix its errors first"
+	case r.Manual:
+		return "manual: applied only when named (@-mention), never automatically"
+	case r.AgentRequested() && r.Format == FormatDependency && r.Sub != "":
+		return "a dependency sub-rule the project did not opt in (mix.exs usage_rules); offered by description"
+	case r.AgentRequested() && r.Format == FormatDependency:
+		return "a dependency rule the project's usage_rules list leaves out; offered by description"
 	case r.AgentRequested():
 		return "agent-requested: no globs, language or alwaysApply; offered by description"
+	case r.FolderScoped():
+		return "folder file of " + r.Dir + "/, which does not hold " + rel
+	case len(r.Globs) == 0 && len(r.Regex) > 0:
+		return "the content does not match " + strings.Join(r.Regex, ", ") + " (or no content was given)"
 	case len(r.Globs) == 0:
 		return "language " + strings.Join(r.Language, ", ") + " does not include " + orNone(lang)
 	}
@@ -354,6 +509,8 @@ func whyNot(r *Rule, rel, lang string) string {
 		return "no glob matches (" + strings.Join(pos, ", ") + ")"
 	case len(negHit) > 0:
 		return "excluded by " + strings.Join(negHit, ", ")
+	case len(r.Regex) > 0:
+		return "globs match, but the content does not match " + strings.Join(r.Regex, ", ") + " (or no content was given)"
 	}
 	return "globs match, but language " + orNone(lang) + " is not in " + strings.Join(r.Language, ", ")
 }

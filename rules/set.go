@@ -1,8 +1,12 @@
 package rules
 
 import (
+	"regexp"
 	"sort"
+	"strings"
 	"sync"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Set is an immutable, compiled collection of rules ready for selection. Patterns are
@@ -17,24 +21,78 @@ type Set struct {
 	delta    *table
 	dead     map[string]bool // paths in base that delta replaced or removed
 	disabled map[string]bool // rule ids disabled by configuration
+	// disabledGlobs are doublestar globs of ids disabled by configuration.
+	disabledGlobs []string
+	// rank orders the layers: a higher rank wins (default: the Layer value).
+	rank [len(layerNames)]int
 
 	agentOnce *sync.Once
 	agentList []*Rule
 }
 
+// MatchesContent reports whether some rule of the set matches on a file's content
+// (Continue's regex): only then can the content change an answer.
+func (s *Set) MatchesContent() bool {
+	return s.base.content || (s.delta != nil && s.delta.content)
+}
+
 // SetOptions configure a Set.
 type SetOptions struct {
-	// Disabled lists rule ids turned off by configuration: indexed, never applied.
+	// Disabled lists rule ids, or doublestar globs of ids, turned off by
+	// configuration: indexed, never applied.
 	Disabled []string
+	// Layers orders the layers, highest first; layers it leaves out follow in the
+	// default order (user, project, team, dependency). Nil is the default.
+	Layers []Layer
+}
+
+// layerRanks turns a layer order into ranks (higher wins).
+func layerRanks(order []Layer) [len(layerNames)]int {
+	var rank [len(layerNames)]int
+	full := make([]Layer, 0, len(layerNames))
+	seen := map[Layer]bool{}
+	for _, l := range order {
+		if l >= 0 && int(l) < len(layerNames) && !seen[l] {
+			seen[l] = true
+			full = append(full, l)
+		}
+	}
+	for l := Layer(len(layerNames) - 1); l >= 0; l-- {
+		if !seen[l] {
+			full = append(full, l)
+		}
+	}
+	for i, l := range full {
+		rank[l] = len(full) - i
+	}
+	return rank
+}
+
+// Rank is the rank of a layer in this set's order: a higher rank wins.
+func (s *Set) Rank(l Layer) int {
+	if l < 0 || int(l) >= len(s.rank) {
+		return -1
+	}
+	return s.rank[l]
+}
+
+func (s *Set) setDisabled(ids []string) {
+	s.disabled = map[string]bool{}
+	s.disabledGlobs = nil
+	for _, id := range ids {
+		if strings.ContainsAny(id, "*?[{") {
+			s.disabledGlobs = append(s.disabledGlobs, id)
+		} else {
+			s.disabled[id] = true
+		}
+	}
 }
 
 // NewSet compiles rules into a Set. Several rules may share an id across layers; the
 // highest layer shadows the others. Two rules with the same path: the last one wins.
 func NewSet(rs []*Rule, opt SetOptions) *Set {
-	s := &Set{disabled: map[string]bool{}, agentOnce: &sync.Once{}}
-	for _, id := range opt.Disabled {
-		s.disabled[id] = true
-	}
+	s := &Set{agentOnce: &sync.Once{}, rank: layerRanks(opt.Layers)}
+	s.setDisabled(opt.Disabled)
 	s.base = newTable(dedupe(rs))
 	return s
 }
@@ -59,7 +117,8 @@ func (s *Set) deltaLimit() int { return 64 + len(s.base.rules)/16 }
 // With returns a Set where upserts replace or add rules (by path) and the rules at the
 // removed paths are gone. s itself is unchanged.
 func (s *Set) With(upserts []*Rule, removed []string) *Set {
-	n := &Set{base: s.base, disabled: s.disabled, agentOnce: &sync.Once{}, dead: make(map[string]bool, len(s.dead)+len(upserts)+len(removed))}
+	n := &Set{base: s.base, disabled: s.disabled, disabledGlobs: s.disabledGlobs, rank: s.rank, agentOnce: &sync.Once{},
+		dead: make(map[string]bool, len(s.dead)+len(upserts)+len(removed))}
 	for p := range s.dead {
 		n.dead[p] = true
 	}
@@ -89,7 +148,7 @@ func (s *Set) With(upserts []*Rule, removed []string) *Set {
 			}
 		}
 		all = append(all, sortedRules(cur)...)
-		return &Set{base: newTable(all), disabled: s.disabled, agentOnce: &sync.Once{}}
+		return &Set{base: newTable(all), disabled: s.disabled, disabledGlobs: s.disabledGlobs, rank: s.rank, agentOnce: &sync.Once{}}
 	}
 	if len(cur) > 0 {
 		n.delta = newTable(sortedRules(cur))
@@ -101,10 +160,7 @@ func (s *Set) With(upserts []*Rule, removed []string) *Set {
 func (s *Set) WithDisabled(ids []string) *Set {
 	n := *s
 	n.agentOnce, n.agentList = &sync.Once{}, nil
-	n.disabled = map[string]bool{}
-	for _, id := range ids {
-		n.disabled[id] = true
-	}
+	n.setDisabled(ids)
 	return &n
 }
 
@@ -163,27 +219,73 @@ func (s *Set) each(fn func(*Rule)) {
 	}
 }
 
-// topLayer is the highest layer that has a live rule with this id.
-func (s *Set) topLayer(id string) Layer {
-	top := Layer(-1)
+// topRank is the highest layer rank that has a live rule with this id.
+func (s *Set) topRank(id string) int {
+	top := -1
 	if s.delta != nil {
 		for _, i := range s.delta.byID[id] {
-			top = max(top, s.delta.rules[i].Layer)
+			top = max(top, s.Rank(s.delta.rules[i].Layer))
 		}
 	}
 	for _, i := range s.base.byID[id] {
 		if r := s.base.rules[i]; !s.dead[r.Path] {
-			top = max(top, r.Layer)
+			top = max(top, s.Rank(r.Layer))
 		}
 	}
 	return top
 }
 
 // Disabled reports whether r is kept from applying, by its status or by configuration.
-func (s *Set) Disabled(r *Rule) bool { return !r.Active() || s.disabled[r.ID] }
+func (s *Set) Disabled(r *Rule) bool {
+	if !r.Active() || s.disabled[r.ID] {
+		return true
+	}
+	for _, g := range s.disabledGlobs {
+		if ok, _ := doublestar.Match(g, r.ID); ok {
+			return true
+		}
+	}
+	return false
+}
 
-// Shadowed reports whether a rule with r's id in a higher layer hides r.
-func (s *Set) Shadowed(r *Rule) bool { return s.topLayer(r.ID) > r.Layer }
+// Shadowed reports whether a rule with r's id in a higher layer hides r, or an
+// AGENTS.override.md replaces the AGENTS.md r of its folder.
+func (s *Set) Shadowed(r *Rule) bool {
+	return s.topRank(r.ID) > s.Rank(r.Layer) || s.override(r) != nil
+}
+
+// shadowedBy is the rule that hides r when it is an AGENTS.override.md, else nil.
+func (s *Set) shadowedBy(r *Rule) *Rule { return s.override(r) }
+
+// override returns the live AGENTS.override.md that replaces r, when r is an AGENTS.md.
+func (s *Set) override(r *Rule) *Rule {
+	if r.Format != FormatAgents || r.IsAgentsOverride() {
+		return nil
+	}
+	var found *Rule
+	look := func(t *table, dead map[string]bool) {
+		for _, i := range t.byID[r.ID] {
+			if o := t.rules[i]; !dead[o.Path] && o.Layer == r.Layer && o.IsAgentsOverride() && o.Dir == r.Dir {
+				found = o
+			}
+		}
+	}
+	look(s.base, s.dead)
+	if s.delta != nil {
+		look(s.delta, nil)
+	}
+	return found
+}
+
+// matchRegex returns the first content pattern of rule ri that matches, or "".
+func (t *table) matchRegex(ri int32, content []byte) string {
+	for _, re := range t.re[ri] {
+		if re.Match(content) {
+			return re.String()
+		}
+	}
+	return ""
+}
 
 // table is the compiled, bucketed form of a list of rules.
 type table struct {
@@ -193,9 +295,13 @@ type table struct {
 	pos    [][]pattern // per rule: positive patterns
 	neg    [][]pattern // per rule: negative patterns
 
-	always   []int32
-	langOnly map[string][]int32 // language → rules with language but no globs
-	agent    []int32
+	always    []int32
+	langOnly  map[string][]int32 // language → rules with language but no globs
+	agent     []int32
+	folder    map[string][]int32 // folder → folder files (AGENTS.md, …) scoping it
+	regexOnly []int32            // rules matched by content patterns only
+	re        [][]*regexp.Regexp // per rule: content patterns
+	content   bool               // some rule has a content pattern
 
 	exact  map[string][]ref
 	base   map[string][]ref
@@ -216,6 +322,7 @@ func newTable(rs []*Rule) *table {
 		pos:      make([][]pattern, len(rs)),
 		neg:      make([][]pattern, len(rs)),
 		langOnly: map[string][]int32{},
+		re:       make([][]*regexp.Regexp, len(rs)),
 		exact:    map[string][]ref{},
 		base:     map[string][]ref{},
 		suffix:   map[string][]ref{},
@@ -227,13 +334,34 @@ func newTable(rs []*Rule) *table {
 		t.byPath[r.Path] = ri
 		t.byID[r.ID] = append(t.byID[r.ID], ri)
 		switch {
-		case r.Unreadable():
-			continue // what it says is unknown: it neither applies nor is offered
+		case r.Unreadable(), r.Manual:
+			// What an unreadable file says is unknown, and a manual rule applies only
+			// when a user names it: neither applies nor is offered.
+			continue
+		case r.FolderScoped():
+			if t.folder == nil {
+				t.folder = map[string][]int32{}
+			}
+			t.folder[r.Dir] = append(t.folder[r.Dir], ri)
+			continue
 		case r.AlwaysApply:
 			t.always = append(t.always, ri)
 			continue
 		case r.AgentRequested():
 			t.agent = append(t.agent, ri)
+			continue
+		}
+		for _, x := range r.Regex {
+			if re, err := regexp.Compile(x); err == nil {
+				t.re[i] = append(t.re[i], re)
+				t.content = true
+			}
+		}
+		switch {
+		case len(r.Globs) == 0 && len(r.Regex) > 0:
+			if len(t.re[i]) > 0 {
+				t.regexOnly = append(t.regexOnly, ri)
+			}
 			continue
 		case len(r.Globs) == 0:
 			for _, l := range r.Language {

@@ -25,7 +25,7 @@ func (s *session) codeLens(ctx context.Context, p *protocol.CodeLensParams) ([]p
 		if ix == nil || ix.IsRuleFile(t.path) {
 			return []protocol.CodeLens{}, nil
 		}
-		c := ix.Snapshot().Context(t.rel, t.languageOf(""), s.maxTokens(0))
+		c := ix.Snapshot().Context(t.rel, t.languageOf(""), t.content(), s.maxTokens(0))
 		n := len(c.Rules)
 		title = fmt.Sprintf("%d AI %s · %d tokens", n, wire.Plural(n, "rule applies", "rules apply"), c.Tokens)
 	}

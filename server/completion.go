@@ -49,7 +49,7 @@ func (s *session) completion(ctx context.Context, p *protocol.CompletionParams) 
 	k := fm.owner(line)
 	// A key is being typed: column 0, no colon yet, not a list item.
 	if !strings.Contains(before, ":") && !strings.HasPrefix(before, " ") && !strings.HasPrefix(before, "\t") && !strings.HasPrefix(before, "-") {
-		return &protocol.CompletionList{Items: keyItems(fm, line, text, col)}, nil
+		return &protocol.CompletionList{Items: keyItems(formatAt(ix.Snapshot(), t.path), fm, line, text, col)}, nil
 	}
 	if k == nil {
 		return empty, nil
@@ -97,8 +97,8 @@ func newRuleItem(snippets bool) protocol.CompletionItem {
 	return it
 }
 
-// keyItems offers the keys the frontmatter does not have yet.
-func keyItems(fm frontmatter, line int, text string, col int) []protocol.CompletionItem {
+// keyItems offers the keys of format f that the frontmatter does not have yet.
+func keyItems(f rules.Format, fm frontmatter, line int, text string, col int) []protocol.CompletionItem {
 	items := []protocol.CompletionItem{}
 	// Replace the word typed so far (and a colon after it, if any).
 	end := col
@@ -110,7 +110,7 @@ func keyItems(fm frontmatter, line int, text string, col int) []protocol.Complet
 		End:   protocol.Position{Line: uint32(line), Character: uint32(rules.UTF16Column(text, end))},
 	}
 	hasColon := end < len(text) && text[end] == ':'
-	for i, k := range rules.Keys {
+	for i, k := range formatKeys(f) {
 		if fm.has(k.Name) && !(fm.owner(line) != nil && fm.owner(line).line == line && fm.owner(line).name == k.Name) {
 			continue
 		}

@@ -114,8 +114,17 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 		return nil, jsonrpc2.Errorf(codeRequestFailed, "airules: no index for %s: %v", t.folder.root, t.folder.err)
 	}
 	snap := ix.Snapshot()
-	c := snap.Context(t.rel, t.languageOf(p.LanguageID), maxTokens)
+	c := snap.Context(t.rel, t.languageOf(p.LanguageID), t.content(), maxTokens)
 	return wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Content), nil
+}
+
+// content is the open buffer's text, for rules that match on content (Continue's
+// regex); nil when the file is not open: no handler reads the disk.
+func (t target) content() []byte {
+	if t.doc == nil {
+		return nil
+	}
+	return []byte(t.doc.text)
 }
 
 // languageOf is the language a client gave for the target: in the request, else the

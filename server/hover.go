@@ -3,8 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
-	"github.com/airules/airules/server/wire"
 	"strings"
+
+	"github.com/airules/airules/server/wire"
 
 	"github.com/airules/airules/index"
 	"github.com/airules/airules/rules"
@@ -42,7 +43,7 @@ func (s *session) hover(ctx context.Context, p *protocol.HoverParams) (*protocol
 	if ix.IsRuleFile(t.path) {
 		text = ruleFileHover(snap, t.doc, p.Position)
 	} else {
-		text = wire.Summary(snap.Context(t.rel, t.languageOf(""), maxTokens))
+		text = wire.Summary(snap.Context(t.rel, t.languageOf(""), t.content(), maxTokens))
 	}
 	if text == "" {
 		return nil, nil
@@ -74,38 +75,53 @@ func ruleFileHover(snap *index.Snapshot, d *document, pos protocol.Position) str
 	if k == nil {
 		return ""
 	}
+	f := formatAt(snap, d.path)
 	text := lines[line]
 	col := rules.ByteColumn(text, int(pos.Character))
 	if k.line == line && col < k.valueCol {
-		return keyHover(k.name)
+		return keyHover(f, k.name)
 	}
 	item, ok := itemAt(valueItems(text, valueStart(text, k, line)), col)
 	if !ok {
-		return keyHover(k.name)
+		return keyHover(f, k.name)
 	}
-	switch k.name {
-	case "globs", "applyTo":
+	if spec, ok := rules.KeyDocOf(f, k.name); ok && spec.Kind == rules.KindGlobs {
 		return globHover(snap, item.text)
-	case "language":
+	}
+	if k.name == "language" {
 		return languageHover(snap, item.text)
 	}
-	return keyHover(k.name)
+	return keyHover(f, k.name)
 }
 
-func keyHover(name string) string {
-	doc, ok := rules.KeyDocOf(name)
+// formatAt is the format of the rule file at path (the native one when the index does
+// not know the file yet).
+func formatAt(snap *index.Snapshot, path string) rules.Format {
+	if r := snap.RuleAt(path); r != nil {
+		return r.Format
+	}
+	return rules.FormatAirules
+}
+
+// formatKeys are the documented keys of format f, from the table the validator reads;
+// the native ones for a format without frontmatter of its own.
+func formatKeys(f rules.Format) []rules.KeySpec {
+	if ks := rules.FormatKeys(f); ks != nil {
+		return ks
+	}
+	return rules.FormatKeys(rules.FormatAirules)
+}
+
+func keyHover(f rules.Format, name string) string {
+	doc, ok := rules.KeyDocOf(f, name)
 	if !ok {
-		return fmt.Sprintf("**%s** — not a key airules knows. Known keys: %s.", name, strings.Join(keyNames(), ", "))
+		var names []string
+		for _, k := range formatKeys(f) {
+			names = append(names, k.Name)
+		}
+		return fmt.Sprintf("**%s** — not a %s key. Known keys: %s.", name, f.Title(), strings.Join(names, ", "))
 	}
 	return fmt.Sprintf("**%s** — *%s*\n\n%s\n\n```yaml\n%s\n```", doc.Name, doc.Type, doc.Doc, doc.Example)
-}
-
-func keyNames() []string {
-	out := make([]string, len(rules.Keys))
-	for i, k := range rules.Keys {
-		out[i] = k.Name
-	}
-	return out
 }
 
 func globHover(snap *index.Snapshot, glob string) string {

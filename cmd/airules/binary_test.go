@@ -164,7 +164,7 @@ func TestBashCompletion(t *testing.T) {
 	}{
 		{"airules lint --format ", []string{"json", "sarif", "text"}},
 		{"airules comp", []string{"completion"}},
-		{"airules schema --format c", []string{"copilot", "cursor"}},
+		{"airules schema --format c", []string{"claude-rules", "cline", "continue", "copilot", "cursor"}},
 	}
 	for _, tt := range tests {
 		script := `source ` + bashCompletion + `

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -315,7 +316,7 @@ func TestCountsSayOneRule(t *testing.T) {
 	ws := t.TempDir()
 	writeFiles(t, ws, map[string]string{".ai-rules/a.md": "---\ndescription: a\nalwaysApply: true\n---\nA.\n"})
 	_, out, _ := runCLI(t, "context", "--root", ws, "--explain", filepath.Join(ws, "x.go"))
-	if !regexp.MustCompile(`\n1 rule, \d+ tokens of 8000\n`).MatchString(out) {
+	if !regexp.MustCompile(`\n1 rule, \d+ tokens of ` + strconv.Itoa(rules.DefaultMaxTokens) + `\n`).MatchString(out) {
 		t.Errorf("context --explain with one rule:\n%s", out)
 	}
 	_, _, errs := runCLI(t, "lint", "--root", ws)

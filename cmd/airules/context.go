@@ -48,11 +48,12 @@ func runContext(o contextOptions, stdout, stderr io.Writer) int {
 	}
 	defer ws.close()
 
-	c := ws.snap.Context(filepath.ToSlash(rel), o.language, o.maxTokens)
+	content := readTarget(root, filepath.ToSlash(rel))
+	c := ws.snap.Context(filepath.ToSlash(rel), o.language, content, o.maxTokens)
 	if o.json {
 		res := wire.NewContextResult(c, wire.FileURI(file), ws.generation, o.content)
 		if o.explain {
-			res.Explain = wire.Explained(ws.set, c)
+			res.Explain = wire.Explained(ws.set, c, content)
 		}
 		writeJSON(stdout, res)
 		return 0
@@ -64,7 +65,7 @@ func runContext(o contextOptions, stdout, stderr io.Writer) int {
 				budget[o.Rule] = true
 			}
 		}
-		for _, e := range ws.set.Explain(c.Path, c.Language) {
+		for _, e := range ws.set.ExplainContent(c.Path, c.Language, content) {
 			mark := "-"
 			why := e.Why
 			switch {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,9 +42,12 @@ func runLint(o lintOptions, stdout, stderr io.Writer) int {
 	}
 	defer ws.close()
 
-	selected, err := selectFiles(ws, o.paths)
+	selected, err := selectFiles(ws, o.paths, o.ws.rulesDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules lint: %v\n", err)
+		if errors.Is(err, errNoRuleLocation) {
+			fmt.Fprint(stderr, ruleLocations(o.ws.rulesDir))
+		}
 		return 2
 	}
 	out := []wire.Problem{}
@@ -73,8 +77,11 @@ func runLint(o lintOptions, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// errNoRuleLocation marks a lint PATH that is no place rule files are read from.
+var errNoRuleLocation = errors.New("not a rule location")
+
 // selectFiles maps the lint arguments to rule files of the workspace.
-func selectFiles(ws *workspace, args []string) ([]string, error) {
+func selectFiles(ws *workspace, args []string, rulesDir string) ([]string, error) {
 	var all []string
 	for p := range ws.problems {
 		all = append(all, p)
@@ -100,7 +107,10 @@ func selectFiles(ws *workspace, args []string) ([]string, error) {
 			}
 		}
 		if n == len(out) && !st.IsDir() {
-			return nil, fmt.Errorf("%s is not a rule file of the workspace %s", a, ws.root)
+			return nil, fmt.Errorf("%s is not a rule file of the workspace %s: %w", a, ws.root, errNoRuleLocation)
+		}
+		if n == len(out) && !isRuleLocation(ws.root, abs, rulesDir) {
+			return nil, fmt.Errorf("%s holds no rule files of the workspace %s: %w", a, ws.root, errNoRuleLocation)
 		}
 	}
 	return out, nil

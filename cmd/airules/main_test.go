@@ -81,7 +81,7 @@ func TestContextExplainAndOmissions(t *testing.T) {
 		"+ 20-frameworks/phoenix/controllers (project, priority 8): glob lib/*_web/controllers/**/*.ex",
 		"- 30-contexts/legacy-api (project, priority 30): would apply, but disabled",
 		"- 20-frameworks/phoenix/liveview (project, priority 8): no glob matches (lib/**/live/**/*.ex)",
-		"- 30-contexts/deployment (project, priority 0): agent-requested",
+		"- 30-contexts/deployment (project, priority 50): agent-requested",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explain lacks %q:\n%s", want, out)

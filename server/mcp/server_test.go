@@ -36,7 +36,7 @@ func TestLockedDatabaseFallsBackToMemory(t *testing.T) {
 	}
 	var res wire.ContextResult
 	e.callOK("rules_for_file", map[string]any{"path": "lib/app_web/live/page_live.ex"}, &res)
-	want := holder.Snapshot().Context("lib/app_web/live/page_live.ex", "", 0).Prompt
+	want := holder.Snapshot().Context("lib/app_web/live/page_live.ex", "", nil, 0).Prompt
 	if res.Prompt != want {
 		t.Errorf("the in-memory copy answers differently")
 	}

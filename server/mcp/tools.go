@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/airules/airules/index"
 	"github.com/airules/airules/rules"
 	"github.com/airules/airules/server/wire"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -136,7 +137,7 @@ func (s *Server) fileContext(path, lang string, maxTokens int, content bool) (ru
 		return rules.Context{}, wire.ContextResult{}, err
 	}
 	snap := s.ix.Snapshot()
-	c := snap.Context(r.rel, lang, maxTokens)
+	c := snap.Context(r.rel, lang, s.content(r.rel), maxTokens)
 	return c, wire.NewContextResult(c, wire.FileURI(r.abs), snap.Generation, content), nil
 }
 
@@ -255,4 +256,14 @@ func (s *Server) display(p string) string {
 
 func textResult(text string) *sdk.CallToolResult {
 	return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: text}}}
+}
+
+// content is the file's content on disk, for the rules that match on it (Continue's
+// regex), read through the index's hardened reader; nil when it cannot be read.
+func (s *Server) content(rel string) []byte {
+	data, _, err := index.ReadWorkspaceFile(s.ix.Snapshot().Root, rel, rules.MaxContentBytes)
+	if err != nil {
+		return nil
+	}
+	return data
 }

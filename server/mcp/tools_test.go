@@ -90,7 +90,7 @@ func TestRulesForFile(t *testing.T) {
 			}
 			// The one computation, shaped by the one wire type.
 			snap := e.srv.Index().Snapshot()
-			want := wire.NewContextResult(snap.Context(tt.rel, tt.lang, tt.maxTokens), wire.FileURI(filepath.Join(e.root, tt.rel)), snap.Generation, false)
+			want := wire.NewContextResult(snap.Context(tt.rel, tt.lang, nil, tt.maxTokens), wire.FileURI(filepath.Join(e.root, tt.rel)), snap.Generation, false)
 			if res.Prompt != want.Prompt || res.URI != want.URI || res.Tokens != want.Tokens || res.LanguageID != want.LanguageID {
 				t.Errorf("result differs from Snapshot.Context: uri %q/%q tokens %d/%d language %q/%q",
 					res.URI, want.URI, res.Tokens, want.Tokens, res.LanguageID, want.LanguageID)

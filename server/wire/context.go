@@ -52,8 +52,11 @@ type OmittedRule struct {
 	ID          string `json:"id"`
 	URI         string `json:"uri"`
 	Description string `json:"description"`
-	Reason      string `json:"reason"`
+	Reason      string `json:"reason"` // budget, disabled, shadowed or duplicate
 	Tokens      int    `json:"tokens"`
+	// Of names, for duplicate, the applied rule with the same text and, for shadowed,
+	// the rule that hides this one.
+	Of string `json:"of,omitempty"`
 }
 
 // AvailableRule is an agent-requested rule on offer.
@@ -100,9 +103,13 @@ func NewContextResult(c rules.Context, uri string, generation uint64, content bo
 		res.Rules = append(res.Rules, cr)
 	}
 	for _, o := range c.Omitted {
-		res.Omitted = append(res.Omitted, OmittedRule{
+		om := OmittedRule{
 			ID: o.Rule.ID, URI: FileURI(o.Rule.Path), Description: o.Rule.Description, Reason: o.Reason, Tokens: o.Rule.Tokens(),
-		})
+		}
+		if o.Of != nil {
+			om.Of = o.Of.ID
+		}
+		res.Omitted = append(res.Omitted, om)
 	}
 	for _, r := range c.Available {
 		res.Available = append(res.Available, AvailableRule{ID: r.ID, Description: r.Description, URI: FileURI(r.Path)})
@@ -110,10 +117,11 @@ func NewContextResult(c rules.Context, uri string, generation uint64, content bo
 	return res
 }
 
-// Explained lists, for every rule of the set, whether it applies to the file of c and why.
-func Explained(set *rules.Set, c rules.Context) []ExplainedRule {
+// Explained lists, for every rule of the set, whether it applies to the file of c (of
+// that content, for rules that match on it) and why.
+func Explained(set *rules.Set, c rules.Context, content []byte) []ExplainedRule {
 	var out []ExplainedRule
-	for _, e := range set.Explain(c.Path, c.Language) {
+	for _, e := range set.ExplainContent(c.Path, c.Language, content) {
 		out = append(out, ExplainedRule{ID: e.Rule.ID, Applies: e.Applies, Why: e.Why})
 	}
 	return out

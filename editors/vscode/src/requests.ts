@@ -45,8 +45,10 @@ export interface OmittedRule {
   id: string;
   uri?: string;
   description?: string;
-  reason: 'budget' | 'disabled' | 'shadowed' | string;
+  reason: 'budget' | 'disabled' | 'shadowed' | 'duplicate' | string;
   tokens: number;
+  /** For duplicate, the applied rule with the same text; for shadowed, the rule that hides it. */
+  of?: string;
 }
 
 export interface AvailableRule {

@@ -1,0 +1,2 @@
+import { useEffect } from "react";
+export function App() { useEffect(() => () => {}, []); return null; }
