@@ -37,18 +37,20 @@ type Index struct {
 	snap atomic.Pointer[Snapshot]
 
 	// mu serialises writers and guards everything below it.
-	mu        sync.Mutex
-	closed    bool
-	entries   map[string]*entry      // rule files on disk, by absolute path
-	overlays  map[string]*rules.Rule // open editor buffers, by absolute path
-	ruleKeys  map[string]string      // store key → path that owns it
-	files     map[string]struct{}    // workspace files, relative slash paths
-	fileList  *rules.FileList
-	globs     map[string]*globCount // positive globs of the live rules → matching files
-	disabled  []string
-	nextSeq   uint64 // next event sequence number
-	firstSeq  uint64 // oldest event kept
-	eventKeys int    // events in the store
+	mu       sync.Mutex
+	closed   bool
+	entries  map[string]*entry      // rule files on disk, by absolute path
+	overlays map[string]*rules.Rule // open editor buffers, by absolute path
+	ruleKeys map[string]string      // store key → path that owns it
+	files    map[string]struct{}    // workspace files, relative slash paths
+	fileList *rules.FileList
+	globs    map[string]*globCount // positive globs of the live rules → matching files
+	disabled []string
+	// builtLayers is the layer order the current set was built with.
+	builtLayers []rules.Layer
+	nextSeq     uint64 // next event sequence number
+	firstSeq    uint64 // oldest event kept
+	eventKeys   int    // events in the store
 
 	m       counters
 	watcher *watcher

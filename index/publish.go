@@ -71,6 +71,7 @@ func (ix *Index) publish(d delta) Change {
 
 	var set *rules.Set
 	var initialProblems map[string][]rules.Problem
+	var reconfigured []string // ids whose disabled state or layer order the settings changed
 	if prev == nil {
 		all := make([]*rules.Rule, 0, len(ix.entries)+len(ix.overlays))
 		for p, e := range ix.entries {
@@ -83,7 +84,9 @@ func (ix *Index) publish(d delta) Change {
 		}
 		// Compiling the set and counting the globs are independent: overlap them.
 		built := make(chan *rules.Set, 1)
-		go func() { built <- rules.NewSet(all, rules.SetOptions{Disabled: ix.disabled}) }()
+		opts := ix.setOptions(ix.disabled)
+		ix.builtLayers = opts.Layers
+		go func() { built <- rules.NewSet(all, opts) }()
 		ix.refAllGlobs(all)
 		probs := make(map[string][]rules.Problem, len(all))
 		for _, r := range all {
@@ -96,8 +99,22 @@ func (ix *Index) publish(d delta) Change {
 		if len(d.upserts)+len(d.removed) > 0 {
 			set = set.With(d.upserts, d.removed)
 		}
+		opts := ix.setOptions(ix.disabled)
 		if d.reconfigured {
-			set = set.WithDisabled(d.disabled)
+			opts = ix.setOptions(d.disabled)
+		}
+		switch was := set.DisabledIDs(); {
+		case !slices.Equal(opts.Layers, ix.builtLayers):
+			// The configuration file reordered the layers: the set is built again, and
+			// every rule may have moved.
+			set = rules.NewSet(set.Rules(), opts)
+			ix.builtLayers = opts.Layers
+			for _, r := range set.Rules() {
+				reconfigured = append(reconfigured, r.ID)
+			}
+		case d.reconfigured || !slices.Equal(opts.Disabled, was):
+			set = set.WithDisabled(opts.Disabled)
+			reconfigured = symmetricDiff(was, opts.Disabled)
 		}
 		for _, r := range d.upserts {
 			ix.refGlobs(r)
@@ -112,9 +129,15 @@ func (ix *Index) publish(d delta) Change {
 		}
 	}
 
+	// The configuration file's problems are published like a rule file's: the
+	// server shows them as diagnostics, lint and MCP report them.
+	cfgPath, cfgProbs := ix.lay.configPath(), ix.lay.cfg.Load().Problems
 	var probs map[string][]rules.Problem
 	if prev == nil {
 		probs = initialProblems
+		if len(cfgProbs) > 0 {
+			probs[cfgPath] = cfgProbs
+		}
 	} else {
 		// The new problem lists first; the map (one entry per rule file) is copied only
 		// when one of them differs from what it holds.
@@ -152,11 +175,15 @@ func (ix *Index) publish(d delta) Change {
 				}
 			})
 		}
+		if old := prev.Problems[cfgPath]; !reflect.DeepEqual(old, cfgProbs) && (len(old) > 0 || len(cfgProbs) > 0) {
+			ch.Problems[cfgPath] = slices.Clip(append([]rules.Problem{}, cfgProbs...))
+			differs = true
+		}
 		probs = prev.Problems
 		if differs {
 			probs = maps.Clone(prev.Problems)
 			for p, ps := range ch.Problems {
-				if len(ps) == 0 && prev.Rules.Rule(p) != nil && slices.Contains(d.removed, p) {
+				if len(ps) == 0 && (p == cfgPath || prev.Rules.Rule(p) != nil && slices.Contains(d.removed, p)) {
 					delete(probs, p)
 					continue
 				}
@@ -167,15 +194,17 @@ func (ix *Index) publish(d delta) Change {
 			ch.Problems = nil
 		}
 	}
-	if d.reconfigured && prev != nil {
-		ch.Reconfigured = symmetricDiff(ix.disabled, d.disabled)
-		ix.disabled = d.disabled
+	if prev != nil {
+		ch.Reconfigured = reconfigured
+		if d.reconfigured {
+			ix.disabled = d.disabled
+		}
 	}
 	slices.Sort(ch.Added)
 	slices.Sort(ch.Updated)
 	slices.Sort(ch.Removed)
 
-	next := &Snapshot{Root: ix.lay.root, Rules: set, Files: ix.fileList, Problems: probs, m: &ix.m}
+	next := &Snapshot{Root: ix.lay.root, Rules: set, Files: ix.fileList, Problems: probs, MaxTokens: ix.lay.cfg.Load().MaxTokens, m: &ix.m}
 	switch {
 	case prev == nil:
 		next.Generation = 1
@@ -317,4 +346,13 @@ func symmetricDiff(a, b []string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// setOptions are the options of the rule set: the ids disabled by the client's
+// settings (disabled) and by the configuration file, and the file's layer order.
+func (ix *Index) setOptions(disabled []string) rules.SetOptions {
+	cfg := ix.lay.cfg.Load()
+	ids := slices.Concat(disabled, cfg.DisabledRules)
+	slices.Sort(ids)
+	return rules.SetOptions{Disabled: slices.Compact(ids), Layers: cfg.Layers}
 }

@@ -28,6 +28,9 @@ type Snapshot struct {
 	// Problems maps the absolute path of every rule file to all its problems (parse
 	// problems and AIR007). It must not be modified.
 	Problems map[string][]rules.Problem
+	// MaxTokens is the budget of a Context asked for without one: the configuration
+	// file's maxTokens, else rules.DefaultMaxTokens.
+	MaxTokens int
 
 	cache  sync.Map     // contextKey → rules.Context
 	cached atomic.Int64 // bytes of the prompts in cache
@@ -45,10 +48,13 @@ type contextKey struct {
 // reported (resolved against the file name by rules.ResolveLanguage; "" guesses from
 // the name), the file's content if the caller has it (the open buffer, the file on
 // disk; nil matches no content pattern) and the token budget (0 or less:
-// rules.DefaultMaxTokens). Hover, code lens, airules/context, MCP and the CLI all ask
+// the snapshot's MaxTokens). Hover, code lens, airules/context, MCP and the CLI all ask
 // here, so they cannot disagree. Answers are cached for this generation and shared
 // between callers: do not modify their slices.
 func (s *Snapshot) Context(rel, lang string, content []byte, maxTokens int) rules.Context {
+	if maxTokens <= 0 {
+		maxTokens = s.MaxTokens
+	}
 	if maxTokens <= 0 {
 		maxTokens = rules.DefaultMaxTokens
 	}

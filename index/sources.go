@@ -84,6 +84,11 @@ func (l *layout) loadConfig() {
 		parsed := rules.ParseConfig(b)
 		cfg = &parsed
 	}
+	// AIRULES_ENABLED=false turns airules off as `enabled: false` does: every answer
+	// is empty, with no diagnostics.
+	if !cfg.Enabled(os.Getenv("AIRULES_ENABLED")) {
+		cfg.Disabled = true
+	}
 	l.cfg.Store(cfg)
 }
 

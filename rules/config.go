@@ -241,6 +241,9 @@ func layerByName(s string) (Layer, bool) {
 
 // FormatOn reports whether the configuration reads files of format f.
 func (c *Config) FormatOn(f Format) bool {
+	if c != nil && c.Disabled {
+		return false // airules is off: no rule file is read
+	}
 	if c == nil || c.Formats == nil {
 		return true
 	}

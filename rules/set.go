@@ -2,6 +2,7 @@ package rules
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -154,6 +155,18 @@ func (s *Set) With(upserts []*Rule, removed []string) *Set {
 		n.delta = newTable(sortedRules(cur))
 	}
 	return n
+}
+
+// DisabledIDs lists the ids and globs of ids the set has disabled by configuration,
+// sorted.
+func (s *Set) DisabledIDs() []string {
+	out := make([]string, 0, len(s.disabled)+len(s.disabledGlobs))
+	for id := range s.disabled {
+		out = append(out, id)
+	}
+	out = append(out, s.disabledGlobs...)
+	slices.Sort(out)
+	return out
 }
 
 // WithDisabled returns a Set with another list of configuration-disabled ids.

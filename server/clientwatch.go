@@ -7,23 +7,30 @@ import (
 	"sort"
 	"time"
 
+	"github.com/airules/airules/rules"
+
 	"github.com/airules/airules/index"
 	"go.lsp.dev/protocol"
 	"go.uber.org/zap"
 )
 
-// ruleGlobs are the rule files the client is asked to watch.
-var ruleGlobs = []string{"**/*.mdc", "**/*.instructions.md", "**/AGENTS.md", "**/CLAUDE.md",
-	"**/.github/copilot-instructions.md", "**/deps/*/usage-rules.md"}
+// watchGlobs are what the client is asked to watch: every rule location of every
+// format (rules.WatchGlobs, the one list discovery also follows), the configuration
+// file, and the manifests that declare dependencies with rules.
+func watchGlobs(rulesDir string) []string {
+	globs := rules.WatchGlobs(rulesDir)
+	globs = append(globs, "**/"+path.Clean(rulesDir)+"/config.yaml")
+	for _, m := range rules.Manifests {
+		globs = append(globs, "**/"+m)
+	}
+	return globs
+}
 
 // registerWatchers asks the client for file events on rule files. Called from a
 // goroutine after initialized: a call to the client from a handler could deadlock.
 func (s *session) registerWatchers(cfg settings) {
 	s.unregisterWatchers() // a new rulesDir replaces the old registration
-	globs := append([]string{"**/" + path.Clean(cfg.RulesDir) + "/**/*.md"}, ruleGlobs...)
-	if path.Clean(cfg.RulesDir) != ".ai-rules" {
-		globs = append(globs, "**/.ai-rules/**/*.md")
-	}
+	globs := watchGlobs(cfg.RulesDir)
 	watchers := make([]protocol.FileSystemWatcher, len(globs))
 	for i, g := range globs {
 		watchers[i] = protocol.FileSystemWatcher{GlobPattern: g}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/airules/airules/rules"
 	"go.lsp.dev/protocol"
 	"go.uber.org/zap"
 )
@@ -34,7 +33,8 @@ type settings struct {
 }
 
 func defaultConfig() settings {
-	return settings{RulesDir: ".ai-rules", MaxTokens: rules.DefaultMaxTokens, Hover: true, Watch: watchAuto}
+	// MaxTokens 0: the workspace's configuration file decides, else rules.DefaultMaxTokens.
+	return settings{RulesDir: ".ai-rules", Hover: true, Watch: watchAuto}
 }
 
 // serverWatch reports whether the index runs its own fsnotify watcher.

@@ -78,6 +78,9 @@ func (s *session) contextRequest(ctx context.Context, p *wire.ContextParams) (an
 	maxTokens := s.maxTokens(p.MaxTokens)
 	if t.folder == nil { // not a file: no rules
 		lang := rules.ResolveLanguage(t.languageOf(p.LanguageID), "")
+		if maxTokens <= 0 {
+			maxTokens = rules.DefaultMaxTokens
+		}
 		return wire.NewContextResult(rules.Context{Language: lang, MaxTokens: maxTokens}, p.TextDocument.URI, 0, false), nil
 	}
 	if t.folder.isReady() {
@@ -97,8 +100,8 @@ func (s *session) contextRequest(ctx context.Context, p *wire.ContextParams) (an
 	}), nil
 }
 
-// maxTokens is the budget of a request: its own, else the configured one (whose
-// default is the rules package's).
+// maxTokens is the budget of a request: its own, else the client's setting; 0 when
+// neither is set, for the workspace's configuration file (Snapshot.Context) to decide.
 func (s *session) maxTokens(requested int) int {
 	if requested > 0 {
 		return requested

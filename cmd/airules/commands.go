@@ -48,7 +48,7 @@ result the language server returns for airules/context. FILE need not exist yet.
 	}
 	f := c.Flags()
 	addWorkspaceFlags(f, &o.ws)
-	f.IntVar(&o.maxTokens, "max-tokens", rules.DefaultMaxTokens, "the token budget `N` of the prompt")
+	f.IntVar(&o.maxTokens, "max-tokens", 0, fmt.Sprintf("the token budget `N` of the prompt (default: the workspace configuration's maxTokens, else %d)", rules.DefaultMaxTokens))
 	f.StringVar(&o.language, "language", "", "the LSP language `ID` of the file (default: from its extension)")
 	f.BoolVar(&o.json, "json", false, "print the full airules/context result as JSON")
 	f.BoolVar(&o.explain, "explain", false, "also say, for every rule, why it applies or why not")

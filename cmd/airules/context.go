@@ -22,7 +22,7 @@ type contextOptions struct {
 }
 
 func runContext(o contextOptions, stdout, stderr io.Writer) int {
-	if o.maxTokens <= 0 {
+	if o.maxTokens < 0 {
 		fmt.Fprintf(stderr, "airules context: --max-tokens must be positive\n")
 		return 2
 	}
