@@ -33,7 +33,7 @@ func TestConfigFileDisables(t *testing.T) {
 	if got := applied(); len(got) != 2 || ch.Empty() {
 		t.Fatalf("after the config no longer disables a: applied %v, change %+v", got, ch)
 	}
-	if ix.Snapshot().Rules.Disabled(ix.Snapshot().Rules.Rule(root+"/.ai-rules/a.md")) {
+	if ix.Snapshot().Rules.Disabled(ix.Snapshot().Rules.Rule(root + "/.ai-rules/a.md")) {
 		t.Errorf("a still disabled")
 	}
 }

@@ -10,8 +10,11 @@ func TestParseConfig(t *testing.T) {
 	if len(cfg.Problems) != 0 {
 		t.Fatalf("problems %v", cfg.Problems)
 	}
-	if cfg.Enabled("") || cfg.MaxTokens != 4000 || cfg.DependencyOn(EcoHex, "ash") || !cfg.FormatOn(FormatAgents) || cfg.FormatOn(FormatCursor) {
-		t.Errorf("config %+v", cfg)
+	if cfg.Enabled("") || cfg.MaxTokens != 4000 || cfg.DependencyOn(EcoHex, "ash") || cfg.FormatOn(FormatAgents) || cfg.FormatOn(FormatCursor) {
+		t.Errorf("config %+v: off, so no reader is on", cfg)
+	}
+	if on := ParseConfig([]byte("formats: [agents]\n")); !on.FormatOn(FormatAgents) || on.FormatOn(FormatCursor) {
+		t.Errorf("formats: [agents]: agents %v, cursor %v", on.FormatOn(FormatAgents), on.FormatOn(FormatCursor))
 	}
 	var def *Config
 	if !def.Enabled("") || def.Enabled("false") || def.Enabled(" OFF ") || !def.Enabled("true") || !def.FormatOn(FormatCursor) {
