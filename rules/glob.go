@@ -114,8 +114,9 @@ func compileGlob(raw string) []pattern {
 	return out
 }
 
-// collapseStars writes a run of stars inside a segment (a**, ***) as the one star
-// doublestar reads it as; a segment that is exactly ** stays.
+// collapseStars writes a run of stars inside a segment (a**, ***) as the one star it
+// stands for; a segment that is exactly ** stays. doublestar retries such a run star by
+// star, and reads it wrongly at the end of a name (0**** does not match 0 there).
 func collapseStars(g string) string {
 	if !strings.Contains(g, "**") || strings.IndexByte(g, '\\') >= 0 {
 		return g
