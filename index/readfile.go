@@ -118,8 +118,9 @@ func (t *tree) read(abs string, limit int64, hint int64, buf *[]byte) ([]byte, f
 	return data, st, nil
 }
 
-// readCapped reads r to its end into *buf, failing with errTooLarge past limit bytes.
-// A read short of the buffer may be the end of a regular file; the next read says.
+// readCapped reads the regular file r to its end into *buf, failing with errTooLarge
+// past limit bytes. A regular file read short of the buffer has reached its end: that
+// spares the final empty read (a system call per file, on 10,000 files).
 func readCapped(r io.Reader, limit, hint int64, buf *[]byte) ([]byte, error) {
 	want := int(min(hint, limit)) + 512 // room to notice growth
 	if cap(*buf) < want {
@@ -141,7 +142,7 @@ func readCapped(r io.Reader, limit, hint int64, buf *[]byte) ([]byte, error) {
 		if int64(n) > limit {
 			return nil, fmt.Errorf("%w: grew over %d bytes while read", errTooLarge, limit)
 		}
-		if err == io.EOF || (err == nil && m == 0) {
+		if err == io.EOF || (err == nil && (m == 0 || n < len(b))) {
 			return b[:n], nil
 		}
 		if err != nil {

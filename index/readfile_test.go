@@ -326,3 +326,21 @@ func TestGitignoreGlobsBounded(t *testing.T) {
 		t.Errorf("patterns %+v: the 70-wildcard line should be dropped", g.pats)
 	}
 }
+
+// TestReadCapped: the cap holds whatever size the caller expected (a file that grew
+// since its stat), and the buffer is reused.
+func TestReadCapped(t *testing.T) {
+	var buf []byte
+	for _, tc := range []struct {
+		size, hint int
+		ok         bool
+	}{{1000, 1000, true}, {1000, 10, true}, {1001, 10, false}, {1001, 1000, false}, {5000, 0, false}, {0, 0, true}} {
+		data, err := readCapped(strings.NewReader(strings.Repeat("x", tc.size)), 1000, int64(tc.hint), &buf)
+		if tc.ok && (err != nil || len(data) != tc.size) {
+			t.Errorf("%+v: %d bytes, %v", tc, len(data), err)
+		}
+		if !tc.ok && !errors.Is(err, ErrTooLarge) {
+			t.Errorf("%+v: %v, want too large", tc, err)
+		}
+	}
+}
