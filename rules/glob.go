@@ -222,6 +222,9 @@ func onlyGlobstars(head string) bool {
 // matchTail matches a split pattern (see splitTail): the tail against the path's last
 // tailSegs segments, the head against what precedes them.
 func (p *pattern) matchTail(rel string) bool {
+	if rel == "" {
+		return doublestar.MatchUnvalidated(p.norm, rel) // no segment for the tail
+	}
 	i := len(rel)
 	for k := p.tailSegs; k > 0; k-- {
 		j := strings.LastIndexByte(rel[:i], '/')
