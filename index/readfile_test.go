@@ -260,17 +260,16 @@ func TestIndexFlippedRuleLink(t *testing.T) {
 	}
 }
 
-// failOpen makes openForRead fail with err for the paths fail reports; a test running
-// as root cannot make a file unreadable with chmod.
+// failOpen makes opening fail with err for the paths fail reports; a test running as
+// root cannot make a file unreadable with chmod.
 func failOpen(t *testing.T, fail func(name string) bool, err error) {
-	prev := openForRead
-	openForRead = func(name string) (*os.File, error) {
+	openHook = func(name string) error {
 		if fail(name) {
-			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+			return err
 		}
-		return prev(name)
+		return nil
 	}
-	t.Cleanup(func() { openForRead = prev })
+	t.Cleanup(func() { openHook = nil })
 }
 
 // TestUnreadableRules is row 9: a rule file or rule folder that exists but cannot be
@@ -294,7 +293,7 @@ func TestUnreadableRules(t *testing.T) {
 		t.Errorf("the readable rule is not indexed cleanly")
 	}
 	// Once readable (permissions change without the mtime), the problem goes.
-	openForRead = func(name string) (*os.File, error) { return os.OpenFile(name, os.O_RDONLY|openFlags, 0) }
+	openHook = nil
 	ch, err := ix.Reindex(context.Background(), "test")
 	if err != nil {
 		t.Fatal(err)
