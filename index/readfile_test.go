@@ -260,17 +260,16 @@ func TestIndexFlippedRuleLink(t *testing.T) {
 	}
 }
 
-// failOpen makes openForRead fail with err for the paths fail reports; a test running
-// as root cannot make a file unreadable with chmod.
+// failOpen makes opening fail with err for the paths fail reports; a test running as
+// root cannot make a file unreadable with chmod.
 func failOpen(t *testing.T, fail func(name string) bool, err error) {
-	prev := openForRead
-	openForRead = func(name string) (*os.File, error) {
+	openHook = func(name string) error {
 		if fail(name) {
-			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+			return err
 		}
-		return prev(name)
+		return nil
 	}
-	t.Cleanup(func() { openForRead = prev })
+	t.Cleanup(func() { openHook = nil })
 }
 
 // TestUnreadableRules is row 9: a rule file or rule folder that exists but cannot be
@@ -294,7 +293,7 @@ func TestUnreadableRules(t *testing.T) {
 		t.Errorf("the readable rule is not indexed cleanly")
 	}
 	// Once readable (permissions change without the mtime), the problem goes.
-	openForRead = func(name string) (*os.File, error) { return os.OpenFile(name, os.O_RDONLY|openFlags, 0) }
+	openHook = nil
 	ch, err := ix.Reindex(context.Background(), "test")
 	if err != nil {
 		t.Fatal(err)
@@ -324,5 +323,23 @@ func TestGitignoreGlobsBounded(t *testing.T) {
 	}
 	if len(g.pats) != 3 {
 		t.Errorf("patterns %+v: the 70-wildcard line should be dropped", g.pats)
+	}
+}
+
+// TestReadCapped: the cap holds whatever size the caller expected (a file that grew
+// since its stat), and the buffer is reused.
+func TestReadCapped(t *testing.T) {
+	var buf []byte
+	for _, tc := range []struct {
+		size, hint int
+		ok         bool
+	}{{1000, 1000, true}, {1000, 10, true}, {1001, 10, false}, {1001, 1000, false}, {5000, 0, false}, {0, 0, true}} {
+		data, err := readCapped(strings.NewReader(strings.Repeat("x", tc.size)), 1000, int64(tc.hint), &buf)
+		if tc.ok && (err != nil || len(data) != tc.size) {
+			t.Errorf("%+v: %d bytes, %v", tc, len(data), err)
+		}
+		if !tc.ok && !errors.Is(err, ErrTooLarge) {
+			t.Errorf("%+v: %v, want too large", tc, err)
+		}
 	}
 }

@@ -114,8 +114,9 @@ func compileGlob(raw string) []pattern {
 	return out
 }
 
-// collapseStars writes a run of stars inside a segment (a**, ***) as the one star
-// doublestar reads it as; a segment that is exactly ** stays.
+// collapseStars writes a run of stars inside a segment (a**, ***) as the one star it
+// stands for; a segment that is exactly ** stays. doublestar retries such a run star by
+// star, and reads it wrongly at the end of a name (0**** does not match 0 there).
 func collapseStars(g string) string {
 	if !strings.Contains(g, "**") || strings.IndexByte(g, '\\') >= 0 {
 		return g
@@ -221,6 +222,9 @@ func onlyGlobstars(head string) bool {
 // matchTail matches a split pattern (see splitTail): the tail against the path's last
 // tailSegs segments, the head against what precedes them.
 func (p *pattern) matchTail(rel string) bool {
+	if rel == "" {
+		return doublestar.MatchUnvalidated(p.norm, rel) // no segment for the tail
+	}
 	i := len(rel)
 	for k := p.tailSegs; k > 0; k-- {
 		j := strings.LastIndexByte(rel[:i], '/')

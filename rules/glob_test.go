@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"pgregory.net/rapid"
@@ -136,13 +138,59 @@ func TestSplitTailMatchesDoublestar(t *testing.T) {
 		}
 		want := false
 		for _, a := range alts {
-			want = want || doublestar.MatchUnvalidated(normalizeGlob(a), rel)
+			// collapseStars is compared as written: it also fixes a doublestar quirk
+			// (0**** does not match 0 there).
+			want = want || doublestar.MatchUnvalidated(collapseStars(normalizeGlob(a)), rel)
 		}
 		got := false
 		for _, p := range compileGlob(g) {
 			got = got || p.matches(rel, names[len(names)-1])
 		}
 		if got != want {
+			t.Fatalf("%q on %q: %v, doublestar says %v", g, rel, got, want)
+		}
+	})
+}
+
+// FuzzGlob: any glob compiles without a panic, and what it matches is what doublestar
+// says of its expanded patterns (the head/**/tail shortcut changes nothing).
+func FuzzGlob(f *testing.F) {
+	for _, g := range []string{"**/*.{ts,tsx}", "lib/**/live/**/*.ex", bomb, "a*/**/b", "{*,**/}x", `\{a\}`, "[a-c]/?"} {
+		f.Add(g, "lib/a/live/b/x.ex")
+	}
+	f.Fuzz(func(t *testing.T, g, rel string) {
+		if !utf8.ValidString(g) || !utf8.ValidString(rel) || len(rel) > 4096 {
+			t.Skip() // globs come from YAML, which is UTF-8; paths are at most 4 KB
+		}
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 100*time.Millisecond {
+				t.Fatalf("%q on %q took %v", g, rel, d)
+			}
+		}()
+		alts, err := expandGlob(strings.TrimPrefix(strings.TrimPrefix(g, "./"), "/")) // as compileGlob does
+		pats := compileGlob(g)
+		if err != nil {
+			for _, p := range pats {
+				if p.matches(rel, rel) {
+					t.Fatalf("refused glob %q matched %q", g, rel)
+				}
+			}
+			return
+		}
+		rel = relPath(rel)
+		base := rel[strings.LastIndexByte(rel, '/')+1:]
+		want := false
+		for _, a := range alts {
+			// collapseStars is compared as written: it also fixes a doublestar quirk
+			// (0**** does not match 0 there).
+			want = want || doublestar.MatchUnvalidated(collapseStars(normalizeGlob(a)), rel)
+		}
+		got := false
+		for _, p := range pats {
+			got = got || p.matches(rel, base)
+		}
+		if got != want && doublestar.ValidatePattern(g) {
 			t.Fatalf("%q on %q: %v, doublestar says %v", g, rel, got, want)
 		}
 	})

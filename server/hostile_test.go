@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.lsp.dev/jsonrpc2"
 )
 
 // rawClient talks to a server over OS pipes with hand-framed bytes, so a test can send
@@ -239,3 +242,48 @@ func TestHugeDocumentIsReleased(t *testing.T) {
 	}
 	t.Logf("heap holds %d MiB before, %d MiB with the document open, %d MiB after close", base>>20, peak>>20, heapHeld()>>20)
 }
+
+// FuzzDecodeMessage: any body decodes to a message or to a badMessage saying how to
+// answer it, never a panic, and the answer it gives is valid JSON-RPC.
+func FuzzDecodeMessage(f *testing.F) {
+	for _, s := range []string{`{"jsonrpc":"2.0","id":1,"method":"m","params":{}}`, `{"jsonrpc":"2.0","method":""}`,
+		`{"jsonrpc":"2.0","id":1e20,"method":"x"}`, `[{"jsonrpc":"2.0"}]`, `{"jsonrpc":"2.0","id":3,"result":null}`, `nope`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		msg, err := decodeMessage(body)
+		if err == nil {
+			if msg == nil {
+				t.Fatal("no message and no error")
+			}
+			return
+		}
+		var bad *badMessage
+		if !errors.As(err, &bad) {
+			t.Fatalf("error %v is not a badMessage", err)
+		}
+		if bad.answer && bad.code != jsonrpc2.ParseError && bad.code != jsonrpc2.InvalidRequest {
+			t.Fatalf("answer code %d", bad.code)
+		}
+		var sink strings.Builder
+		fs := &frameStream{rwc: nopRWC{&sink}}
+		if err := fs.writeError(bad.id, bad.code, bad.msg); err != nil {
+			t.Fatal(err)
+		}
+		_, reply, _ := strings.Cut(sink.String(), "\r\n\r\n")
+		var m struct {
+			Version string          `json:"jsonrpc"`
+			ID      json.RawMessage `json:"id"`
+			Error   struct{ Code int }
+		}
+		if err := json.Unmarshal([]byte(reply), &m); err != nil || m.Version != "2.0" || len(m.ID) == 0 || m.Error.Code == 0 {
+			t.Fatalf("answer %q: %v", reply, err)
+		}
+	})
+}
+
+type nopRWC struct{ w io.Writer }
+
+func (n nopRWC) Read([]byte) (int, error)    { return 0, io.EOF }
+func (n nopRWC) Write(b []byte) (int, error) { return n.w.Write(b) }
+func (n nopRWC) Close() error                { return nil }

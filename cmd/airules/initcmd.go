@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // scaffold is what `airules init` writes, relative to the rules root.
@@ -43,8 +44,44 @@ type initOptions struct {
 
 func runInit(o initOptions, stdout, stderr io.Writer) int {
 	base := filepath.Join(o.root, o.rulesDir)
+	// Nothing is written outside the workspace: a .ai-rules (or a folder below it) that
+	// is a link out of it, or a --rules-dir that climbs out, is refused. The check is
+	// on the real path of the nearest folder that exists, again after each is made.
+	rootReal, err := filepath.EvalSymlinks(o.root)
+	if err == nil {
+		rootReal, err = filepath.Abs(rootReal)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "airules init: workspace %s: %v\n", o.root, err)
+		return 1
+	}
+	outside := func(dir string) error {
+		for p := dir; ; p = filepath.Dir(p) {
+			if _, err := os.Lstat(p); err != nil {
+				if filepath.Dir(p) == p {
+					return err
+				}
+				continue
+			}
+			real, err := filepath.EvalSymlinks(p)
+			if err == nil {
+				real, err = filepath.Abs(real)
+			}
+			if err != nil {
+				return err
+			}
+			if real != rootReal && !strings.HasPrefix(real, rootReal+string(filepath.Separator)) {
+				return fmt.Errorf("%s resolves to %s, outside the workspace %s; nothing written", p, real, rootReal)
+			}
+			return nil
+		}
+	}
 	for _, f := range scaffold {
 		p := filepath.Join(base, filepath.FromSlash(f.path))
+		if err := outside(filepath.Dir(p)); err != nil {
+			fmt.Fprintf(stderr, "airules init: %v\n", err)
+			return 1
+		}
 		if _, err := os.Lstat(p); err == nil {
 			fmt.Fprintf(stderr, "airules init: %s exists; nothing written\n", p)
 			return 1
@@ -56,6 +93,10 @@ func runInit(o initOptions, stdout, stderr io.Writer) int {
 	for _, f := range scaffold {
 		p := filepath.Join(base, filepath.FromSlash(f.path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			fmt.Fprintf(stderr, "airules init: %v\n", err)
+			return 1
+		}
+		if err := outside(filepath.Dir(p)); err != nil { // a link swapped in meanwhile
 			fmt.Fprintf(stderr, "airules init: %v\n", err)
 			return 1
 		}
