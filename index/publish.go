@@ -23,6 +23,9 @@ type delta struct {
 	disabled     []string      // new configuration-disabled ids, when reconfigured
 	reconfigured bool
 	correlation  string
+	// problems of files that hold no rule (a configuration file, a team bucket), by path
+	// or URI; an empty list clears them.
+	problems map[string][]rules.Problem
 
 	filesChanged bool
 	fullFiles    bool
@@ -81,6 +84,7 @@ func (ix *Index) publish(d delta) Change {
 		for _, r := range ix.overlays {
 			all = append(all, r)
 		}
+		all = append(all, ix.teamRules()...)
 		// Compiling the set and counting the globs are independent: overlap them.
 		built := make(chan *rules.Set, 1)
 		go func() { built <- rules.NewSet(all, rules.SetOptions{Disabled: ix.disabled}) }()
@@ -89,6 +93,7 @@ func (ix *Index) publish(d delta) Change {
 		for _, r := range all {
 			probs[r.Path] = ix.problemsOf(r)
 		}
+		maps.Copy(probs, ix.teamProblems())
 		set = <-built
 		initialProblems = probs
 	} else {
@@ -152,11 +157,21 @@ func (ix *Index) publish(d delta) Change {
 				}
 			})
 		}
+		for p, ps := range d.problems {
+			if old, ok := prev.Problems[p]; (ok || len(ps) > 0) && !reflect.DeepEqual(old, ps) {
+				ch.Problems[p] = ps
+				differs = true
+			}
+		}
 		probs = prev.Problems
 		if differs {
 			probs = maps.Clone(prev.Problems)
 			for p, ps := range ch.Problems {
 				if len(ps) == 0 && prev.Rules.Rule(p) != nil && slices.Contains(d.removed, p) {
+					delete(probs, p)
+					continue
+				}
+				if _, extra := d.problems[p]; extra && len(ps) == 0 {
 					delete(probs, p)
 					continue
 				}
@@ -208,7 +223,7 @@ func countMatches(l *rules.FileList, glob string) int {
 
 // positiveGlobs calls fn for each glob of r that AIR007 checks.
 func positiveGlobs(r *rules.Rule, fn func(g string)) {
-	if r.Dir != "" {
+	if r.Dir != "" || r.Layer == rules.LayerTeam { // a team rule is written for many workspaces
 		return
 	}
 	for _, g := range r.Globs {
