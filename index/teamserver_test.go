@@ -68,11 +68,6 @@ func (n *natsServer) stop() {
 	}
 }
 
-func (n *natsServer) restart() {
-	n.stop()
-	n.start()
-}
-
 func (n *natsServer) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.opts.Port) }
 
 // testKV is a client of the bucket, as another machine's publisher would be.

@@ -385,8 +385,8 @@ func listTeamKeys(ctx context.Context, kv jetstream.KeyValue, timeout time.Durat
 	return keys, nil
 }
 
-// teamHostname is who publishes, for KV history: user@host, nothing secret.
-func teamHostname() string {
+// TeamAuthor is who publishes, for KV history: user@host, nothing secret.
+func TeamAuthor() string {
 	h, _ := os.Hostname()
 	u := os.Getenv("USER")
 	if u == "" {

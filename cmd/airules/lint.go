@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/airules/airules/rules"
 	"github.com/airules/airules/server/wire"
@@ -85,6 +86,7 @@ func addWorkspaceFlags(fs *flag.FlagSet, wf *workspaceFlags) {
 	fs.StringVar(&wf.root, "root", "", "workspace `folder` (default: the nearest folder above with .ai-rules or .git)")
 	fs.StringVar(&wf.rulesDir, "rules-dir", ".ai-rules", "rules root, relative to the workspace")
 	fs.BoolVar(&wf.noCache, "no-cache", false, "do not use or update the index cache; read every file")
+	fs.DurationVar(&wf.teamTimeout, "team-timeout", 2*time.Second, "how long to wait for the team server before answering from the cache")
 }
 
 // selectFiles maps the lint arguments to rule files of the workspace.

@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"version": {"print the version", wrap(cmdVersion)},
 	"serve":   {"run the language server on stdio", cmdServe},
 	"history": {"print the index's event log (rule created, updated, deleted, invalid)", wrap(cmdHistory)},
+	"team":    {"team rules on NATS JetStream: init, publish, history, status", wrap(cmdTeam)},
 }
 
 // wrap adapts commands that read no standard input.

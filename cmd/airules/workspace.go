@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/airules/airules/index"
 	"github.com/airules/airules/rules"
@@ -28,9 +29,10 @@ func (w *workspace) close() error { return w.ix.Close() }
 
 // workspaceFlags are the flags every workspace command shares.
 type workspaceFlags struct {
-	root     string
-	rulesDir string
-	noCache  bool
+	root        string
+	rulesDir    string
+	noCache     bool
+	teamTimeout time.Duration // how long to wait for the team server (team.go)
 }
 
 // findRoot walks up from start to the nearest folder holding a rules root or .git;
@@ -108,10 +110,12 @@ func openWorkspace(root string, f *workspaceFlags, stderr io.Writer) (*workspace
 	if f.noCache {
 		opt.DBPath = ":memory:"
 	}
+	opt = withTeam(opt, stderr)
 	ix, err := index.Open(context.Background(), opt)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", root, err)
 	}
+	syncTeam(ix, f.teamTimeout, stderr)
 	snap := ix.Snapshot()
 	return &workspace{root: root, ix: ix, snap: snap, set: snap.Rules, files: snap.Files, problems: snap.Problems, generation: snap.Generation}, nil
 }
