@@ -48,7 +48,7 @@ func (n *natsServer) start() {
 	s.Start()
 	if !s.ReadyForConnections(10 * time.Second) {
 		s.Shutdown()
-		n.t.Fatal("nats server not ready")
+		n.t.Fatalf("nats server %s not ready", o.ServerName)
 	}
 	n.mu.Lock()
 	n.srv = s
