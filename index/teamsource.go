@@ -32,6 +32,10 @@ var (
 	errTeamClosed        = errors.New("connection to the team server closed")
 	errTeamBucketDeleted = errors.New("the bucket was deleted")
 	errTeamWatchEnded    = errors.New("the bucket's watch ended")
+	// errTeamNewLeader ends a session to start another at once: the bucket's stream has
+	// a new leader (a node of the cluster went away), and the watch's consumer may have
+	// gone with the old one, which its heartbeats would notice only seconds later.
+	errTeamNewLeader = errors.New("the bucket's stream has a new leader")
 )
 
 // startTeam starts the live team source of a server (Options.Watch): it never blocks
@@ -71,8 +75,12 @@ func (ix *Index) runTeam(ctx context.Context) {
 		if wasLive {
 			b.reset()
 		}
-		ix.setTeamState(classifyTeamErr(err), err)
-		t := time.NewTimer(b.next())
+		wait := b.min
+		if !errors.Is(err, errTeamNewLeader) {
+			ix.setTeamState(classifyTeamErr(err), err)
+			wait = b.next()
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -251,17 +259,22 @@ func (ix *Index) teamSession(ctx context.Context, once bool, onChange func(Chang
 	if err != nil {
 		return fmt.Errorf("bucket %s: %w", t.bucket, err)
 	}
-	// A deleted bucket is announced at once by an advisory; the watch would only see
-	// missing heartbeats seconds later.
-	deleted := make(chan struct{}, 1)
-	adv, err := nc.Subscribe(jsAdvisoryStreamDeleted+".KV_"+t.bucket, func(*nats.Msg) {
-		select {
-		case deleted <- struct{}{}:
-		default:
+	// A deleted bucket and a new leader of its stream are announced at once by
+	// advisories; the watch would only miss heartbeats seconds later.
+	deleted, leader := make(chan struct{}, 1), make(chan struct{}, 1)
+	for subj, ch := range map[string]chan struct{}{
+		jsAdvisoryStreamDeleted + ".KV_" + t.bucket:       deleted,
+		jsAdvisoryStreamLeaderElected + ".KV_" + t.bucket: leader,
+	} {
+		adv, err := nc.Subscribe(subj, func(*nats.Msg) {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		})
+		if err == nil {
+			defer func() { _ = adv.Unsubscribe() }()
 		}
-	})
-	if err == nil {
-		defer func() { _ = adv.Unsubscribe() }()
 	}
 
 	rev, stream, cached := ix.teamResume()
@@ -293,6 +306,10 @@ func (ix *Index) teamSession(ctx context.Context, once bool, onChange func(Chang
 			return errTeamClosed
 		case <-deleted:
 			return fmt.Errorf("bucket %s: %w", t.bucket, errTeamBucketDeleted)
+		case <-leader:
+			if live && !once {
+				return errTeamNewLeader
+			}
 		case e, ok := <-w.Updates():
 			if !ok {
 				if ctx.Err() != nil {
@@ -356,6 +373,9 @@ func (ix *Index) teamSession(ctx context.Context, once bool, onChange func(Chang
 // jsAdvisoryStreamDeleted is the subject prefix of JetStream's stream-deleted
 // advisories ($JS.EVENT.ADVISORY.STREAM.DELETED.<stream>).
 const jsAdvisoryStreamDeleted = "$JS.EVENT.ADVISORY.STREAM.DELETED"
+
+// jsAdvisoryStreamLeaderElected is the prefix of the new-stream-leader advisories.
+const jsAdvisoryStreamLeaderElected = "$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED"
 
 func toTeamEntry(e jetstream.KeyValueEntry) teamEntry {
 	op := e.Operation()
