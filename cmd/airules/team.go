@@ -202,7 +202,11 @@ func teamPublish(ctx context.Context, o teamOptions, dryRun bool, stdout, stderr
 				fmt.Fprintf(stdout, "%s %s (revision %d)\n", a.Op, a.ID, a.Revision)
 			}
 		}
-		fmt.Fprintf(stdout, "%d unchanged, %d %schanged in bucket %s\n", rep.Unchanged, len(rep.Actions), verb, o.cfg.BucketName())
+		done := "changed"
+		if dryRun {
+			done = "to change"
+		}
+		fmt.Fprintf(stdout, "%d unchanged, %d %s in bucket %s\n", rep.Unchanged, len(rep.Actions), done, o.cfg.BucketName())
 	}
 	if err != nil {
 		return failTeam(stderr, "publish", err, 1)
