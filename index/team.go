@@ -37,6 +37,7 @@ type TeamStatus struct {
 	Rules    int       `json:"rules"`            // team rules served
 	Error    string    `json:"error,omitempty"`  // why it is not live
 	Received uint64    `json:"received"`         // KV entries received since Open
+	Attempts uint64    `json:"attempts"`         // sessions started since Open
 	Cached   bool      `json:"cached,omitempty"` // the rules came from the local cache
 }
 
@@ -96,6 +97,7 @@ type teamLayer struct {
 	problems map[string][]rules.Problem
 
 	received atomic.Uint64
+	attempts atomic.Uint64
 	smu      sync.Mutex
 	state    TeamState
 	errText  string
@@ -273,9 +275,10 @@ func (ix *Index) teamResume() (rev uint64, stream int64, cached int) {
 	return ix.team.meta.Revision, ix.team.meta.Stream, len(ix.team.recs)
 }
 
-// setTeamState records the source's state. On a change of state (or of the reason) it
-// logs once and publishes the bucket's status problem, so a source that keeps failing
-// the same way is quiet.
+// setTeamState records the source's state. On a change of state it logs once and
+// publishes the bucket's status problem, so a source that keeps failing is quiet; the
+// reason of each attempt (which differs in little more than a port) is only kept for
+// TeamStatus.
 func (ix *Index) setTeamState(st TeamState, reason error) {
 	t := ix.team
 	text := ""
@@ -283,7 +286,7 @@ func (ix *Index) setTeamState(st TeamState, reason error) {
 		text = redactURLs(reason.Error())
 	}
 	t.smu.Lock()
-	same := t.state == st && t.errText == text
+	same := t.state == st
 	t.state, t.errText = st, text
 	if st == TeamLive {
 		t.cached = false
@@ -357,6 +360,7 @@ func (ix *Index) TeamStatus() TeamStatus {
 	}
 	ix.mu.Unlock()
 	s.Received = t.received.Load()
+	s.Attempts = t.attempts.Load()
 	t.smu.Lock()
 	s.State, s.Error, s.Cached = t.state, t.errText, t.cached
 	t.smu.Unlock()

@@ -18,6 +18,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // noLeak checks, once the index is closed, that it left no goroutine behind: none
@@ -281,4 +283,23 @@ func TestTeamFaultBucketDeletedUnderneath(t *testing.T) {
 	waitState(t, ix, TeamLive)
 	ix.Close()
 	check()
+}
+
+func TestTeamLogsOncePerStateChange(t *testing.T) {
+	url := silentServer(t)
+	core, logs := observer.New(zap.InfoLevel)
+	root, db := teamWorkspace(t)
+	ix, err := Open(context.Background(), Options{Root: root, DBPath: db, Watch: true, Logger: zap.New(core),
+		Team: TeamConfig{URL: url}, TeamTimeout: 50 * time.Millisecond, teamBackoff: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	eventually(t, "five failed attempts", func() bool { return ix.TeamStatus().Attempts >= 5 })
+	if n := logs.FilterMessageSnippet("team rules").Len(); n != 1 {
+		t.Fatalf("%d log lines for one state, want 1: %v", n, logs.All())
+	}
+	if ix.Snapshot().Generation > 2 {
+		t.Fatalf("every attempt published: generation %d", ix.Snapshot().Generation)
+	}
 }

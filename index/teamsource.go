@@ -232,6 +232,7 @@ func (c *stopConn) Close() error {
 // is done. onChange hears each applied change, from this goroutine.
 func (ix *Index) teamSession(ctx context.Context, once bool, onChange func(Change)) error {
 	t := ix.team
+	t.attempts.Add(1)
 	timeout := ix.opt.TeamTimeout
 	if timeout <= 0 {
 		timeout = DefaultTeamTimeout
