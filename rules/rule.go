@@ -75,6 +75,7 @@ type Rule struct {
 	Created     string
 	Updated     string
 	Status      Status
+	Enforced    bool // enforced.go: only a team rule's counts
 
 	Body     string    // the markdown after the frontmatter
 	BodyLine int       // 0-based line where the body starts

@@ -180,10 +180,17 @@ func (s *Set) topLayer(id string) Layer {
 }
 
 // Disabled reports whether r is kept from applying, by its status or by configuration.
-func (s *Set) Disabled(r *Rule) bool { return !r.Active() || s.disabled[r.ID] }
+// An enforced team rule ignores the configuration (enforced.go).
+func (s *Set) Disabled(r *Rule) bool { return !r.Active() || (s.disabled[r.ID] && !r.IsEnforced()) }
 
-// Shadowed reports whether a rule with r's id in a higher layer hides r.
-func (s *Set) Shadowed(r *Rule) bool { return s.topLayer(r.ID) > r.Layer }
+// Shadowed reports whether a rule with r's id in a higher layer hides r, or an enforced
+// team rule with r's id overrides it (enforced.go).
+func (s *Set) Shadowed(r *Rule) bool {
+	if e := s.Enforcer(r.ID); e != nil {
+		return e != r
+	}
+	return s.topLayer(r.ID) > r.Layer
+}
 
 // table is the compiled, bucketed form of a list of rules.
 type table struct {
