@@ -171,7 +171,7 @@ func (ix *Index) publish(d delta) Change {
 					delete(probs, p)
 					continue
 				}
-				if _, extra := d.problems[p]; extra && len(ps) == 0 {
+				if _, extra := d.problems[p]; extra && len(ps) == 0 && set.Rule(p) == nil {
 					delete(probs, p)
 					continue
 				}
@@ -311,10 +311,11 @@ func (ix *Index) eachEffective(fn func(*rules.Rule)) {
 // file list, decided from the glob counts the index keeps up to date as files come and
 // go rather than by matching every glob against the file list again.
 func (ix *Index) problemsOf(r *rules.Rule) []rules.Problem {
-	return rules.WithUnmatchedGlobs(r, func(g string) bool {
+	ps := rules.WithUnmatchedGlobs(r, func(g string) bool {
 		c := ix.globs[g]
 		return c != nil && c.n == 0
 	})
+	return ix.withEnforcement(r, ps, ix.disabled) // teamenforce.go
 }
 
 func symmetricDiff(a, b []string) []string {

@@ -89,8 +89,10 @@ type teamLayer struct {
 	bucket string
 
 	rules map[string]*rules.Rule // by KV key
-	recs  map[string]teamRecord  // by KV key: what the cache holds
-	meta  teamMeta
+	// enforced maps the id of each enforced team rule to it (teamenforce.go).
+	enforced map[string]*rules.Rule
+	recs     map[string]teamRecord // by KV key: what the cache holds
+	meta     teamMeta
 
 	// problems are those of the configuration files (by path) and of the bucket's
 	// status (on its URI), as last published.
@@ -136,6 +138,7 @@ func (ix *Index) initTeam() {
 	for k, rec := range recs {
 		t.rules[k] = t.parse(k, rec)
 	}
+	t.enforced = t.enforcedOf()
 	t.cached = len(recs) > 0 || meta.Revision > 0
 }
 
@@ -253,7 +256,14 @@ func (ix *Index) applyTeam(entries []teamEntry, full bool, keep map[string]bool,
 	}
 	slices.SortFunc(upserts, func(a, b *rules.Rule) int { return compareStrings(a.Path, b.Path) })
 	slices.Sort(removed)
-	ch := ix.publish(delta{upserts: upserts, removed: removed, correlation: newCorrelation()})
+	before := t.enforced
+	t.enforced = t.enforcedOf()
+	skip := map[string]bool{}
+	for _, r := range upserts {
+		skip[r.Path] = true
+	}
+	extra := ix.enforcementDelta(before, t.enforced, skip)
+	ch := ix.publish(delta{upserts: upserts, removed: removed, problems: extra, correlation: newCorrelation()})
 	return ch, werr
 }
 
