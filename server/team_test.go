@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airules/airules/server/wire"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -73,6 +74,11 @@ func TestTeamRulesReachTheEditor(t *testing.T) {
 	})
 	if !inContext("TEAM NEW BODY")() {
 		t.Fatal("the published rule is not in the context")
+	}
+
+	var list wire.RulesResult
+	if err := e.call("airules/rules", map[string]any{}, &list); err != nil || list.Team != "team: live, revision 2" {
+		t.Fatalf("airules/rules team %q %v", list.Team, err)
 	}
 
 	put("bad", string([]byte{0, 1, 2, 0xff}))

@@ -52,6 +52,7 @@ files were parsed (0 on a warm start with nothing changed), and how long indexin
 		return 0
 	}
 	res := wire.NewRulesResult(ws.set, ws.generation, func(r *rules.Rule) int { return len(ws.problems[r.Path]) })
+	res.Team = teamLine(ws.ix) // team.go
 	if *asJSON {
 		writeJSON(stdout, res)
 		return 0
@@ -62,5 +63,8 @@ files were parsed (0 on a warm start with nothing changed), and how long indexin
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\n", r.ID, r.Layer, r.Priority, r.Status, r.Problems, r.Description)
 	}
 	tw.Flush()
+	if res.Team != "" {
+		fmt.Fprintln(stdout, res.Team)
+	}
 	return 0
 }

@@ -320,3 +320,11 @@ func syncTeam(ix *index.Index, timeout time.Duration, stderr io.Writer) {
 		fmt.Fprintf(stderr, "airules: %s; answering from the cache\n", ix.TeamStatus().Line(time.Now()))
 	}
 }
+
+// teamLine is the team source's one-line state for airules rules, "" without one.
+func teamLine(ix *index.Index) string {
+	if st := ix.TeamStatus(); st.State != index.TeamOff {
+		return st.Line(time.Now())
+	}
+	return ""
+}

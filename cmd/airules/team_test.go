@@ -107,9 +107,13 @@ func TestTeamCommands(t *testing.T) {
 	}
 	var res struct {
 		Rules []struct{ ID, Layer string }
+		Team  string
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
+	}
+	if res.Team != "team: live, revision 2" {
+		t.Fatalf("team line %q", res.Team)
 	}
 	got := map[string]string{}
 	for _, r := range res.Rules {
@@ -132,6 +136,7 @@ func TestTeamCommands(t *testing.T) {
 	stop()
 	code, out, errs = cli.run("rules", "--root", ws, "--team-timeout", "300ms")
 	if code != 0 || !strings.Contains(out, "00-global/security") || !strings.Contains(errs, "team: offline, revision 2") ||
+		!regexp.MustCompile(`(?m)^team: offline, revision 2, \d+ s old`).MatchString(out) ||
 		!strings.Contains(errs, "answering from the cache") {
 		t.Fatalf("offline rules: %d %q %q", code, out, errs)
 	}
