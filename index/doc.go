@@ -29,4 +29,11 @@
 // Watching (Options.Watch) covers every folder under the rule roots, the root and the
 // folders leading to rule roots without recursion, and deps/*; nested AGENTS.md and
 // CLAUDE.md files are seen when the editor reports them through Reindex.
+//
+// Team rules (Options.Team, team*.go): the keys of a NATS JetStream KV bucket are rule
+// ids (TeamKey, TeamID), its values rule files; they form layer team, with Source.Path
+// airules-team://<bucket>/<key>. With Watch a background session watches the bucket and
+// applies each put and delete as one Change to OnChange; the values and the revision are
+// cached under team:<bucket>:* in the same database, loaded into the first snapshot and
+// resumed from on reconnect. SyncTeam does one session for a one-shot process.
 package index

@@ -15,6 +15,4 @@ const (
 	// CodeTeamEnforced: a project or user rule, or the configuration, tries to shadow
 	// or disable an enforced team rule.
 	CodeTeamEnforced rules.Code = "AIR103"
-	// CodeTeamValue: a KV value that is not a rule file (binary, too large).
-	CodeTeamValue rules.Code = "AIR104"
 )
