@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -254,7 +255,7 @@ func (ix *Index) applyTeam(entries []teamEntry, full bool, keep map[string]bool,
 	if werr != nil {
 		ix.log.Error("cannot write the team rules cache; the team rules stay correct in memory", zap.Error(werr))
 	}
-	slices.SortFunc(upserts, func(a, b *rules.Rule) int { return compareStrings(a.Path, b.Path) })
+	slices.SortFunc(upserts, func(a, b *rules.Rule) int { return strings.Compare(a.Path, b.Path) })
 	slices.Sort(removed)
 	before := t.enforced
 	t.enforced = t.enforcedOf()
@@ -265,16 +266,6 @@ func (ix *Index) applyTeam(entries []teamEntry, full bool, keep map[string]bool,
 	extra := ix.enforcementDelta(before, t.enforced, skip)
 	ch := ix.publish(delta{upserts: upserts, removed: removed, problems: extra, correlation: newCorrelation()})
 	return ch, werr
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // teamResume is where the next session starts: the cached revision and the bucket's
