@@ -323,3 +323,26 @@ func createBucketClient(t testing.TB, url string) *testKV {
 	k := createBucket(t, url, jetstream.KeyValueConfig{}) // an existing bucket with the same config is returned
 	return k
 }
+
+// A delete whose marker was purged while this machine was away leaves no revision to
+// resume from; the key listing on reconnect still removes the rule.
+func TestTeamDeleteWithPurgedMarkerIsApplied(t *testing.T) {
+	ns := startNATS(t, nil)
+	kv := createBucket(t, ns.url(), jetstream.KeyValueConfig{})
+	kv.put(t, "keep", teamRule("keep"))
+	kv.put(t, "gone", teamRule("gone"))
+	root, db := teamWorkspace(t)
+	ix := openTeamNoCleanup(t, root, db, ns.url())
+	eventually(t, "two rules", func() bool { return len(teamIDs(ix)) == 2 })
+	ix.Close()
+
+	kv.del(t, "gone")
+	if err := kv.kv.PurgeDeletes(context.Background(), jetstream.DeleteMarkersOlderThan(-1)); err != nil {
+		t.Fatal(err)
+	}
+	ix = openTeam(t, root, db, ns.url(), nil)
+	eventually(t, "purged delete applied", func() bool { return slices.Equal(teamIDs(ix), []string{"keep"}) })
+	if n := ix.TeamStatus().Received; n != 0 {
+		t.Fatalf("read %d entries; the purge left none after the cached revision", n)
+	}
+}
