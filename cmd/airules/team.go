@@ -298,9 +298,10 @@ func teamStatus(ctx context.Context, o teamOptions, stdout, stderr io.Writer) in
 }
 
 // withTeam adds the team source of the workspace's configuration to the options of a
-// one-shot command.
-func withTeam(opt index.Options, stderr io.Writer) index.Options {
-	opt.Team = teamConfigFor(opt.Root, opt.RulesDir, stderr)
+// one-shot command; the problems of the config files (an inline secret) become the
+// index's, so lint reports them like a rule file's.
+func withTeam(opt index.Options) index.Options {
+	opt.Team, opt.TeamProblems = index.LoadTeamConfig(opt.Root, opt.RulesDir, "")
 	return opt
 }
 

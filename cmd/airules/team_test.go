@@ -155,13 +155,11 @@ func TestTeamInlineSecretIsReported(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ws, ".ai-rules", "config.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := cli.run("rules", "--root", ws, "--team-timeout", "200ms")
-	if code != 0 || !strings.Contains(out, "local") {
-		t.Fatalf("rules: %d %q %q", code, out, errs)
+	code, out, errs := cli.run("lint", "--root", ws, "--team-timeout", "200ms")
+	if code != 1 || !strings.Contains(out, "config.yaml:2:8: error AIR101") || !strings.Contains(out, "config.yaml:3:10: error AIR101") {
+		t.Fatalf("lint: %d %q %q", code, out, errs)
 	}
-	if !strings.Contains(errs, "config.yaml:2: AIR101") || !strings.Contains(errs, "config.yaml:3: AIR101") {
-		t.Fatalf("no AIR101 for the inline secrets: %q", errs)
-	}
+	out += errs
 	if strings.Contains(errs, "hunter2") || strings.Contains(errs, "s3cr3t") {
 		t.Fatalf("a secret reached stderr: %q", errs)
 	}

@@ -110,7 +110,7 @@ func openWorkspace(root string, f *workspaceFlags, stderr io.Writer) (*workspace
 	if f.noCache {
 		opt.DBPath = ":memory:"
 	}
-	opt = withTeam(opt, stderr)
+	opt = withTeam(opt)
 	ix, err := index.Open(context.Background(), opt)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", root, err)
