@@ -409,3 +409,24 @@ func mergeChanges(a, b Change) Change {
 	}
 	return a
 }
+
+// TeamRuleText returns the value a team rule was read from, by its URI, with its
+// revision, for an editor that shows it read-only; false if no team rule has that URI.
+// A value over the size limit is not kept: its text is empty.
+func (ix *Index) TeamRuleText(uri string) (text string, rev uint64, ok bool) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	t := ix.team
+	if t == nil {
+		return "", 0, false
+	}
+	prefix := TeamURI(t.bucket, "")
+	if !strings.HasPrefix(uri, prefix) {
+		return "", 0, false
+	}
+	rec, ok := t.recs[strings.TrimPrefix(uri, prefix)]
+	if !ok {
+		return "", 0, false
+	}
+	return string(rec.Value), rec.Revision, true
+}

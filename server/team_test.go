@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 )
 
@@ -79,6 +80,18 @@ func TestTeamRulesReachTheEditor(t *testing.T) {
 	var list wire.RulesResult
 	if err := e.call("airules/rules", map[string]any{}, &list); err != nil || list.Team != "team: live, revision 2" {
 		t.Fatalf("airules/rules team %q %v", list.Team, err)
+	}
+
+	var text struct {
+		Text     string
+		Revision uint64
+	}
+	if err := e.call("airules/teamRule", map[string]any{"uri": "airules-team://airules-team/00-global/new"}, &text); err != nil ||
+		!strings.Contains(text.Text, "TEAM NEW BODY") || text.Revision != 2 {
+		t.Fatalf("airules/teamRule: %+v %v", text, err)
+	}
+	if err := e.call("airules/teamRule", map[string]any{"uri": "file:///etc/passwd"}, &text); rpcCode(err) != jsonrpc2.InvalidParams {
+		t.Fatalf("a file URI: %v", err)
 	}
 
 	put("bad", string([]byte{0, 1, 2, 0xff}))
