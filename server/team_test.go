@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/airules/airules/index"
 	"github.com/airules/airules/server/wire"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -98,4 +100,18 @@ func TestTeamRulesReachTheEditor(t *testing.T) {
 	e.waitDiagnostics("airules-team://airules-team/bad", "diagnostics of a binary team value", func(ds []protocol.Diagnostic) bool {
 		return hasCode(ds, "AIR016") != nil
 	})
+}
+
+func TestTeamSetting(t *testing.T) {
+	base := defaultConfig()
+	cfg, warn := base.applySettings(json.RawMessage(`{"airules": {"team": {"url": "nats://a:4222", "bucket": "house",
+		"creds": "/home/me/team.creds", "tls": {"ca": "/etc/ca.pem"}}}}`))
+	want := index.TeamConfig{URL: "nats://a:4222", Bucket: "house", Creds: "/home/me/team.creds", TLS: index.TeamTLS{CA: "/etc/ca.pem"}}
+	if cfg.Team != want || len(warn) != 0 || !base.reopenNeeded(cfg) {
+		t.Fatalf("team setting %+v, warnings %v", cfg.Team, warn)
+	}
+	bad, warn := cfg.applySettings(json.RawMessage(`{"team": {"url": 5}}`))
+	if bad.Team != want || len(warn) != 1 || cfg.reopenNeeded(bad) {
+		t.Fatalf("a bad team setting must be ignored with a warning: %+v %v", bad.Team, warn)
+	}
 }
