@@ -387,6 +387,8 @@ func (ix *Index) SyncTeam(ctx context.Context) (Change, error) {
 	t.errText = ""
 	if err != nil {
 		t.errText = redactURLs(err.Error())
+	} else {
+		t.cached = false
 	}
 	t.smu.Unlock()
 	return last, err

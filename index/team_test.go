@@ -346,3 +346,30 @@ func TestTeamDeleteWithPurgedMarkerIsApplied(t *testing.T) {
 		t.Fatalf("read %d entries; the purge left none after the cached revision", n)
 	}
 }
+
+func TestTeamSyncOnceForTheCLI(t *testing.T) {
+	ns := startNATS(t, nil)
+	kv := createBucket(t, ns.url(), jetstream.KeyValueConfig{})
+	kv.put(t, "a", teamRule("a"))
+	root, db := teamWorkspace(t)
+	ix := open(t, Options{Root: root, DBPath: db, Team: TeamConfig{URL: ns.url()}}) // no Watch: a one-shot process
+	if st := ix.TeamStatus(); st.State != TeamConnecting || st.Rules != 0 {
+		t.Fatalf("before the sync: %+v", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ch, err := ix.SyncTeam(ctx)
+	if err != nil || !slices.Equal(ch.Added, []string{"a"}) || !slices.Equal(teamIDs(ix), []string{"a"}) {
+		t.Fatalf("sync: %+v %v", ch, err)
+	}
+	if st := ix.TeamStatus(); st.State != TeamLive || st.Cached || st.Revision != 1 {
+		t.Fatalf("after the sync: %+v", st)
+	}
+	ns.stop()
+	if _, err := ix.SyncTeam(ctx); err == nil || ix.TeamStatus().State != TeamOffline {
+		t.Fatalf("sync without a server: %v %+v", err, ix.TeamStatus())
+	}
+	if !slices.Equal(teamIDs(ix), []string{"a"}) {
+		t.Fatal("a failed sync dropped the team rules")
+	}
+}
