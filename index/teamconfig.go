@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/airules/airules/rules"
 	yaml "go.yaml.in/yaml/v3"
@@ -304,9 +305,21 @@ func resolveConfigPath(dir, p string) string {
 }
 
 // readSmallRegular reads a regular file of at most limit bytes; anything else (a
-// folder, a device, a FIFO, a larger file) is an error, never a hang.
+// folder, a device, a FIFO, a larger file) is an error, never a hang. It opens without
+// blocking (a FIFO swapped in after a stat cannot hold the open) and checks the open
+// file itself.
 func readSmallRegular(path string, limit int64) ([]byte, error) {
-	st, err := os.Stat(path)
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
@@ -316,11 +329,6 @@ func readSmallRegular(path string, limit int64) ([]byte, error) {
 	if st.Size() > limit {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
 	var buf bytes.Buffer
 	if _, err := io.Copy(&buf, io.LimitReader(f, limit+1)); err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)

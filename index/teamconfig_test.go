@@ -123,3 +123,18 @@ func TestTeamConfigRedacted(t *testing.T) {
 		t.Fatalf("redacted %q", c.URL)
 	}
 }
+
+func TestTeamConfigFIFOIsNotRead(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, ".ai-rules", "config.yaml")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := mkfifo(p); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	_, probs := LoadTeamConfig(root, "", t.TempDir()) // returns: a FIFO without a writer would block a plain open
+	if ps := probs[p]; len(ps) != 1 || !strings.Contains(ps[0].Message, "not a regular file") {
+		t.Fatalf("FIFO config: %+v", ps)
+	}
+}
