@@ -32,7 +32,7 @@ func startCluster(t *testing.T) []*natsServer {
 		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", ports[i]))
 	}
 	nodes := make([]*natsServer, 3)
-	done := make(chan struct{}, 3)
+	done := make(chan error, 3)
 	for i := range nodes {
 		nodes[i] = &natsServer{t: t, opts: server.Options{
 			Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
@@ -42,14 +42,14 @@ func startCluster(t *testing.T) []*natsServer {
 		}}
 		t.Cleanup(nodes[i].stop)
 	}
+	// They start together: each waits for the others' routes.
 	for _, n := range nodes {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			n.start()
-		}()
+		go func() { done <- n.startErr() }()
 	}
 	for range nodes {
-		<-done
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 	return nodes
 }

@@ -109,9 +109,7 @@ func TestTeamFaultWrongCredentials(t *testing.T) {
 	check := noLeak(t)
 
 	root, db := teamWorkspace(t)
-	ix := openTeamNoCleanup(t, root, db, "")
-	ix.Close()
-	ix, err = Open(context.Background(), Options{Root: root, DBPath: db, Watch: true, Logger: testLogger(t),
+	ix, err := Open(context.Background(), Options{Root: root, DBPath: db, Watch: true, Logger: testLogger(t),
 		Team: TeamConfig{URL: ns.url(), Creds: bad}, teamBackoff: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -40,21 +40,29 @@ func startNATS(t testing.TB, tweak func(*server.Options)) *natsServer {
 
 func (n *natsServer) start() {
 	n.t.Helper()
+	if err := n.startErr(); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
+// startErr starts the server; it may run on another goroutine than the test's.
+func (n *natsServer) startErr() error {
 	o := n.opts
 	s, err := server.NewServer(&o)
 	if err != nil {
-		n.t.Fatal(err)
+		return err
 	}
 	s.Start()
 	if !s.ReadyForConnections(10 * time.Second) {
 		s.Shutdown()
-		n.t.Fatalf("nats server %s not ready", o.ServerName)
+		return fmt.Errorf("nats server %s not ready", o.ServerName)
 	}
 	n.mu.Lock()
 	n.srv = s
 	// A restart comes back on the same port, as a real server would.
 	n.opts.Port = s.Addr().(*net.TCPAddr).Port
 	n.mu.Unlock()
+	return nil
 }
 
 func (n *natsServer) stop() {
