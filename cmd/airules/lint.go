@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/airules/airules/index"
 	"io"
 	"os"
 	"path/filepath"
@@ -93,6 +94,9 @@ func addWorkspaceFlags(fs *flag.FlagSet, wf *workspaceFlags) {
 func selectFiles(ws *workspace, args []string) ([]string, error) {
 	var all []string
 	for p := range ws.problems {
+		if index.IsTeamPath(p) {
+			continue // the team's rules are linted where they are written, not in every workspace
+		}
 		all = append(all, p)
 	}
 	sort.Strings(all)

@@ -17,6 +17,7 @@ import (
 	"github.com/airules/airules/index"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // natsURL starts a real NATS server with JetStream in this process, on loopback.
@@ -144,6 +145,36 @@ func TestTeamCommands(t *testing.T) {
 	if code != 1 || !regexp.MustCompile(`(?m)^connection\s+connect to `).MatchString(out) ||
 		!regexp.MustCompile(`(?m)^cache\s+revision 2, 2 rules`).MatchString(out) {
 		t.Fatalf("status offline: %d %q", code, out)
+	}
+}
+
+// A broken team value is the team's problem: a workspace's lint stays clean.
+func TestTeamLintSkipsTeamRules(t *testing.T) {
+	url, _ := natsURL(t)
+	t.Setenv(index.TeamEnvURL, url)
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	kv, err := js.CreateKeyValue(context.Background(), jetstream.KeyValueConfig{Bucket: index.DefaultTeamBucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(context.Background(), "broken", []byte{0, 0xff}); err != nil {
+		t.Fatal(err)
+	}
+	cli := newTeamCLI(t)
+	ws := t.TempDir()
+	writeRule(t, ws, "local", "local rule")
+	code, out, errs := cli.run("lint", "--root", ws)
+	if code != 0 || strings.Contains(out, "airules-team") {
+		t.Fatalf("lint with a broken team rule: %d %q %q", code, out, errs)
+	}
+	code, out, _ = cli.run("rules", "--root", ws)
+	if code != 0 || !regexp.MustCompile(`(?m)^broken\s+team\s`).MatchString(out) {
+		t.Fatalf("the broken team rule is not listed: %q", out)
 	}
 }
 
