@@ -31,4 +31,11 @@
 // folder the walk keeps (nested AGENTS.md, CLAUDE.md, GEMINI.md, .cursor/rules; up to
 // 20,000 folders), and the declared dependency folders; a manifest or configuration
 // change rescans everything, and a changed @import target re-reads its importers.
+//
+// Team rules (Options.Team, team*.go): the keys of a NATS JetStream KV bucket are rule
+// ids (TeamKey, TeamID), its values rule files; they form layer team, with Source.Path
+// airules-team://<bucket>/<key>. With Watch a background session watches the bucket and
+// applies each put and delete as one Change to OnChange; the values and the revision are
+// cached under team:<bucket>:* in the same database, loaded into the first snapshot and
+// resumed from on reconnect. SyncTeam does one session for a one-shot process.
 package index

@@ -52,6 +52,7 @@ type Index struct {
 	firstSeq    uint64 // oldest event kept
 	eventKeys   int    // events in the store
 
+	team    *teamLayer // nil without a team source; its maps are guarded by mu
 	m       counters
 	watcher *watcher
 	bg      sync.WaitGroup     // background work Close waits for
@@ -211,6 +212,7 @@ func (ix *Index) started(w *watcher) *Index {
 		bgCtx, cancel := context.WithCancel(context.Background())
 		ix.stopBg = cancel
 		ix.startTokenWarmer(bgCtx)
+		ix.startTeam()
 	}
 	return ix
 }
@@ -256,6 +258,9 @@ func (ix *Index) Close() error {
 	}
 	if ix.stopBg != nil {
 		ix.stopBg()
+	}
+	if ix.team != nil && ix.team.stop != nil {
+		ix.team.stop()
 	}
 	ix.bg.Wait()
 	ix.mu.Lock()

@@ -3,6 +3,8 @@ package index
 import (
 	"time"
 
+	"github.com/airules/airules/rules"
+
 	"go.uber.org/zap"
 )
 
@@ -40,6 +42,20 @@ type Options struct {
 	// change reaches the caller exactly once.
 	OnChange func(Change)
 
+	// Team is the team source (a NATS JetStream KV bucket); its zero value means none.
+	// The caller merges the configuration files (LoadTeamConfig), the environment and
+	// its own options into it. With Watch the index keeps the team layer live; without,
+	// it serves the cached team rules until SyncTeam.
+	Team TeamConfig
+	// TeamProblems are the problems LoadTeamConfig found in configuration files, by
+	// path, published with the rules' problems.
+	TeamProblems map[string][]rules.Problem
+	// TeamTimeout bounds connecting to the team server and each request; default 2 s.
+	TeamTimeout time.Duration
+
+	// teamBackoff is the first wait after a failed team session (default 500 ms); tests
+	// shorten it.
+	teamBackoff time.Duration
 	// indexDelay is how long after Open the database's JSON indexes are built
 	// (default 1 s); tests shorten it.
 	indexDelay time.Duration

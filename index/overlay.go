@@ -80,7 +80,7 @@ func (ix *Index) SetDisabled(ids []string) Change {
 	}
 	var ch Change
 	if len(symmetricDiff(ix.disabled, ids)) > 0 {
-		ch = ix.publish(delta{disabled: ids, reconfigured: true, correlation: newCorrelation()})
+		ch = ix.publish(delta{disabled: ids, reconfigured: true, problems: ix.disabledDelta(ids), correlation: newCorrelation()})
 	}
 	ix.mu.Unlock()
 	return ch

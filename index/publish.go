@@ -23,6 +23,9 @@ type delta struct {
 	disabled     []string      // new configuration-disabled ids, when reconfigured
 	reconfigured bool
 	correlation  string
+	// problems of files that hold no rule (a configuration file, a team bucket), by path
+	// or URI; an empty list clears them.
+	problems map[string][]rules.Problem
 
 	filesChanged bool
 	fullFiles    bool
@@ -82,6 +85,7 @@ func (ix *Index) publish(d delta) Change {
 		for _, r := range ix.overlays {
 			all = append(all, r)
 		}
+		all = append(all, ix.teamRules()...)
 		// Compiling the set and counting the globs are independent: overlap them.
 		built := make(chan *rules.Set, 1)
 		opts := ix.setOptions(ix.disabled)
@@ -92,6 +96,7 @@ func (ix *Index) publish(d delta) Change {
 		for _, r := range all {
 			probs[r.Path] = ix.problemsOf(r)
 		}
+		maps.Copy(probs, ix.teamProblems())
 		set = <-built
 		initialProblems = probs
 	} else {
@@ -179,11 +184,21 @@ func (ix *Index) publish(d delta) Change {
 			ch.Problems[cfgPath] = slices.Clip(append([]rules.Problem{}, cfgProbs...))
 			differs = true
 		}
+		for p, ps := range d.problems {
+			if old, ok := prev.Problems[p]; (ok || len(ps) > 0) && !reflect.DeepEqual(old, ps) {
+				ch.Problems[p] = ps
+				differs = true
+			}
+		}
 		probs = prev.Problems
 		if differs {
 			probs = maps.Clone(prev.Problems)
 			for p, ps := range ch.Problems {
 				if len(ps) == 0 && (p == cfgPath || prev.Rules.Rule(p) != nil && slices.Contains(d.removed, p)) {
+					delete(probs, p)
+					continue
+				}
+				if _, extra := d.problems[p]; extra && len(ps) == 0 && set.Rule(p) == nil {
 					delete(probs, p)
 					continue
 				}
@@ -237,7 +252,7 @@ func countMatches(l *rules.FileList, glob string) int {
 
 // positiveGlobs calls fn for each glob of r that AIR007 checks.
 func positiveGlobs(r *rules.Rule, fn func(g string)) {
-	if r.Dir != "" {
+	if r.Dir != "" || r.Layer == rules.LayerTeam { // a team rule is written for many workspaces
 		return
 	}
 	for _, g := range r.Globs {
@@ -325,10 +340,11 @@ func (ix *Index) eachEffective(fn func(*rules.Rule)) {
 // file list, decided from the glob counts the index keeps up to date as files come and
 // go rather than by matching every glob against the file list again.
 func (ix *Index) problemsOf(r *rules.Rule) []rules.Problem {
-	return rules.WithUnmatchedGlobs(r, func(g string) bool {
+	ps := rules.WithUnmatchedGlobs(r, func(g string) bool {
 		c := ix.globs[g]
 		return c != nil && c.n == 0
 	})
+	return ix.withEnforcement(r, ps, ix.disabled) // teamenforce.go
 }
 
 func symmetricDiff(a, b []string) []string {

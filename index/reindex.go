@@ -474,6 +474,7 @@ func (ix *Index) start(ctx context.Context, obs *observation) error {
 	ix.ruleKeys = map[string]string{}
 	ix.files = map[string]struct{}{}
 	ix.globs = map[string]*globCount{}
+	ix.initTeam()
 	ix.snap.Store(nil)
 	ix.nextSeq = stored.lastSeq + 1
 	ix.firstSeq = stored.firstSeq

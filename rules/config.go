@@ -50,6 +50,7 @@ var configKeys = []KeySpec{
 	{Name: "maxTokens", Kind: KindInt, Type: "positive integer", Doc: "The default token budget of a prompt.", Example: `maxTokens: 16000`},
 	{Name: "dependencies", Kind: KindString, Type: "false, or a mapping of hex, npm, go to true, false or a list of packages", Doc: "Which dependency rules are read.", Example: `dependencies: {hex: true, npm: [zod], go: false}`},
 	{Name: "exclude", Kind: KindGlobs, Type: "list of globs", Doc: "Workspace paths never read as rules.", Example: `exclude: ["vendor/**"]`},
+	{Name: "team", Kind: KindString, Type: "mapping of url, bucket, creds, tls", Doc: "The team layer's NATS server: read and checked by the index's team source (credentials as file paths, never inline).", Example: `team: {url: "nats://nats.example:4222", bucket: airules-team}`},
 }
 
 // ConfigKeys returns the keys of .ai-rules/config.yaml.
@@ -166,6 +167,8 @@ func ParseConfig(data []byte) Config {
 			cfg.MaxTokens = n
 		case "dependencies":
 			p.dependencies(&cfg, v)
+		case "team":
+			// The team source reads and checks this section itself (index/teamconfig.go).
 		case "exclude":
 			for _, it := range p.list("exclude", v, false) {
 				if !doublestar.ValidatePattern(strings.TrimPrefix(it.value, "!")) {

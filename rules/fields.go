@@ -84,6 +84,8 @@ func (p *parser) fields(root *yaml.Node) {
 		case "alwaysApply":
 			alwaysNode = k
 			p.boolean(v)
+		case "enforced": // enforced.go
+			p.r.Enforced = p.flag(key, v)
 		case "created", "updated":
 			t, ok := p.date(key, v)
 			if key == "created" {

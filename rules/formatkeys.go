@@ -73,7 +73,7 @@ var (
 var nativeKinds = map[string]KeyKind{
 	"description": KindString, "version": KindScalar, "priority": KindInt, "scope": KindEnums,
 	"language": KindStrings, "tags": KindStrings, "globs": KindGlobs, "alwaysApply": KindBool,
-	"created": KindDate, "updated": KindDate, "status": KindEnum,
+	"created": KindDate, "updated": KindDate, "status": KindEnum, "enforced": KindBool,
 }
 
 // FormatKeys returns the documented frontmatter keys of a format, or nil for a format

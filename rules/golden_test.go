@@ -81,6 +81,9 @@ func TestGoldenDiagnostics(t *testing.T) {
 	}
 	seen[CodeTooLarge] = true   // a 1 MiB file is made in TestParseEdgeCases, not kept in the repo
 	seen[CodeUnreadable] = true // a read failure, not a content: index's TestUnreadableRules
+	for _, c := range []Code{CodeTeamStatus, CodeTeamSecret, CodeTeamConfig, CodeTeamEnforced} {
+		seen[c] = true // the team source's, tested in index against a real NATS server
+	}
 	for c := range formatCodes(t) {
 		seen[c] = true // the per-format fixtures under testdata/formats
 	}

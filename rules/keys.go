@@ -21,6 +21,7 @@ var Keys = []KeyDoc{
 	{"created", "date YYYY-MM-DD", "When the rule was written.", `created: 2026-01-15`},
 	{"updated", "date YYYY-MM-DD", "When the rule last changed; not before created.", `updated: 2026-03-02`},
 	{"status", "active or disabled", "A disabled rule is indexed and linted but never applied.", `status: disabled`},
+	{"enforced", "boolean", "A team rule that no project or user rule with its id shadows and no configuration disables.", `enforced: true`},
 }
 
 func keyNames(f Format) []string {

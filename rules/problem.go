@@ -105,6 +105,12 @@ const (
 	CodeWindsurfTooLong    Code = "AIR502"
 	CodeInvalidRegex       Code = "AIR701"
 	CodeKiroNoPattern      Code = "AIR801"
+
+	// Codes of the team layer (NATS JetStream), reported by the index: AIR9xx.
+	CodeTeamStatus   Code = "AIR900" // the team source is not live; on airules-team://<bucket>
+	CodeTeamSecret   Code = "AIR901" // a credential written inline in the project's configuration
+	CodeTeamConfig   Code = "AIR902" // a team configuration value that is not understood
+	CodeTeamEnforced Code = "AIR903" // a rule or the configuration tries to override an enforced team rule
 )
 
 // Codes lists every problem code with its severity and meaning.
@@ -140,6 +146,10 @@ var Codes = []CodeInfo{
 	{CodeWindsurfTooLong, SeverityWarning, "Windsurf rule over 12,000 characters"},
 	{CodeInvalidRegex, SeverityError, "Continue regex that does not compile"},
 	{CodeKiroNoPattern, SeverityWarning, "Kiro inclusion: fileMatch without fileMatchPattern"},
+	{CodeTeamStatus, SeverityWarning, "the team source is offline, unauthorised or missing its bucket: its rules come from the cache"},
+	{CodeTeamSecret, SeverityError, "a credential written inline in the project's configuration: not used"},
+	{CodeTeamConfig, SeverityWarning, "a team configuration value that is not understood"},
+	{CodeTeamEnforced, SeverityWarning, "a rule or the configuration tries to shadow or disable an enforced team rule"},
 }
 
 // Info returns the table entry of c.

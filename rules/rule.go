@@ -134,6 +134,7 @@ type Rule struct {
 	Created     string
 	Updated     string
 	Status      Status
+	Enforced    bool // enforced.go: only a team rule's counts
 
 	// Name is the rule's display name where its format has one (Copilot, Continue, Kiro).
 	Name string

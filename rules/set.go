@@ -249,8 +249,15 @@ func (s *Set) topRank(id string) int {
 }
 
 // Disabled reports whether r is kept from applying, by its status or by configuration.
+// An enforced team rule ignores the configuration (enforced.go).
 func (s *Set) Disabled(r *Rule) bool {
-	if !r.Active() || s.disabled[r.ID] {
+	if !r.Active() {
+		return true
+	}
+	if r.IsEnforced() {
+		return false
+	}
+	if s.disabled[r.ID] {
 		return true
 	}
 	for _, g := range s.disabledGlobs {
@@ -261,9 +268,13 @@ func (s *Set) Disabled(r *Rule) bool {
 	return false
 }
 
-// Shadowed reports whether a rule with r's id in a higher layer hides r, or an
-// AGENTS.override.md replaces the AGENTS.md r of its folder.
+// Shadowed reports whether a rule with r's id in a higher layer hides r, an enforced
+// team rule with r's id overrides it (enforced.go), or an AGENTS.override.md replaces
+// the AGENTS.md r of its folder.
 func (s *Set) Shadowed(r *Rule) bool {
+	if e := s.Enforcer(r.ID); e != nil {
+		return e != r
+	}
 	return s.topRank(r.ID) > s.Rank(r.Layer) || s.override(r) != nil
 }
 

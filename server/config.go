@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/airules/airules/index"
 	"go.lsp.dev/protocol"
 	"go.uber.org/zap"
 )
@@ -30,6 +31,9 @@ type settings struct {
 	Watch         string
 	LogLevel      string
 	LogFile       string
+	// Team is the team source set by the client (url, bucket, creds, tls); it goes on
+	// top of the config files' team: section (index.LoadTeamConfig).
+	Team index.TeamConfig
 }
 
 func defaultConfig() settings {
@@ -46,7 +50,7 @@ func (c settings) clientWatch() bool { return c.Watch != watchServer }
 // reopenNeeded reports whether going from c to n needs new indexes: the rules root and
 // the watcher are fixed when an index opens.
 func (c settings) reopenNeeded(n settings) bool {
-	return c.RulesDir != n.RulesDir || c.serverWatch() != n.serverWatch()
+	return c.RulesDir != n.RulesDir || c.serverWatch() != n.serverWatch() || c.Team != n.Team
 }
 
 // applySettings merges settings (initializationOptions, or the settings of
@@ -137,9 +141,28 @@ func (c settings) applySettings(raw json.RawMessage) (settings, []string) {
 			} else {
 				bad(key, v, "a file path")
 			}
+		case "team":
+			if t, ok := teamSetting(v); ok {
+				c.Team = t
+			} else {
+				bad(key, v, "an object {url, bucket, creds, tls: {ca, cert, key}} of strings")
+			}
 		}
 	}
 	return c, warn
+}
+
+// teamSetting reads the team object of the settings.
+func teamSetting(v any) (index.TeamConfig, bool) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return index.TeamConfig{}, false
+	}
+	var t index.TeamConfig
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return index.TeamConfig{}, false
+	}
+	return t, true
 }
 
 // positiveInt accepts JSON numbers and numeric strings.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/airules/airules/index"
 	"github.com/airules/airules/rules"
 	"github.com/airules/airules/server/wire"
 	"go.lsp.dev/jsonrpc2"
@@ -196,6 +197,9 @@ func listRules(folders []*folder) wire.RulesResult {
 		}
 		snap := ix.Snapshot()
 		part := wire.NewRulesResult(snap.Rules, f.genBase+snap.Generation, func(r *rules.Rule) int { return len(snap.Problems[r.Path]) })
+		if st := ix.TeamStatus(); st.State != index.TeamOff && res.Team == "" {
+			res.Team = st.Line(time.Now())
+		}
 		res.Generation += part.Generation
 		for _, r := range part.Rules {
 			if !seen[r.Path] { // user rules are in every folder's index

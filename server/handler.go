@@ -68,6 +68,7 @@ var handlers = map[string]handler{
 	"workspace/didChangeWatchedFiles":     notification((*session).didChangeWatchedFiles),
 	"airules/context":                     request((*session).contextRequest),
 	"airules/rules":                       request((*session).rulesRequest),
+	"airules/teamRule":                    request((*session).teamRuleRequest), // team.go
 }
 
 // later is a result a handler cannot give at once (airules/context while the folder's

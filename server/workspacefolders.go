@@ -34,7 +34,10 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 		if s.beforeOpen != nil {
 			s.beforeOpen()
 		}
+		team, teamProblems := index.LoadTeamConfig(f.root, cfg.RulesDir, "")
 		ix, err := index.Open(ctx, index.Options{
+			Team:         team.Merge(cfg.Team),
+			TeamProblems: teamProblems,
 			Root:         f.root,
 			RulesDir:     cfg.RulesDir,
 			UserRulesDir: s.userRulesDir(),

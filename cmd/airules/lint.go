@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/airules/airules/index"
+
 	"github.com/airules/airules/rules"
 	"github.com/airules/airules/server/wire"
 )
@@ -84,6 +86,9 @@ var errNoRuleLocation = errors.New("not a rule location")
 func selectFiles(ws *workspace, args []string, rulesDir string) ([]string, error) {
 	var all []string
 	for p := range ws.problems {
+		if index.IsTeamPath(p) {
+			continue // the team's rules are linted where they are written, not in every workspace
+		}
 		all = append(all, p)
 	}
 	sort.Strings(all)

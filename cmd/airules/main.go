@@ -107,7 +107,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true // our own, with examples
 	root.AddCommand(
 		newContextCmd(a), newLintCmd(a), newRulesCmd(a), newHistoryCmd(a), newInitCmd(a),
-		newSchemaCmd(a), newServeCmd(a), newMCPCmd(a), newVersionCmd(a), newCompletionCmd(a, root),
+		newSchemaCmd(a), newServeCmd(a), newMCPCmd(a), newTeamCmd(a), newVersionCmd(a), newCompletionCmd(a, root),
 	)
 	for _, c := range root.Commands() {
 		c.DisableFlagsInUseLine = true

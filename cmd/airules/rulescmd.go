@@ -46,6 +46,7 @@ func runRules(o rulesOptions, stdout, stderr io.Writer) int {
 		return 0
 	}
 	res := wire.NewRulesResult(ws.set, ws.generation, func(r *rules.Rule) int { return len(ws.problems[r.Path]) })
+	res.Team = teamLine(ws.ix) // team.go
 	if o.json {
 		writeJSON(stdout, res)
 		return 0
@@ -56,5 +57,8 @@ func runRules(o rulesOptions, stdout, stderr io.Writer) int {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\n", r.ID, r.Layer, r.Priority, r.Status, r.Problems, r.Description)
 	}
 	tw.Flush()
+	if res.Team != "" {
+		fmt.Fprintln(stdout, res.Team)
+	}
 	return 0
 }

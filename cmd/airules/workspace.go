@@ -32,9 +32,10 @@ func (w *workspace) close() error { return w.ix.Close() }
 
 // workspaceFlags are the flags every workspace command shares.
 type workspaceFlags struct {
-	root     string
-	rulesDir string
-	noCache  bool
+	root        string
+	rulesDir    string
+	noCache     bool
+	teamTimeout time.Duration // how long to wait for the team server (team.go)
 	// progress shows a progress line on a terminal while the index is built (set by
 	// the commands that index a whole workspace for a person to wait on).
 	progress bool
@@ -44,6 +45,7 @@ func addWorkspaceFlags(fs *pflag.FlagSet, wf *workspaceFlags) {
 	fs.StringVar(&wf.root, "root", "", "the workspace root `DIR` (default: the nearest folder above holding rule files or a project; see 'airules --help')")
 	fs.StringVar(&wf.rulesDir, "rules-dir", ".ai-rules", "the native rules folder `DIR`, relative to the workspace")
 	fs.BoolVar(&wf.noCache, "no-cache", false, "do not use or update the index cache; read every file")
+	fs.DurationVar(&wf.teamTimeout, "team-timeout", 2*time.Second, "how long to wait for the team server before answering from the cache")
 }
 
 // ruleRoots mark a workspace by the rule files of a tool that live at a project's top:
@@ -163,10 +165,12 @@ func openWorkspace(root string, f *workspaceFlags, stderr io.Writer) (*workspace
 		opt.Progress = p.report
 		defer p.finish()
 	}
+	opt = withTeam(opt)
 	ix, err := index.Open(context.Background(), opt)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", root, err)
 	}
+	syncTeam(ix, f.teamTimeout, stderr)
 	snap := ix.Snapshot()
 	return &workspace{root: root, ix: ix, snap: snap, set: snap.Rules, files: snap.Files, problems: snap.Problems, generation: snap.Generation}, nil
 }

@@ -10,6 +10,9 @@ import (
 type RulesResult struct {
 	Generation uint64     `json:"generation"`
 	Rules      []RuleInfo `json:"rules"`
+	// Team is the team source's state when one is configured, for an info view or a
+	// status bar: "team: live, revision 12", "team: offline, revision 12, 3 h old".
+	Team string `json:"team,omitempty"`
 }
 
 // RuleInfo summarises one indexed rule.
