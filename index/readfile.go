@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -69,6 +70,8 @@ type tree struct {
 	dir  string // absolute and clean, as configured
 	real string // dir with every link resolved; "" when it cannot be resolved
 	root int    // descriptor of dir for openat2 (Linux), or -1
+	// cleanup closes root once the tree is garbage (Linux).
+	cleanup runtime.Cleanup
 }
 
 func newTree(dir string) *tree {
@@ -231,6 +234,7 @@ func ReadWorkspaceFile(root, rel string, limit int64) ([]byte, fs.FileInfo, erro
 func readWorkspaceFile(root, rel string, limit int64) ([]byte, fs.FileInfo, error) {
 	abs := filepath.Join(root, filepath.FromSlash(rel))
 	t := newTree(root)
+	defer t.close()
 	if abs != t.dir && !strings.HasPrefix(abs, t.dir+string(filepath.Separator)) {
 		return nil, nil, fmt.Errorf("read %s: %w", rel, errOutside)
 	}

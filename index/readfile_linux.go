@@ -48,8 +48,18 @@ func (t *tree) openRoot() {
 		return
 	}
 	t.root = fd
-	// A tree lives as long as one walk and the reads of what it found.
-	runtime.AddCleanup(t, func(fd int) { syscall.Close(fd) }, fd)
+	// A walk's tree lives as long as the reads of what it found: the descriptor goes
+	// with it, unless close comes first.
+	t.cleanup = runtime.AddCleanup(t, func(fd int) { syscall.Close(fd) }, fd)
+}
+
+// close releases the folder's descriptor now; the tree reads through paths after.
+func (t *tree) close() {
+	if t.root >= 0 {
+		t.cleanup.Stop()
+		syscall.Close(t.root)
+		t.root = -1
+	}
 }
 
 // openBeneath opens abs through openat2 beneath the tree's folder. ok false and err nil

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -34,5 +35,27 @@ func TestOpenBeneath(t *testing.T) {
 		if (err == nil) != want {
 			t.Errorf("read %s: %v", rel, err)
 		}
+	}
+}
+
+// TestReadWorkspaceFileKeepsNoDescriptor: the folder's descriptor is closed with the call.
+func TestReadWorkspaceFileKeepsNoDescriptor(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "go.mod", "module x\n")
+	count := func() int {
+		es, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd")
+		}
+		return len(es)
+	}
+	before := count()
+	for range 200 {
+		if _, _, err := ReadWorkspaceFile(root, "go.mod", MaxManifestSize); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := count(); after > before+5 {
+		t.Errorf("%d descriptors open after 200 reads, %d before", after, before)
 	}
 }

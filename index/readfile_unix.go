@@ -18,5 +18,7 @@ func fdPath(*os.File) (string, bool) { return "", false }
 // openRoot: no openat2 here.
 func (t *tree) openRoot() {}
 
+func (t *tree) close() {}
+
 // openBeneath: every read takes the checked path.
 func (t *tree) openBeneath(string) (*os.File, bool, error) { return nil, false, nil }
