@@ -4,20 +4,13 @@ import (
 	"context"
 
 	"github.com/airules/airules/index"
+	"github.com/airules/airules/server/wire"
 	"go.lsp.dev/jsonrpc2"
 )
 
 // teamRuleParams are the parameters of airules/teamRule.
 type teamRuleParams struct {
 	URI string `json:"uri"`
-}
-
-// teamRuleResult is a team rule's text, for an editor that shows an airules-team://
-// URI (a hover link, go-to) read-only.
-type teamRuleResult struct {
-	URI      string `json:"uri"`
-	Text     string `json:"text"`
-	Revision uint64 `json:"revision"`
 }
 
 // teamRuleRequest answers airules/teamRule {uri}: the text of a team rule from the
@@ -29,7 +22,7 @@ func (s *session) teamRuleRequest(_ context.Context, p *teamRuleParams) (any, er
 	for _, f := range s.currentFolders() {
 		if ix := f.index(); ix != nil {
 			if text, rev, ok := ix.TeamRuleText(p.URI); ok {
-				return teamRuleResult{URI: p.URI, Text: text, Revision: rev}, nil
+				return wire.TeamRule{URI: p.URI, Text: text, Revision: rev}, nil
 			}
 		}
 	}

@@ -394,6 +394,19 @@ local function run()
   end)
 
   -- :checkhealth airules, from the source file: the report is the health buffer.
+  check('an airules-team:// buffer opens read-only through the server', function()
+    -- No team is configured here: the server refuses the URI, and the buffer says so
+    -- instead of reading a file of that name.
+    vim.cmd('split airules-team://airules-team/00-global/security') -- its own window: wiped below
+    local buf = vim.api.nvim_get_current_buf()
+    wait_for('the server to answer airules/teamRule', 10000, function()
+      return buffer_text(buf):find('no team rule', 1, true) ~= nil
+    end)
+    assert(not vim.api.nvim_buf_get_option(buf, 'modifiable'), 'the buffer is modifiable')
+    assert(vim.api.nvim_buf_get_option(buf, 'buftype') == 'nofile', 'buftype ' .. vim.api.nvim_buf_get_option(buf, 'buftype'))
+    vim.cmd('bwipeout! ' .. buf)
+  end)
+
   local function checkhealth()
     vim.api.nvim_set_current_win(src_win)
     vim.api.nvim_set_current_buf(src_buf)

@@ -13,7 +13,7 @@ import {
 } from 'vscode-languageclient/node';
 import { ContextDocuments } from './contextView';
 import { contextScheme, documentSelector, readSettings, ruleEntries, toServerOptions } from './format';
-import { IndexChangedMethod, fetchContext, type RequestSender } from './requests';
+import { IndexChangedMethod, TeamScheme, fetchContext, fetchTeamRule, type RequestSender } from './requests';
 import { hostLookup, installCommand, resolveServerPath } from './serverPath';
 import { RulesStatus } from './statusBar';
 
@@ -39,6 +39,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     { dispose: () => clearTimeout(refreshTimer) },
     vscode.workspace.registerTextDocumentContentProvider(contextScheme, contextDocs),
+    // Team rules open read-only from the server's cache (hover links and go-to name them).
+    vscode.workspace.registerTextDocumentContentProvider(TeamScheme, {
+      provideTextDocumentContent: async (uri) => {
+        const conn = running();
+        if (!conn) return '<!-- the airules server is not running -->';
+        return (await fetchTeamRule(conn, uri.toString(true))).text;
+      },
+    }),
     vscode.window.onDidChangeActiveTextEditor(() => void status.refresh()),
     vscode.languages.onDidChangeDiagnostics((e) => status.onDiagnostics(e.uris)),
     vscode.commands.registerCommand('airules.showContext', showContext),

@@ -11,6 +11,10 @@ export interface RequestSender {
 
 export const ContextMethod = 'airules/context';
 export const RulesMethod = 'airules/rules';
+/** A team rule's text, for airules-team:// URIs (hover links, go-to). */
+export const TeamRuleMethod = 'airules/teamRule';
+/** The scheme of team rules: they live in a NATS bucket, not in a file. */
+export const TeamScheme = 'airules-team';
 /** Server → client notification after every reindex that changed something. */
 export const IndexChangedMethod = 'airules/indexChanged';
 
@@ -117,6 +121,17 @@ export async function fetchRules(conn: RequestSender): Promise<RulesResult> {
   const result = (await conn.sendRequest(RulesMethod, {})) as RulesResult;
   result.rules ??= [];
   return result;
+}
+
+export interface TeamRule {
+  uri: string;
+  text: string;
+  revision: number;
+}
+
+/** The text of a team rule, from the server's cache of the team bucket. */
+export async function fetchTeamRule(conn: RequestSender, uri: string): Promise<TeamRule> {
+  return (await conn.sendRequest(TeamRuleMethod, { uri })) as TeamRule;
 }
 
 /** The JSON-RPC error code of a rejected request, if it carries one. */

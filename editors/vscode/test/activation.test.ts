@@ -86,8 +86,11 @@ test('activation without a server: registers everything, tells how to install', 
   assert.ok(record.errors[1].includes(installCommand), record.errors[1]);
   assert.equal(record.clipboard, '');
 
-  const text = await record.providers.get('airules-context')!.provideTextDocumentContent({ query: 'file:///ws/a.ex' });
+  const text = await record.providers.get('airules-context')!.provideTextDocumentContent({ query: 'file:///ws/a.ex', toString: () => 'airules-context:?file:///ws/a.ex' });
   assert.match(text, /not running/);
+  // Team rules (airules-team://) open read-only through the server; without one, say so.
+  const team = await record.providers.get('airules-team')!.provideTextDocumentContent({ toString: () => 'airules-team://b/x' });
+  assert.match(team, /not running/);
 
   for (const s of subscriptions) s.dispose();
   assert.equal(record.commands.size, 0, 'commands are disposed with the extension');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ContextMethod, RulesMethod, errorCode, fetchContext, fetchRules, type RequestSender } from '../src/requests';
+import { ContextMethod, RulesMethod, TeamRuleMethod, errorCode, fetchContext, fetchRules, fetchTeamRule, type RequestSender } from '../src/requests';
 
 /** Records each request and answers with `reply`. */
 function recorder(reply: unknown) {
@@ -40,4 +40,11 @@ test('errorCode reads JSON-RPC error codes only', () => {
   assert.equal(errorCode(new Error('plain')), undefined);
   assert.equal(errorCode({ code: 'ENOENT' }), undefined);
   assert.equal(errorCode(undefined), undefined);
+});
+
+test('fetchTeamRule asks for the URI it is given', async () => {
+  const { conn, calls } = recorder({ uri: 'airules-team://airules-team/00-global/security', text: 'Body', revision: 7 });
+  const r = await fetchTeamRule(conn, 'airules-team://airules-team/00-global/security');
+  assert.equal(r.text, 'Body');
+  assert.deepEqual(calls, [[TeamRuleMethod, { uri: 'airules-team://airules-team/00-global/security' }]]);
 });

@@ -6,7 +6,7 @@
 // the API in the activation path fails the test loudly instead of passing.
 
 export interface ShimProvider {
-  provideTextDocumentContent(uri: { query: string }): Promise<string>;
+  provideTextDocumentContent(uri: { query?: string; toString(skipEncoding?: boolean): string }): Promise<string>;
 }
 
 export interface ShimRecord {

@@ -72,6 +72,7 @@ function M.setup(opts)
   config.apply(opts)
 
   local group = vim.api.nvim_create_augroup('airules', { clear = true })
+  require('airules.team').setup(group)
   vim.api.nvim_create_autocmd('BufEnter', {
     group = group,
     callback = function(args)
