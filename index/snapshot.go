@@ -38,9 +38,18 @@ type Snapshot struct {
 }
 
 type contextKey struct {
-	rel, lang string
-	maxTokens int
-	content   uint64 // hash of the content, when the set matches on content
+	rel, lang, agent string
+	maxTokens        int
+	content          uint64 // hash of the content, when the set matches on content
+}
+
+// Query is what Snapshot.ContextFor is asked: Context's arguments, and the agent that
+// asks (Copilot's excludeAgent names coding-agent or code-review; "" is any agent).
+type Query struct {
+	Rel, Language string
+	Content       []byte
+	MaxTokens     int
+	Agent         string
 }
 
 // Context is the one answer to "which rules apply to this file, in which order, and
@@ -52,13 +61,19 @@ type contextKey struct {
 // here, so they cannot disagree. Answers are cached for this generation and shared
 // between callers: do not modify their slices.
 func (s *Snapshot) Context(rel, lang string, content []byte, maxTokens int) rules.Context {
+	return s.ContextFor(Query{Rel: rel, Language: lang, Content: content, MaxTokens: maxTokens})
+}
+
+// ContextFor is Context for a Query, which may name the agent that asks.
+func (s *Snapshot) ContextFor(q Query) rules.Context {
+	rel, lang, content, maxTokens := q.Rel, q.Language, q.Content, q.MaxTokens
 	if maxTokens <= 0 {
 		maxTokens = s.MaxTokens
 	}
 	if maxTokens <= 0 {
 		maxTokens = rules.DefaultMaxTokens
 	}
-	k := contextKey{rel: rel, lang: rules.ResolveLanguage(lang, rel), maxTokens: maxTokens}
+	k := contextKey{rel: rel, lang: rules.ResolveLanguage(lang, rel), agent: q.Agent, maxTokens: maxTokens}
 	if !s.Rules.MatchesContent() {
 		content = nil // it cannot change the answer: one cache entry per file
 	} else if content != nil {
@@ -75,7 +90,7 @@ func (s *Snapshot) Context(rel, lang string, content []byte, maxTokens int) rule
 	if s.m != nil {
 		s.m.misses.Add(1)
 	}
-	c := rules.Budget(s.Rules.SelectContent(k.rel, k.lang, content), k.maxTokens)
+	c := rules.Budget(s.Rules.SelectFor(k.rel, k.lang, content, k.agent), k.maxTokens)
 	if s.cached.Add(int64(len(c.Prompt)+len(k.rel))) > contextCacheBytes {
 		s.cache.Clear()
 		s.cached.Store(int64(len(c.Prompt) + len(k.rel)))

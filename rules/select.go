@@ -192,6 +192,13 @@ const MaxContentBytes = 1 << 20
 // SelectContent is Select with the file's content (the open buffer, or the file on
 // disk), for rules that match on it; nil content matches no content pattern.
 func (s *Set) SelectContent(rel, lang string, content []byte) Selection {
+	return s.SelectFor(rel, lang, content, "")
+}
+
+// SelectFor is SelectContent for an agent that says who it is (Copilot's
+// coding-agent, code-review): a rule whose excludeAgent names it neither applies nor
+// is offered. "" is any agent.
+func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selection {
 	rel = relPath(rel)
 	if len(content) > MaxContentBytes {
 		content = content[:MaxContentBytes]
@@ -215,7 +222,7 @@ func (s *Set) SelectContent(rel, lang string, content []byte) Selection {
 	var nApplied int
 	for i := range sc.hits {
 		h := &sc.hits[i]
-		if !h.excluded(rel, base, lang, content) {
+		if !h.excluded(rel, base, lang, content) && !ExcludesAgent(h.rule, agent) {
 			h.spec = h.specificity()
 			sc.hits[nApplied] = *h
 			nApplied++
@@ -260,7 +267,15 @@ func (s *Set) SelectContent(rel, lang string, content []byte) Selection {
 		sel.Applied = append(sel.Applied, m)
 	}
 	sel.Available = s.available()
+	if agent != "" {
+		sel.Available = slices.DeleteFunc(slices.Clone(sel.Available), func(r *Rule) bool { return ExcludesAgent(r, agent) })
+	}
 	return sel
+}
+
+// ExcludesAgent reports whether r's excludeAgent names agent (never for agent "").
+func ExcludesAgent(r *Rule, agent string) bool {
+	return agent != "" && slices.Contains(r.ExcludeAgent, agent)
 }
 
 // collect gathers the rules of t whose positive patterns, alwaysApply or language

@@ -23,7 +23,7 @@ func (s *Server) addPrompts() {
 
 func (s *Server) rulesContextPrompt(_ context.Context, req *sdk.GetPromptRequest) (*sdk.GetPromptResult, error) {
 	path := req.Params.Arguments["path"]
-	c, _, err := s.fileContext(path, "", 0, false)
+	c, _, err := s.fileContext(path, "", "", 0, false)
 	if err != nil {
 		return nil, fmt.Errorf("rules-context: %w", err)
 	}

@@ -22,9 +22,9 @@ type (
 		Path       string `json:"path" jsonschema:"the file to get the rules for: absolute, relative to the workspace root, or a file:// URI; it need not exist yet"`
 		MaxTokens  int    `json:"maxTokens,omitempty"` // described in addTools, with the default
 		LanguageID string `json:"languageId,omitempty" jsonschema:"language id of the file (go, typescript, elixir, ...); default: from the file name"`
-		// Agent is accepted for Copilot's excludeAgent; Snapshot.Context has no agent
-		// yet, so it does not change the answer (see the tool's description).
-		Agent   string `json:"agent,omitempty" jsonschema:"the Copilot agent asking (coding-agent or code-review), for Copilot instructions that exclude an agent; accepted, not yet applied"`
+		// Agent is for Copilot's excludeAgent: an instruction file that excludes it
+		// neither applies nor is offered.
+		Agent   string `json:"agent,omitempty" jsonschema:"the agent asking, when it is one that Copilot instructions may exclude (coding-agent or code-review); rules that exclude it are left out"`
 		Content bool   `json:"content,omitempty" jsonschema:"also put each rule's body in rules[].content; the prompt already holds every body, so leave it out unless you need the rules one by one"`
 	}
 	ruleInput struct {
@@ -127,7 +127,7 @@ func (s *Server) addTools() {
 }
 
 // fileContext is the context of a client's path, refused outside the workspace.
-func (s *Server) fileContext(path, lang string, maxTokens int, content bool) (rules.Context, wire.ContextResult, error) {
+func (s *Server) fileContext(path, lang, agent string, maxTokens int, content bool) (rules.Context, wire.ContextResult, error) {
 	if maxTokens < 0 {
 		return rules.Context{}, wire.ContextResult{}, fmt.Errorf("maxTokens must be positive, got %d", maxTokens)
 	}
@@ -137,12 +137,12 @@ func (s *Server) fileContext(path, lang string, maxTokens int, content bool) (ru
 		return rules.Context{}, wire.ContextResult{}, err
 	}
 	snap := s.ix.Snapshot()
-	c := snap.Context(r.rel, lang, s.content(r.rel), maxTokens)
+	c := snap.ContextFor(index.Query{Rel: r.rel, Language: lang, Content: s.content(r.rel), MaxTokens: maxTokens, Agent: agent})
 	return c, wire.NewContextResult(c, wire.FileURI(r.abs), snap.Generation, content), nil
 }
 
 func (s *Server) rulesForFile(_ context.Context, _ *sdk.CallToolRequest, in contextInput) (*sdk.CallToolResult, wire.ContextResult, error) {
-	c, res, err := s.fileContext(in.Path, in.LanguageID, in.MaxTokens, in.Content)
+	c, res, err := s.fileContext(in.Path, in.LanguageID, in.Agent, in.MaxTokens, in.Content)
 	if err != nil {
 		return nil, wire.ContextResult{}, err
 	}

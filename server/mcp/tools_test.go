@@ -342,3 +342,33 @@ func TestLintRules(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesForFileAgent: Copilot's excludeAgent leaves a file out for the agent it
+// names, and only when the caller says which agent it is.
+func TestRulesForFileAgent(t *testing.T) {
+	e := start(t, setup{prepare: func(root string) {
+		p := filepath.Join(root, ".github", "instructions", "no-review.instructions.md")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		text := "---\napplyTo: \"**\"\nexcludeAgent: \"code-review\"\n---\nNot for reviews.\n"
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}})
+	const id = "copilot/no-review"
+	for _, tt := range []struct {
+		agent string
+		want  bool
+	}{{"", true}, {"coding-agent", true}, {"code-review", false}} {
+		args := map[string]any{"path": "lib/app_web/live/page_live.ex"}
+		if tt.agent != "" {
+			args["agent"] = tt.agent
+		}
+		var res wire.ContextResult
+		e.callOK("rules_for_file", args, &res)
+		if got := slices.Contains(contextIDs(res), id); got != tt.want {
+			t.Errorf("agent %q: %s applies %v, want %v (rules %v)", tt.agent, id, got, tt.want, contextIDs(res))
+		}
+	}
+}
