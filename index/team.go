@@ -288,14 +288,23 @@ func (ix *Index) setTeamState(st TeamState, reason error) {
 	}
 	t.smu.Lock()
 	same := t.state == st
-	t.state, t.errText = st, text
-	if st == TeamLive {
-		t.cached = false
+	if same {
+		t.errText = text
 	}
 	t.smu.Unlock()
 	if same {
 		return
 	}
+	// The state is recorded after its status problem is in the snapshot, so whoever
+	// sees the new state (TeamStatus) sees its diagnostic too.
+	defer func() {
+		t.smu.Lock()
+		t.state, t.errText = st, text
+		if st == TeamLive {
+			t.cached = false
+		}
+		t.smu.Unlock()
+	}()
 	bucket := zap.String("bucket", t.bucket)
 	switch st {
 	case TeamLive:
