@@ -52,7 +52,14 @@ func TestServeListen(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	conn := jsonrpc2.NewConn(jsonrpc2.NewStream(c))
+	lspSession(t, ctx, c, root, done, &stderr)
+}
+
+// lspSession runs initialize, shutdown and exit over rw against a server whose exit
+// code arrives on done, and checks the session ends with 0.
+func lspSession(t *testing.T, ctx context.Context, rw io.ReadWriteCloser, root string, done <-chan int, stderr *bytes.Buffer) {
+	t.Helper()
+	conn := jsonrpc2.NewConn(jsonrpc2.NewStream(rw))
 	conn.Go(ctx, func(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
 		return reply(ctx, nil, nil)
 	})
@@ -60,7 +67,7 @@ func TestServeListen(t *testing.T) {
 		ServerInfo struct{ Name, Version string } `json:"serverInfo"`
 	}
 	if _, err := conn.Call(ctx, "initialize", map[string]any{"rootUri": "file://" + root, "capabilities": map[string]any{}}, &init); err != nil {
-		t.Fatal(err)
+		t.Fatalf("initialize: %v; stderr:\n%s", err, stderr.String())
 	}
 	if init.ServerInfo.Name != "airules" || init.ServerInfo.Version == "" {
 		t.Errorf("serverInfo %+v", init.ServerInfo)
@@ -74,8 +81,8 @@ func TestServeListen(t *testing.T) {
 		if code != 0 {
 			t.Errorf("exit code %d; stderr:\n%s", code, stderr.String())
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve --listen did not exit")
+	case <-ctx.Done():
+		t.Fatal("the server did not exit")
 	}
 }
 
@@ -95,25 +102,7 @@ func TestServeAcceptsClientFlags(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	conn := jsonrpc2.NewConn(jsonrpc2.NewStream(rwc{outR, inW}))
-	conn.Go(ctx, func(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
-		return reply(ctx, nil, nil)
-	})
-	if _, err := conn.Call(ctx, "initialize", map[string]any{"rootUri": "file://" + root, "capabilities": map[string]any{}}, nil); err != nil {
-		t.Fatalf("initialize: %v; stderr:\n%s", err, stderr.String())
-	}
-	if _, err := conn.Call(ctx, "shutdown", nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.Notify(ctx, "exit", nil)
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit code %d; stderr:\n%s", code, stderr.String())
-		}
-	case <-ctx.Done():
-		t.Fatal("serve --stdio did not exit")
-	}
+	lspSession(t, ctx, rwc{outR, inW}, root, done, &stderr)
 }
 
 type rwc struct {
