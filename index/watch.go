@@ -43,6 +43,7 @@ type watcher struct {
 
 	mu         sync.Mutex
 	watched    map[string]bool // folders with a watch
+	fresh      []string        // folders watched since refresh last began
 	warned     bool
 	warnedFull bool
 	started    bool
@@ -151,7 +152,12 @@ func (w *watcher) workspaceTree(dir string) {
 }
 
 // refresh puts a watch on every folder that should have one and exists.
-func (w *watcher) refresh() {
+// refresh watches the folders that have come (a manifest may declare new dependency
+// folders) and returns those it had not watched before.
+func (w *watcher) refresh() []string {
+	w.mu.Lock()
+	w.fresh = nil
+	w.mu.Unlock()
 	for _, d := range w.flatDirs() {
 		w.add(d)
 	}
@@ -159,6 +165,11 @@ func (w *watcher) refresh() {
 		w.addTree(r)
 	}
 	w.workspaceTree(w.ix.lay.root)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	fresh := w.fresh
+	w.fresh = nil
+	return fresh
 }
 
 func (w *watcher) add(dir string) {
@@ -178,6 +189,7 @@ func (w *watcher) add(dir string) {
 		return
 	}
 	w.watched[dir] = true
+	w.fresh = append(w.fresh, dir)
 }
 
 // addTree watches dir and every folder below it. Links to folders are not followed,
@@ -313,7 +325,18 @@ func (w *watcher) loop(ctx context.Context) {
 				w.ix.opt.OnChange(ch)
 			}
 			if paths == nil || slices.ContainsFunc(paths, w.isManifest) {
-				w.refresh() // folders may have come and gone unseen, or other dependencies are declared
+				// Folders may have come and gone unseen, or other dependencies are
+				// declared. A folder watched only now may have changed between the
+				// reindex above and its watch: it is read again.
+				if fresh := w.refresh(); len(fresh) > 0 {
+					ch, err := w.ix.Reindex(ctx, "watch", fresh...)
+					if err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, context.Canceled) {
+						w.log.Warn("reindex of newly watched folders failed", zap.Error(err))
+					}
+					if !ch.Empty() && w.ix.opt.OnChange != nil {
+						w.ix.opt.OnChange(ch)
+					}
+				}
 			}
 		}
 	}
