@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/airules/airules/rules"
 	"go.lsp.dev/jsonrpc2"
@@ -145,19 +144,19 @@ func applyEdit(text string, rng protocol.Range, newText string) (string, error) 
 // offsetOf converts an LSP position to a byte offset. A position past the end of a
 // line means its end, past the last line the end of the text, as the spec asks.
 func offsetOf(text string, pos protocol.Position) (int, error) {
+	// Lines end where LSP says they do (\n, \r\n or a lone \r: rules.LineBreak), as
+	// the diagnostics' positions count them.
 	off := 0
 	for line := uint32(0); line < pos.Line; line++ {
-		i := strings.IndexByte(text[off:], '\n')
+		i, n := rules.LineBreak(text[off:])
 		if i < 0 {
 			return len(text), nil
 		}
-		off += i + 1
+		off += i + n
 	}
-	end := strings.IndexByte(text[off:], '\n')
 	lineText := text[off:]
-	if end >= 0 {
-		lineText = text[off : off+end]
+	if end, _ := rules.LineBreak(lineText); end >= 0 {
+		lineText = lineText[:end]
 	}
-	lineText = strings.TrimSuffix(lineText, "\r")
 	return off + rules.ByteColumn(lineText, int(pos.Character)), nil
 }

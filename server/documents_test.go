@@ -19,6 +19,7 @@ func TestApplyEdit(t *testing.T) {
 		{"ab", pos(5, 0), pos(5, 0), "!", "ab!"},                      // past the last line: the end
 		{"é\nx", pos(0, 0), pos(1, 1), "y", "y"},                      // across lines
 		{"---\nkey: v\n", pos(1, 5), pos(1, 6), "w", "---\nkey: w\n"}, // plain
+		{"ab\rcd", pos(1, 1), pos(1, 1), "X", "ab\rcXd"},              // a lone CR ends a line, as LSP says
 	} {
 		got, err := applyEdit(tc.text, protocol.Range{Start: tc.start, End: tc.end}, tc.newText)
 		if err != nil || got != tc.want {
