@@ -13,28 +13,15 @@ import (
 // fields validates every key of the frontmatter mapping and fills the rule.
 func (p *parser) fields(root *yaml.Node) {
 	r := p.r
-	seen := map[string]bool{}
 	var descNode, createdNode, updatedNode, alwaysNode *yaml.Node
 	var created, updated time.Time
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
+	p.knownKeys(root, func(k, v *yaml.Node, _ KeySpec) {
 		key := k.Value
-		if seen[key] {
-			p.problem(CodeDuplicateKey, p.nodeRange(k), "duplicate key %q: only one may stay, remove the other", key)
-			continue
-		}
-		seen[key] = true
-		// The format's key table decides what is unknown, also for a key left empty (a
-		// typo like `alwaysAply:` says nothing, but is still a typo).
-		if _, ok := keySpec(r.Format, key); !ok {
-			p.unknownKey(k)
-			continue
-		}
 		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
 			if key == "description" {
 				descNode = k
 			}
-			continue // an empty value says nothing; treat it as absent
+			return // an empty value says nothing; treat it as absent
 		}
 		switch key {
 		case "description":
@@ -106,7 +93,7 @@ func (p *parser) fields(root *yaml.Node) {
 		default:
 			p.unknownKey(k)
 		}
-	}
+	})
 	if r.Description == "" {
 		if descNode != nil {
 			p.problem(CodeNoDescription, p.nodeRange(descNode), "description is empty: say in one line when this rule applies")
@@ -121,6 +108,28 @@ func (p *parser) fields(root *yaml.Node) {
 	}
 	if r.AlwaysApply && alwaysNode != nil && (len(r.Globs) > 0 || len(r.Language) > 0) {
 		p.problem(CodeAlwaysIgnores, p.nodeRange(alwaysNode), "alwaysApply is true, so globs and language are ignored: remove them or set alwaysApply to false")
+	}
+}
+
+// knownKeys calls fn for every key of the frontmatter mapping that format's key table
+// knows, with its spec: a repeated key is AIR015 and a key the format does not know
+// AIR003, also when it is left empty (a typo like `alwaysAply:` says nothing, but is
+// still a typo).
+func (p *parser) knownKeys(root *yaml.Node, fn func(k, v *yaml.Node, spec KeySpec)) {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			p.problem(CodeDuplicateKey, p.nodeRange(k), "duplicate key %q: only one may stay, remove the other", k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		spec, ok := keySpec(p.r.Format, k.Value)
+		if !ok {
+			p.unknownKey(k)
+			continue
+		}
+		fn(k, v, spec)
 	}
 }
 

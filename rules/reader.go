@@ -62,32 +62,20 @@ func (p *parser) foreignFields(root *yaml.Node) *foreign {
 		}
 		return fm
 	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
+	p.knownKeys(root, func(k, v *yaml.Node, spec KeySpec) {
 		key := k.Value
-		if seen[key] {
-			p.problem(CodeDuplicateKey, p.nodeRange(k), "duplicate key %q: only one may stay, remove the other", key)
-			continue
-		}
-		seen[key] = true
-		spec, ok := keySpec(r.Format, key)
-		if !ok {
-			p.unknownKey(k)
-			continue
-		}
 		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
 			if key == "description" {
 				fm.descKey = k
 			}
-			continue
+			return
 		}
 		fm.has[key] = k
 		switch spec.Kind {
 		case KindString:
 			s, ok := p.str(key, v)
 			if !ok {
-				continue
+				return
 			}
 			switch key {
 			case "description":
@@ -121,12 +109,12 @@ func (p *parser) foreignFields(root *yaml.Node) *foreign {
 		case KindEnum:
 			s, ok := p.str(key, v)
 			if !ok {
-				continue
+				return
 			}
 			if !contains(spec.Values, s) {
 				pb := p.problem(CodeUnknownValue, p.nodeRange(v), "unknown %s %q: use one of %s", key, s, strings.Join(spec.Values, ", "))
 				p.replaceFix(pb, p.nodeRange(v), suggest(s, spec.Values))
-				continue
+				return
 			}
 			fm.mode = s
 		case KindEnums:
@@ -141,7 +129,7 @@ func (p *parser) foreignFields(root *yaml.Node) *foreign {
 				}
 			}
 		}
-	}
+	})
 	return fm
 }
 
