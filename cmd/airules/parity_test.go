@@ -6,8 +6,10 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,4 +170,100 @@ func startLSP(t *testing.T, ctx context.Context, root string) jsonrpc2.Conn {
 		_ = conn.Close()
 	})
 	return conn
+}
+
+// TestParityMixedFormats: on a workspace holding every rule format, the CLI, MCP's
+// rules_for_file and the language server (airules/context and hover) give one answer
+// for every file: the same rules in the same order, the same omissions (duplicates
+// included) and offers, the same prompt. The language server reads a file's content
+// (for Continue's regex) from its open buffer, never from the disk, so each file is
+// opened first, as an editor would; the CLI and MCP read it from the disk.
+func TestParityMixedFormats(t *testing.T) {
+	isolate(t)
+	root := copyTree(t, filepath.Join("..", "..", "testdata", "formats", "mixed"))
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	mcp := startMCP(t, ctx, root)
+	lsp := startLSP(t, ctx, root)
+
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".golden") && !strings.HasSuffix(p, ".txt") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil || len(files) < 10 {
+		t.Fatalf("%d files in the mixed workspace: %v", len(files), err)
+	}
+	formats := map[string]bool{}
+	for _, file := range files {
+		rel, _ := filepath.Rel(root, file)
+		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
+			res, err := mcp.CallTool(ctx, &sdk.CallToolParams{Name: "rules_for_file", Arguments: map[string]any{"path": rel}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var viaMCP wire.ContextResult
+			structured(t, res, &viaMCP)
+			viaCLI := cliContext(t, root, file)
+
+			text, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			uri := wire.FileURI(file)
+			doc := map[string]any{"uri": uri}
+			_ = lsp.Notify(ctx, "textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+				"uri": uri, "languageId": "", "version": 1, "text": string(text)}})
+			var viaLSP wire.ContextResult
+			if _, err := lsp.Call(ctx, "airules/context", map[string]any{"textDocument": doc}, &viaLSP); err != nil {
+				t.Fatalf("airules/context: %v", err)
+			}
+			var hover struct {
+				Contents struct{ Value string } `json:"contents"`
+			}
+			if _, err := lsp.Call(ctx, "textDocument/hover", map[string]any{"textDocument": doc, "position": map[string]any{"line": 0, "character": 0}}, &hover); err != nil {
+				t.Fatalf("hover: %v", err)
+			}
+			_ = lsp.Notify(ctx, "textDocument/didClose", map[string]any{"textDocument": doc})
+
+			for _, other := range []struct {
+				name string
+				res  wire.ContextResult
+			}{{"airules context --json", viaCLI}, {"airules/context", viaLSP}} {
+				if a, b := ruleIDs(viaMCP), ruleIDs(other.res); !slices.Equal(a, b) {
+					t.Errorf("rules: rules_for_file %v, %s %v", a, other.name, b)
+				}
+				if a, b := omittedIDs(viaMCP), omittedIDs(other.res); !slices.Equal(a, b) {
+					t.Errorf("omitted: rules_for_file %v, %s %v", a, other.name, b)
+				}
+				if a, b := availableIDs(viaMCP), availableIDs(other.res); !slices.Equal(a, b) {
+					t.Errorf("available: rules_for_file %v, %s %v", a, other.name, b)
+				}
+				if viaMCP.Prompt != other.res.Prompt || viaMCP.Tokens != other.res.Tokens {
+					t.Errorf("rules_for_file and %s differ: prompt equal %v, tokens %d/%d", other.name, viaMCP.Prompt == other.res.Prompt, viaMCP.Tokens, other.res.Tokens)
+				}
+			}
+			// A rule file's hover documents its frontmatter; a source file's lists its rules.
+			if len(viaLSP.Rules) > 0 && strings.HasPrefix(hover.Contents.Value, "**AI rules**") {
+				for _, r := range viaLSP.Rules {
+					if !strings.Contains(hover.Contents.Value, "`"+r.ID+"`") {
+						t.Errorf("hover lacks %s:\n%s", r.ID, hover.Contents.Value)
+					}
+				}
+			}
+			for _, r := range viaLSP.Rules {
+				formats[r.Format] = true
+			}
+			// Continue's regex matches App.tsx's content: each path saw the content.
+			if rel == filepath.Join("apps", "web", "src", "App.tsx") && !slices.Contains(ruleIDs(viaLSP), "continue/hooks") {
+				t.Errorf("the content rule continue/hooks does not apply: %v", ruleIDs(viaLSP))
+			}
+		})
+	}
+	// The comparison covers what it claims: the answers draw on many formats at once.
+	if len(formats) < 8 {
+		t.Errorf("the answers drew on %d formats (%v); the mixed workspace should exercise most", len(formats), formats)
+	}
 }
