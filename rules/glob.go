@@ -183,6 +183,11 @@ func classify(raw, n string) pattern {
 // for a slash.
 func (p *pattern) splitTail() {
 	n := p.norm
+	if strings.ContainsAny(n, "[\\") {
+		// A /**/ inside a bracket expression ([!/**/]) or after an escape is no
+		// separator: such patterns are matched whole (GlobCost bounds them already).
+		return
+	}
 	var head, tail string
 	switch i := strings.LastIndex(n, "/**/"); {
 	case i >= 0:
