@@ -190,7 +190,9 @@ func (p *pattern) splitTail() {
 	}
 	var head, tail string
 	switch i := strings.LastIndex(n, "/**/"); {
-	case i >= 0:
+	case i == 0:
+		return // "/**/tail": the leading / anchors it, no head to stand for any prefix
+	case i > 0:
 		head, tail = n[:i], n[i+4:]
 	case strings.HasPrefix(n, "**/"):
 		tail = n[3:]
