@@ -65,30 +65,37 @@ func TestParityMCPCLILSP(t *testing.T) {
 			if len(viaMCP.Rules) > 0 {
 				withRules++
 			}
-			for _, other := range []struct {
-				name string
-				res  wire.ContextResult
-			}{{"airules context --json", viaCLI}, {"airules/context", viaLSP}} {
-				if a, b := ruleIDs(viaMCP), ruleIDs(other.res); !slices.Equal(a, b) {
-					t.Errorf("rules: rules_for_file %v, %s %v", a, other.name, b)
-				}
-				if a, b := omittedIDs(viaMCP), omittedIDs(other.res); !slices.Equal(a, b) {
-					t.Errorf("omitted: rules_for_file %v, %s %v", a, other.name, b)
-				}
-				if a, b := availableIDs(viaMCP), availableIDs(other.res); !slices.Equal(a, b) {
-					t.Errorf("available: rules_for_file %v, %s %v", a, other.name, b)
-				}
-				if viaMCP.Prompt != other.res.Prompt || viaMCP.Tokens != other.res.Tokens || viaMCP.LanguageID != other.res.LanguageID ||
-					viaMCP.URI != other.res.URI || viaMCP.MaxTokens != other.res.MaxTokens {
-					t.Errorf("rules_for_file and %s differ: prompt equal %v, tokens %d/%d, language %q/%q, uri %q/%q, max %d/%d",
-						other.name, viaMCP.Prompt == other.res.Prompt, viaMCP.Tokens, other.res.Tokens,
-						viaMCP.LanguageID, other.res.LanguageID, viaMCP.URI, other.res.URI, viaMCP.MaxTokens, other.res.MaxTokens)
-				}
-			}
+			sameAnswers(t, viaMCP, viaCLI, viaLSP)
 		})
 	}
 	if withRules < len(files)/2 {
 		t.Errorf("only %d of %d files have rules: the comparison says little", withRules, len(files))
+	}
+}
+
+// sameAnswers fails t unless the CLI's and the language server's answers equal MCP's:
+// the same rules in order, omissions, offers, prompt, tokens, language, URI and budget.
+func sameAnswers(t *testing.T, viaMCP, viaCLI, viaLSP wire.ContextResult) {
+	t.Helper()
+	for _, other := range []struct {
+		name string
+		res  wire.ContextResult
+	}{{"airules context --json", viaCLI}, {"airules/context", viaLSP}} {
+		if a, b := ruleIDs(viaMCP), ruleIDs(other.res); !slices.Equal(a, b) {
+			t.Errorf("rules: rules_for_file %v, %s %v", a, other.name, b)
+		}
+		if a, b := omittedIDs(viaMCP), omittedIDs(other.res); !slices.Equal(a, b) {
+			t.Errorf("omitted: rules_for_file %v, %s %v", a, other.name, b)
+		}
+		if a, b := availableIDs(viaMCP), availableIDs(other.res); !slices.Equal(a, b) {
+			t.Errorf("available: rules_for_file %v, %s %v", a, other.name, b)
+		}
+		if viaMCP.Prompt != other.res.Prompt || viaMCP.Tokens != other.res.Tokens || viaMCP.LanguageID != other.res.LanguageID ||
+			viaMCP.URI != other.res.URI || viaMCP.MaxTokens != other.res.MaxTokens {
+			t.Errorf("rules_for_file and %s differ: prompt equal %v, tokens %d/%d, language %q/%q, uri %q/%q, max %d/%d",
+				other.name, viaMCP.Prompt == other.res.Prompt, viaMCP.Tokens, other.res.Tokens,
+				viaMCP.LanguageID, other.res.LanguageID, viaMCP.URI, other.res.URI, viaMCP.MaxTokens, other.res.MaxTokens)
+		}
 	}
 }
 
@@ -228,23 +235,7 @@ func TestParityMixedFormats(t *testing.T) {
 			}
 			_ = lsp.Notify(ctx, "textDocument/didClose", map[string]any{"textDocument": doc})
 
-			for _, other := range []struct {
-				name string
-				res  wire.ContextResult
-			}{{"airules context --json", viaCLI}, {"airules/context", viaLSP}} {
-				if a, b := ruleIDs(viaMCP), ruleIDs(other.res); !slices.Equal(a, b) {
-					t.Errorf("rules: rules_for_file %v, %s %v", a, other.name, b)
-				}
-				if a, b := omittedIDs(viaMCP), omittedIDs(other.res); !slices.Equal(a, b) {
-					t.Errorf("omitted: rules_for_file %v, %s %v", a, other.name, b)
-				}
-				if a, b := availableIDs(viaMCP), availableIDs(other.res); !slices.Equal(a, b) {
-					t.Errorf("available: rules_for_file %v, %s %v", a, other.name, b)
-				}
-				if viaMCP.Prompt != other.res.Prompt || viaMCP.Tokens != other.res.Tokens {
-					t.Errorf("rules_for_file and %s differ: prompt equal %v, tokens %d/%d", other.name, viaMCP.Prompt == other.res.Prompt, viaMCP.Tokens, other.res.Tokens)
-				}
-			}
+			sameAnswers(t, viaMCP, viaCLI, viaLSP)
 			// A rule file's hover documents its frontmatter; a source file's lists its rules.
 			if len(viaLSP.Rules) > 0 && strings.HasPrefix(hover.Contents.Value, "**AI rules**") {
 				for _, r := range viaLSP.Rules {
