@@ -265,6 +265,9 @@ func (ix *Index) Close() error {
 	ix.bg.Wait()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.storeCountedTokens(); err != nil {
+		ix.log.Warn("cannot store token counts", zap.Error(err))
+	}
 	if err := ix.st.close(); err != nil {
 		return fmt.Errorf("close index: %w", err)
 	}

@@ -98,7 +98,7 @@ func NewContextResult(c rules.Context, uri string, generation uint64, content bo
 			Format: string(r.Format), Priority: r.Priority, Scope: scope, Reasons: reasons, Tokens: in.Tokens,
 		}
 		if content {
-			cr.Content = strings.TrimSpace(r.Body)
+			cr.Content = strings.TrimSpace(r.Text())
 		}
 		res.Rules = append(res.Rules, cr)
 	}
