@@ -223,8 +223,11 @@ type storedState struct {
 // loadState reads the file records and the event log bounds. A record that does not
 // decode means the file is damaged.
 func (s *store) loadState() (*storedState, error) {
-	st := &storedState{files: map[string]fileRecord{}, ruleKeys: map[string]bool{},
-		records: map[string]string{}, tokens: map[string]string{}}
+	var n int
+	_ = s.db.View(func(tx *buntdb.Tx) error { n, _ = tx.Len(); return nil })
+	n /= 3 // a file, a rule and an event per rule file, about: sized once, not regrown
+	st := &storedState{files: make(map[string]fileRecord, n), ruleKeys: make(map[string]bool, n),
+		records: make(map[string]string, n), tokens: make(map[string]string, n)}
 	err := s.db.View(func(tx *buntdb.Tx) error {
 		var derr error
 		err := tx.AscendKeys(preFile+"*", func(k, v string) bool {
