@@ -1,5 +1,7 @@
 package rules
 
+import "sync"
+
 // KeyKind is the type of a frontmatter key's value, for validation and for a JSON
 // Schema generated from these tables.
 type KeyKind uint8
@@ -81,22 +83,7 @@ var nativeKinds = map[string]KeyKind{
 func FormatKeys(f Format) []KeySpec {
 	switch f {
 	case FormatAirules, FormatUser, "":
-		out := make([]KeySpec, 0, len(Keys))
-		for _, k := range Keys {
-			ks := KeySpec{Name: k.Name, Kind: nativeKinds[k.Name], Type: k.Type, Doc: k.Doc, Example: k.Example}
-			switch k.Name {
-			case "scope":
-				ks.Values = Scopes()
-			case "status":
-				ks.Values = []string{string(StatusActive), string(StatusDisabled)}
-			case "language":
-				ks.Values = knownLanguages
-			case "priority":
-				ks.Min, ks.Max = MinPriority, MaxPriority
-			}
-			out = append(out, ks)
-		}
-		return out
+		return nativeKeys()
 	case FormatCursor:
 		return cursorKeys
 	case FormatCopilot:
@@ -167,3 +154,24 @@ func keySpec(f Format, name string) (KeySpec, bool) {
 	}
 	return KeySpec{}, false
 }
+
+// nativeKeys is FormatKeys of the native format, built once: the parser asks it for
+// every key of every file, and the table is shared read-only like the others.
+var nativeKeys = sync.OnceValue(func() []KeySpec {
+	out := make([]KeySpec, 0, len(Keys))
+	for _, k := range Keys {
+		ks := KeySpec{Name: k.Name, Kind: nativeKinds[k.Name], Type: k.Type, Doc: k.Doc, Example: k.Example}
+		switch k.Name {
+		case "scope":
+			ks.Values = Scopes()
+		case "status":
+			ks.Values = []string{string(StatusActive), string(StatusDisabled)}
+		case "language":
+			ks.Values = knownLanguages
+		case "priority":
+			ks.Min, ks.Max = MinPriority, MaxPriority
+		}
+		out = append(out, ks)
+	}
+	return out
+})

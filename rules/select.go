@@ -180,6 +180,7 @@ type scratch struct {
 	// matched is one select's answer per distinct pattern of a table: 0 not tried yet,
 	// 1 matches, 2 does not.
 	matched []uint8
+	order   []int32 // hits by importance
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{seen: map[*Rule]int{}} }}
@@ -232,7 +233,12 @@ func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selectio
 		}
 	}
 	hits := sc.hits[:nApplied]
-	slices.SortFunc(hits, func(a, b hit) int { return s.compareHits(&a, &b) })
+	// Sorted by index: a hit is large, and hundreds of them move.
+	sc.order = sc.order[:0]
+	for i := range hits {
+		sc.order = append(sc.order, int32(i))
+	}
+	slices.SortFunc(sc.order, func(a, b int32) int { return s.compareHits(&hits[a], &hits[b]) })
 	total := 0
 	for i := range hits {
 		total += hits[i].n
@@ -243,13 +249,14 @@ func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selectio
 	var taken []*Rule // applied so far, for duplicates
 	var bodies map[string]*Rule
 	var prev *hit
-	for i := range hits {
+	for _, i := range sc.order {
 		h := &hits[i]
+		disabled, shadowed := s.verdict(h.t, h.ri)
 		switch {
-		case s.Disabled(h.rule):
+		case disabled:
 			sel.Omitted = append(sel.Omitted, Omission{Rule: h.rule, Reason: OmitDisabled})
 			continue
-		case s.Shadowed(h.rule):
+		case shadowed:
 			sel.Omitted = append(sel.Omitted, Omission{Rule: h.rule, Reason: OmitShadowed, Of: s.shadowedBy(h.rule)})
 			continue
 		}
@@ -333,17 +340,17 @@ func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, content []b
 	clear(matched)
 	try := func(refs []ref) {
 		for _, rf := range refs {
-			p := &t.pos[rf.rule][rf.pat]
+			// Most refs of a bucket do not match: their patterns are not even read.
 			m := matched[rf.id]
 			if m == 0 {
 				m = 2
-				if p.matches(rel, base) {
+				if t.pos[rf.rule][rf.pat].matches(rel, base) {
 					m = 1
 				}
 				matched[rf.id] = m
 			}
 			if m == 1 {
-				add(rf.rule, Reason{Kind: ReasonGlob, Detail: p.raw})
+				add(rf.rule, Reason{Kind: ReasonGlob, Detail: t.pos[rf.rule][rf.pat].raw})
 			}
 		}
 	}

@@ -29,6 +29,7 @@ type Set struct {
 
 	agentOnce *sync.Once
 	agentList []*Rule
+	verdicts  *verdicts // verdict.go; new with every change of the set
 }
 
 // MatchesContent reports whether some rule of the set matches on a file's content
@@ -92,7 +93,7 @@ func (s *Set) setDisabled(ids []string) {
 // NewSet compiles rules into a Set. Several rules may share an id across layers; the
 // highest layer shadows the others. Two rules with the same path: the last one wins.
 func NewSet(rs []*Rule, opt SetOptions) *Set {
-	s := &Set{agentOnce: &sync.Once{}, rank: layerRanks(opt.Layers)}
+	s := &Set{agentOnce: &sync.Once{}, rank: layerRanks(opt.Layers), verdicts: &verdicts{}}
 	s.setDisabled(opt.Disabled)
 	s.base = newTable(dedupe(rs))
 	return s
@@ -118,7 +119,7 @@ func (s *Set) deltaLimit() int { return 64 + len(s.base.rules)/16 }
 // With returns a Set where upserts replace or add rules (by path) and the rules at the
 // removed paths are gone. s itself is unchanged.
 func (s *Set) With(upserts []*Rule, removed []string) *Set {
-	n := &Set{base: s.base, disabled: s.disabled, disabledGlobs: s.disabledGlobs, rank: s.rank, agentOnce: &sync.Once{},
+	n := &Set{base: s.base, disabled: s.disabled, disabledGlobs: s.disabledGlobs, rank: s.rank, agentOnce: &sync.Once{}, verdicts: &verdicts{},
 		dead: make(map[string]bool, len(s.dead)+len(upserts)+len(removed))}
 	for p := range s.dead {
 		n.dead[p] = true
@@ -149,7 +150,7 @@ func (s *Set) With(upserts []*Rule, removed []string) *Set {
 			}
 		}
 		all = append(all, sortedRules(cur)...)
-		return &Set{base: newTable(all), disabled: s.disabled, disabledGlobs: s.disabledGlobs, rank: s.rank, agentOnce: &sync.Once{}}
+		return &Set{base: newTable(all), disabled: s.disabled, disabledGlobs: s.disabledGlobs, rank: s.rank, agentOnce: &sync.Once{}, verdicts: &verdicts{}}
 	}
 	if len(cur) > 0 {
 		n.delta = newTable(sortedRules(cur))
@@ -172,7 +173,7 @@ func (s *Set) DisabledIDs() []string {
 // WithDisabled returns a Set with another list of configuration-disabled ids.
 func (s *Set) WithDisabled(ids []string) *Set {
 	n := *s
-	n.agentOnce, n.agentList = &sync.Once{}, nil
+	n.agentOnce, n.agentList, n.verdicts = &sync.Once{}, nil, &verdicts{}
 	n.setDisabled(ids)
 	return &n
 }
