@@ -82,7 +82,7 @@ func (s *session) contextRequest(ctx context.Context, p *wire.ContextParams) (an
 		if maxTokens <= 0 {
 			maxTokens = rules.DefaultMaxTokens
 		}
-		return wire.NewContextResult(rules.Context{Language: lang, MaxTokens: maxTokens}, p.TextDocument.URI, 0, false), nil
+		return wire.NewContextResult(rules.Context{Language: lang, MaxTokens: maxTokens}, p.TextDocument.URI, 0, p.Shape()), nil
 	}
 	if t.folder.isReady() {
 		return s.computeContext(t, p, maxTokens)
@@ -119,7 +119,7 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 	}
 	snap := ix.Snapshot()
 	c := snap.Context(t.rel, t.languageOf(p.LanguageID), t.content(), maxTokens)
-	return wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Content), nil
+	return wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape()), nil
 }
 
 // content is the open buffer's text, for rules that match on content (Continue's
