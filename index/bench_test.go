@@ -11,6 +11,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/airules/airules/rules"
+	"github.com/airules/airules/testdata/gen"
 )
 
 var benchSizes = []int{1_000, 10_000}
@@ -271,4 +274,28 @@ func BenchmarkReindexCreateFile(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkContextShape is one airules/context miss on the workspace shape of
+// testdata/gen (10,000 rules, ~540 applicable per file) with every count known, as a
+// warm server has them: selection, budget and rendering, without the cache.
+func BenchmarkContextShape(b *testing.B) {
+	sh, err := gen.Workspace(filepath.Join(b.TempDir(), "ws"), 10_000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ix := benchOpen(b, sh.Root, ":memory:")
+	defer ix.Close()
+	s := ix.Snapshot()
+	for _, r := range s.Rules.Rules() {
+		r.Tokens()
+	}
+	i, included := 0, 0
+	for b.Loop() {
+		rel := sh.Sources[i%len(sh.Sources)]
+		c := rules.Budget(s.Rules.Select(rel, ""), 8000)
+		included += len(c.Rules)
+		i++
+	}
+	b.ReportMetric(float64(included)/float64(i), "included/op")
 }

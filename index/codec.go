@@ -87,10 +87,8 @@ func decodeRuleRecord(v string) (*ruleRecord, error) {
 			rec.BodyLine = int(val.Int())
 		case "hash":
 			rec.Hash = val.Str
-		case "tokens":
-			rec.Tokens = int(val.Int())
-		case "bodyCRC":
-			rec.BodyCRC = uint32(val.Uint())
+		case "bodySum":
+			rec.BodySum = val.Str
 		case "problems":
 			// Rare and nested (fixes, edits): encoding/json is fine here.
 			err = json.Unmarshal([]byte(val.Raw), &rec.Problems)

@@ -26,7 +26,7 @@ func storedDeleteEvent(st *store, path, key, cause, corr string, now time.Time) 
 	id, _, _ = strings.Cut(id, "#")
 	ev.Layer, ev.RuleID = layer, id
 	_ = st.db.View(func(tx *buntdb.Tx) error {
-		if rec, _, st := loadRule(tx, key); st == loadOK {
+		if rec, st := loadRule(tx, key); st == loadOK {
 			ev.RuleID, ev.Layer, ev.Version, ev.Hash = rec.ID, rec.Layer, rec.Version, rec.Hash
 		}
 		return nil

@@ -18,8 +18,11 @@ import (
 const (
 	defaultDebounce  = 50 * time.Millisecond
 	defaultMaxEvents = 10_000
-	// defaultIndexDelay is how long after Open the database's JSON indexes are built.
-	defaultIndexDelay = time.Second
+	// defaultIndexDelay is how long after Open the database's JSON indexes are built:
+	// after an editor's start-up burst (opening files, first prompts), since the build
+	// takes buntdb's lock and a core for a while on a large workspace
+	// (BenchmarkWarmStart).
+	defaultIndexDelay = 30 * time.Second
 )
 
 // ErrClosed is returned by calls on a closed Index.
@@ -265,6 +268,9 @@ func (ix *Index) Close() error {
 	ix.bg.Wait()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.storeCountedTokens(); err != nil {
+		ix.log.Warn("cannot store token counts", zap.Error(err))
+	}
 	if err := ix.st.close(); err != nil {
 		return fmt.Errorf("close index: %w", err)
 	}

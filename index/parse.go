@@ -87,12 +87,17 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 	parses.Add(1)
 	j.rule = j.lay.parseSource(j.f.src, data)
 	j.hash = j.rule.Hash
-	j.encoded = encodeRule(j.rule, 0)
+	j.encoded = encodeRule(j.rule)
+	if j.stored != nil {
+		// A format the store cannot restore is parsed at every start, but its count
+		// survives when its content did not change.
+		j.tokens = j.state.tokensOf(j.stored.Rule, j.hash)
+	}
 }
 
 // restore loads the rule from the store when its record matches the source and hash.
 func (j *job) restore(hash string) bool {
-	rec, body, st := j.state.rule(j.stored.Rule)
+	rec, st := j.state.rule(j.stored.Rule)
 	if st == loadDamaged {
 		j.damaged = true
 		return false
@@ -105,9 +110,9 @@ func (j *job) restore(hash string) bool {
 		rec.Format != string(src.Format) || rec.Dir != src.Dir {
 		return false
 	}
-	j.rule = restoreRule(src, rec, body)
+	j.tokens = j.state.tokensOf(j.stored.Rule, hash)
+	j.rule = restoreRule(src, rec, j.tokens, j.lay.bodyOf(j.f))
 	j.rule.RestoreFormat()
-	j.tokens = rec.Tokens
 	j.hash = hash
 	j.restored = true
 	j.same = true
@@ -171,6 +176,20 @@ func (l *layout) parseSource(src rules.Source, data []byte) *rules.Rule {
 		}
 	}
 	return r
+}
+
+// bodyOf reads a restored rule's body back from its file, through the hardened reader
+// and parsed as the index parses it, so that @import inlining and each format's reading
+// of its body hold. A file changed since it was indexed gives its new body (the watcher
+// reindexes it); one that cannot be read any more gives none.
+func (l *layout) bodyOf(f found) func() string {
+	return func() string {
+		data, err := f.read(nil)
+		if err != nil || len(data) > rules.MaxFileSize {
+			return ""
+		}
+		return l.parseSource(f.src, data).Body
+	}
 }
 
 // readAux reads a file that is not itself indexed (a manifest, an @import target)

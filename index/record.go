@@ -3,10 +3,8 @@ package index
 import (
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/airules/airules/rules"
 	"github.com/tidwall/buntdb"
@@ -25,34 +23,33 @@ type fileRecord struct {
 	Seen int64 `json:"seen"`
 }
 
-// ruleRecord is the value of rule:<layer>:<id>: the rule without its body (which lives
-// in body:<layer>:<id>), so the JSON indexes only ever read a few hundred bytes. The
+// ruleRecord is the value of rule:<layer>:<id>: the rule without its body. The rule
+// file is the truth for the body, which a restored rule reads back on first use
+// (rules.Rule.Text); the store keeps the body's identity instead, so that duplicates
+// are found without reading. The
 // indexed fields come first and are always present (no omitempty): the indexes' scan
 // for them stops within the first few dozen bytes (see leadingLess).
 type ruleRecord struct {
-	Status      string   `json:"status"`
-	Priority    int      `json:"priority"`
-	Scope       []string `json:"scope"`    // null when absent, never missing: a missing
-	Language    []string `json:"language"` // field would make the index scan the record
-	ID          string   `json:"id"`
-	Layer       string   `json:"layer"`
-	Format      string   `json:"format"`
-	Path        string   `json:"path"`
-	Dir         string   `json:"dir,omitempty"`
-	Description string   `json:"description,omitempty"`
-	Version     string   `json:"version,omitempty"`
-	Tags        []string `json:"tags,omitempty"`
-	Globs       []string `json:"globs,omitempty"`
-	AlwaysApply bool     `json:"alwaysApply,omitempty"`
-	Created     string   `json:"created,omitempty"`
-	Updated     string   `json:"updated,omitempty"`
-	BodyLine    int      `json:"bodyLine,omitempty"`
-	Hash        string   `json:"hash"`
-	Tokens      int      `json:"tokens,omitempty"` // 0: not counted yet
-	// BodyCRC is the CRC-32C of the body key's value: damage inside a value keeps
-	// buntdb's framing intact and would otherwise go unnoticed.
-	BodyCRC  uint32          `json:"bodyCRC"`
-	Problems []rules.Problem `json:"problems,omitempty"`
+	Status      string          `json:"status"`
+	Priority    int             `json:"priority"`
+	Scope       []string        `json:"scope"`    // null when absent, never missing: a missing
+	Language    []string        `json:"language"` // field would make the index scan the record
+	ID          string          `json:"id"`
+	Layer       string          `json:"layer"`
+	Format      string          `json:"format"`
+	Path        string          `json:"path"`
+	Dir         string          `json:"dir,omitempty"`
+	Description string          `json:"description,omitempty"`
+	Version     string          `json:"version,omitempty"`
+	Tags        []string        `json:"tags,omitempty"`
+	Globs       []string        `json:"globs,omitempty"`
+	AlwaysApply bool            `json:"alwaysApply,omitempty"`
+	Created     string          `json:"created,omitempty"`
+	Updated     string          `json:"updated,omitempty"`
+	BodyLine    int             `json:"bodyLine,omitempty"`
+	Hash        string          `json:"hash"`
+	BodySum     string          `json:"bodySum"` // rules.Rule.BodySum
+	Problems    []rules.Problem `json:"problems,omitempty"`
 	// GlobRanges are where each glob (negations included, one per entry of Globs) is
 	// written: a rule restored from the store has no ranges of its own (package rules
 	// keeps them unexported), and AIR007 needs them.
@@ -61,8 +58,26 @@ type ruleRecord struct {
 
 func ruleKey(layer rules.Layer, id string) string { return preRule + layer.String() + ":" + id }
 
-// bodyKeyOf maps rule:<layer>:<id> to body:<layer>:<id>.
-func bodyKeyOf(ruleKey string) string { return preBody + strings.TrimPrefix(ruleKey, preRule) }
+// tokensKeyOf maps rule:<layer>:<id> to tokens:<layer>:<id>, whose value is the token
+// count of the rule's section and the hash of the file it was counted from
+// (encodeTokens). Counts live apart from the records, which the JSON indexes read:
+// storing one never touches an index.
+func tokensKeyOf(ruleKey string) string { return preTokens + strings.TrimPrefix(ruleKey, preRule) }
+
+// encodeTokens and decodeTokens are the value of a tokens: key: "<count> <file hash>".
+func encodeTokens(n int, hash string) string { return strconv.Itoa(n) + " " + hash }
+
+func decodeTokens(v, hash string) int {
+	ns, h, ok := strings.Cut(v, " ")
+	if !ok || h != hash {
+		return 0 // counted from other content, or damaged: counted again
+	}
+	n, err := strconv.Atoi(ns)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
 
 func eventKey(seq uint64) string {
 	s := strconv.FormatUint(seq, 10)
@@ -72,7 +87,7 @@ func eventKey(seq uint64) string {
 // encodeRule writes the rule record by hand (field order and omissions as ruleRecord's
 // tags): encoding/json's reflection was a tenth of a cold index's allocations.
 // TestRecordCodecs checks the two agree.
-func encodeRule(r *rules.Rule, tokens int) string {
+func encodeRule(r *rules.Rule) string {
 	globRanges := r.GlobRanges()
 	b := make([]byte, 0, 512+64*len(r.Problems))
 	b = append(b, `{"status":`...)
@@ -108,12 +123,7 @@ func encodeRule(r *rules.Rule, tokens int) string {
 		b = strconv.AppendInt(b, int64(r.BodyLine), 10)
 	}
 	b = appendField(b, "hash", r.Hash)
-	if tokens != 0 {
-		b = append(b, `,"tokens":`...)
-		b = strconv.AppendInt(b, int64(tokens), 10)
-	}
-	b = append(b, `,"bodyCRC":`...)
-	b = strconv.AppendUint(b, uint64(crc32.Checksum(stringBytes(r.Body), crcTable)), 10)
+	b = appendField(b, "bodySum", r.BodySum())
 	if len(r.Problems) > 0 {
 		// Rare and nested (fixes, edits): encoding/json is fine here.
 		p, _ := json.Marshal(r.Problems)
@@ -164,24 +174,21 @@ func appendPosition(b []byte, p rules.Position) []byte {
 	return append(b, '}')
 }
 
-// stringBytes views s as bytes without copying, for read-only use (checksums): a copy
-// of every body would be 15 MB of garbage per 10,000 rules.
-func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
-
 func encodeFile(f fileRecord) string {
 	b, _ := json.Marshal(&f)
 	return string(b)
 }
 
 // restoreRule rebuilds a rule from its record without parsing its file. Restore gives
-// it back its glob ranges and its token count (or a fresh cell to count it lazily).
-func restoreRule(src rules.Source, rec *ruleRecord, body string) *rules.Rule {
+// it back its glob ranges and its token count (or a fresh cell to count it lazily), and
+// RestoreBody the loader of its body.
+func restoreRule(src rules.Source, rec *ruleRecord, tokens int, body func() string) *rules.Rule {
 	r := &rules.Rule{Source: src}
-	tokens := rec.Tokens
 	if tokens <= 0 {
 		tokens = -1
 	}
 	r.Restore(rec.GlobRanges, tokens)
+	r.RestoreBody(body, rec.BodySum)
 	r.Description = rec.Description
 	r.Version = rec.Version
 	r.Priority = rec.Priority
@@ -193,7 +200,6 @@ func restoreRule(src rules.Source, rec *ruleRecord, body string) *rules.Rule {
 	r.Created = rec.Created
 	r.Updated = rec.Updated
 	r.Status = rules.Status(rec.Status)
-	r.Body = body
 	r.BodyLine = rec.BodyLine
 	r.Hash = rec.Hash
 	r.Problems = rec.Problems
@@ -204,10 +210,11 @@ func restoreRule(src rules.Source, rec *ruleRecord, body string) *rules.Rule {
 type storedState struct {
 	files    map[string]fileRecord // by absolute path
 	ruleKeys map[string]bool       // every rule:* key
-	// records and bodies hold the rule:* and body:* values, read in two ordered scans:
-	// cheaper than two b-tree lookups per rule, and the strings are buntdb's own.
+	// records and tokens hold the rule:* and tokens:* values, read in two ordered
+	// scans: cheaper than two b-tree lookups per rule, and the strings are buntdb's own.
+	// tokens is keyed by the rule key.
 	records   map[string]string
-	bodies    map[string]string
+	tokens    map[string]string
 	firstSeq  uint64 // oldest event, 0 if none
 	lastSeq   uint64 // newest event, 0 if none
 	eventKeys int
@@ -216,8 +223,11 @@ type storedState struct {
 // loadState reads the file records and the event log bounds. A record that does not
 // decode means the file is damaged.
 func (s *store) loadState() (*storedState, error) {
-	st := &storedState{files: map[string]fileRecord{}, ruleKeys: map[string]bool{},
-		records: map[string]string{}, bodies: map[string]string{}}
+	var n int
+	_ = s.db.View(func(tx *buntdb.Tx) error { n, _ = tx.Len(); return nil })
+	n /= 3 // a file, a rule and an event per rule file, about: sized once, not regrown
+	st := &storedState{files: make(map[string]fileRecord, n), ruleKeys: make(map[string]bool, n),
+		records: make(map[string]string, n), tokens: make(map[string]string, n)}
 	err := s.db.View(func(tx *buntdb.Tx) error {
 		var derr error
 		err := tx.AscendKeys(preFile+"*", func(k, v string) bool {
@@ -242,8 +252,8 @@ func (s *store) loadState() (*storedState, error) {
 		}); err != nil {
 			return err
 		}
-		if err := tx.AscendKeys(preBody+"*", func(k, v string) bool {
-			st.bodies[k] = v
+		if err := tx.AscendKeys(preTokens+"*", func(k, v string) bool {
+			st.tokens[preRule+k[len(preTokens):]] = v
 			return true
 		}); err != nil {
 			return err
@@ -271,50 +281,47 @@ func (s *store) loadState() (*storedState, error) {
 	return st, err
 }
 
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
-
 // loadStatus says what loadRule found.
 type loadStatus int
 
 const (
 	loadOK      loadStatus = iota
-	loadMissing            // a key is missing: the file is parsed again
-	loadDamaged            // a value does not decode or check: the database is damaged
+	loadMissing            // the record is missing: the file is parsed again
+	loadDamaged            // the record does not decode: the database is damaged
 )
 
-// loadRule reads one rule record and its body.
-func loadRule(tx *buntdb.Tx, key string) (*ruleRecord, string, loadStatus) {
+// loadRule reads one rule record.
+func loadRule(tx *buntdb.Tx, key string) (*ruleRecord, loadStatus) {
 	v, err := tx.Get(key)
 	if err != nil {
-		return nil, "", loadMissing
+		return nil, loadMissing
 	}
-	body, err := tx.Get(bodyKeyOf(key))
-	if err != nil {
-		return nil, "", loadMissing
-	}
-	return checkRule(v, body)
+	return checkRule(v)
 }
 
-// storedRule is loadRule from the values read at open.
-func (st *storedState) rule(key string) (*ruleRecord, string, loadStatus) {
+// rule is loadRule from the values read at open, with the rule's stored token count
+// if it was counted from the file of that hash (0 otherwise).
+func (st *storedState) rule(key string) (*ruleRecord, loadStatus) {
 	v, ok := st.records[key]
 	if !ok {
-		return nil, "", loadMissing
+		return nil, loadMissing
 	}
-	body, ok := st.bodies[bodyKeyOf(key)]
-	if !ok {
-		return nil, "", loadMissing
-	}
-	return checkRule(v, body)
+	return checkRule(v)
 }
 
-func checkRule(v, body string) (*ruleRecord, string, loadStatus) {
+// tokensOf is the stored token count of the rule at key counted from content of hash,
+// or 0.
+func (st *storedState) tokensOf(key, hash string) int {
+	if st == nil {
+		return 0
+	}
+	return decodeTokens(st.tokens[key], hash)
+}
+
+func checkRule(v string) (*ruleRecord, loadStatus) {
 	rec, err := decodeRuleRecord(v)
 	if err != nil {
-		return nil, "", loadDamaged
+		return nil, loadDamaged
 	}
-	if crc32.Checksum(stringBytes(body), crcTable) != rec.BodyCRC {
-		return nil, "", loadDamaged
-	}
-	return rec, body, loadOK
+	return rec, loadOK
 }

@@ -291,11 +291,10 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 			key := ix.assignKey(j.f.src, j.prev)
 			stamp.Rule = key
 			if j.encoded == "" {
-				j.encoded = encodeRule(j.rule, 0)
+				j.encoded = encodeRule(j.rule)
 			}
 			g := []op{
 				{key: key, val: j.encoded},
-				{key: bodyKeyOf(key), val: j.rule.Body},
 				{key: preFile + p, val: encodeFile(stamp)},
 			}
 			typ := "created"
@@ -303,14 +302,19 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 				typ = "updated"
 			}
 			if j.prev != nil && j.prev.stamp.Rule != key {
-				g = append(g, op{key: j.prev.stamp.Rule, del: true}, op{key: bodyKeyOf(j.prev.stamp.Rule), del: true})
+				g = append(g, op{key: j.prev.stamp.Rule, del: true}, op{key: tokensKeyOf(j.prev.stamp.Rule), del: true})
 				delete(ix.ruleKeys, j.prev.stamp.Rule)
 			}
 			if j.prev == nil && j.stored != nil && j.stored.Rule != key {
-				g = append(g, op{key: j.stored.Rule, del: true}, op{key: bodyKeyOf(j.stored.Rule), del: true})
+				g = append(g, op{key: j.stored.Rule, del: true}, op{key: tokensKeyOf(j.stored.Rule), del: true})
 			}
 			groups = append(groups, g)
-			ix.entries[p] = &entry{src: j.f.src, rule: j.rule, stamp: stamp}
+			e := &entry{src: j.f.src, rule: j.rule, stamp: stamp}
+			if j.tokens > 0 && j.stored != nil && j.stored.Rule == key {
+				e.tokens = j.tokens
+				j.rule.SetTokens(j.tokens)
+			}
+			ix.entries[p] = e
 			ix.ruleKeys[key] = p
 			events = append(events, ruleEvent(typ, j.rule, cause, corr, now))
 			if j.rule.HasErrors() {
@@ -340,14 +344,14 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 		if ix.ruleKeys[key] == p {
 			delete(ix.ruleKeys, key)
 		}
-		groups = append(groups, []op{{key: key, del: true}, {key: bodyKeyOf(key), del: true}, {key: preFile + p, del: true}})
+		groups = append(groups, []op{{key: key, del: true}, {key: tokensKeyOf(key), del: true}, {key: preFile + p, del: true}})
 		events = append(events, ev)
 	}
 	if stored != nil {
 		// Rules no stamp points at (left by a crash between chunks) are dropped.
 		for k := range stored.ruleKeys {
 			if _, ok := ix.ruleKeys[k]; !ok {
-				groups = append(groups, []op{{key: k, del: true}, {key: bodyKeyOf(k), del: true}})
+				groups = append(groups, []op{{key: k, del: true}, {key: tokensKeyOf(k), del: true}})
 			}
 		}
 	}

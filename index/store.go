@@ -20,13 +20,13 @@ import (
 // schemaVersion names the layout of the keys and records below. A database with another
 // version is moved aside and rebuilt: rule files are the truth, the store is a cache
 // (plus the event log).
-const schemaVersion = "airules-index/2"
+const schemaVersion = "airules-index/3"
 
 // Key prefixes.
 const (
 	keySchema = "meta:schema"
 	preRule   = "rule:"
-	preBody   = "body:"
+	preTokens = "tokens:"
 	preFile   = "file:"
 	preEvent  = "event:"
 )

@@ -75,7 +75,7 @@ func TestWarmStartParsesOnlyChanges(t *testing.T) {
 			}
 		}
 		a, b := first.RuleAt(p), s.RuleAt(p)
-		if a.Body != b.Body || a.Description != b.Description || strings.Join(a.Globs, ",") != strings.Join(b.Globs, ",") ||
+		if a.Text() != b.Text() || a.Description != b.Description || strings.Join(a.Globs, ",") != strings.Join(b.Globs, ",") ||
 			a.Hash != b.Hash || a.Tokens() != b.Tokens() {
 			t.Fatalf("restored rule differs: %+v vs %+v", a, b)
 		}
@@ -138,10 +138,10 @@ func TestDamagedDatabaseIsRebuilt(t *testing.T) {
 			copy(data[mid:], "#### garbage ####\r\n")
 			os.WriteFile(db, data, 0o644)
 		}},
-		{"damaged body value", func(t *testing.T, db string) {
+		{"damaged record value", func(t *testing.T, db string) {
 			data, _ := os.ReadFile(db)
-			i := strings.Index(string(data), "Do the thing for rule b")
-			copy(data[i:], "Do the THING")
+			i := strings.Index(string(data), `{"status":`)
+			copy(data[i:], `{"status"!`)
 			os.WriteFile(db, data, 0o644)
 		}},
 		{"truncated", func(t *testing.T, db string) {
@@ -267,7 +267,7 @@ func TestDefaultDBPathOutsideWorkspace(t *testing.T) {
 
 func TestJSONField(t *testing.T) {
 	r := rules.Parse(rules.Source{Path: "/x.md", ID: "x"}, []byte("---\ndescription: d\npriority: 7\nscope: [project]\n---\nbody\n"))
-	v := encodeRule(r, 0)
+	v := encodeRule(r)
 	for _, f := range indexedFields {
 		want := map[string]string{"status": `"active"`, "priority": "7", "scope": `["project"]`, "language": "null"}[f.name]
 		if got := jsonField(v, `"`+f.name+`":`); got != want {
@@ -293,7 +293,7 @@ func TestJSONField(t *testing.T) {
 func TestRecordCodecs(t *testing.T) {
 	r := rules.Parse(rules.Source{Path: "/w/.ai-rules/a.md", ID: "a", Layer: rules.LayerProject, Format: rules.FormatAirules},
 		[]byte("---\ndescription: \"d \\\"q\\\" é\"\nversion: 2\npriority: 7\nscope: [project, language]\nlanguage: [go]\ntags: [x]\nglobs: [\"*.go\", \"!x.go\"]\nbogus: 1\ncreated: 2026-01-02\n---\nbody\n"))
-	v := encodeRule(r, 42)
+	v := encodeRule(r)
 	var want ruleRecord
 	if err := json.Unmarshal([]byte(v), &want); err != nil {
 		t.Fatalf("%v in %s", err, v)
@@ -310,7 +310,7 @@ func TestRecordCodecs(t *testing.T) {
 		rules.Parse(rules.Source{Path: "/a.md", ID: "a"}, []byte("---\ndescription: x\nalwaysApply: true\n---\nb\n")),
 		rules.Parse(rules.Source{Path: "/b.md", ID: "b", Dir: "lib", Format: rules.FormatAgents}, []byte("plain <b>&</b>\n")),
 	} {
-		v := encodeRule(other, 0)
+		v := encodeRule(other)
 		var rec ruleRecord
 		if err := json.Unmarshal([]byte(v), &rec); err != nil {
 			t.Fatalf("%v in %s", err, v)
@@ -391,5 +391,66 @@ func TestSecondOpenOnDamagedSharedFile(t *testing.T) {
 	defer b.Close()
 	if m := b.Metrics(); !m.InMemory || b.Snapshot().Rules.Len() != 2 || m.Parses != 2 {
 		t.Fatalf("metrics %+v", m)
+	}
+}
+
+// The store keeps no body: a restored rule reads its body back from its file on first
+// use, finds duplicates by the stored body identity without reading, and keeps the token
+// count the warmer stored.
+func TestRestoredRuleReadsItsBodyFromTheFile(t *testing.T) {
+	root, db := warmWorkspace(t, 2)
+	write(t, root, ".ai-rules/copy.md", ruleText("rule a", "*.go", "cmd/**/*.zig")) // same body as ra.md
+	ix := reopen(t, root, db)
+	counted := map[string]int{}
+	for _, r := range ix.Snapshot().Rules.Rules() {
+		counted[r.Path] = r.Tokens()
+	}
+	// Store the counts as the server's warmer would.
+	for ix.warmTokens(t.Context()) {
+	}
+	ix.Close()
+	data, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "Do the thing for rule") {
+		t.Fatal("the database holds a rule body")
+	}
+	old := time.Now().Add(-time.Hour)
+	filepath.Walk(root, func(p string, _ os.FileInfo, _ error) error { return os.Chtimes(p, old, old) })
+	ix = reopen(t, root, db)
+	if m := ix.Metrics(); m.Parses != 0 || m.WarmStartSkips != 3 {
+		t.Fatalf("warm metrics %+v", m)
+	}
+	s := ix.Snapshot()
+	for p, n := range counted {
+		ix.mu.Lock()
+		stored := ix.entries[p].tokens
+		ix.mu.Unlock()
+		if stored != n || s.RuleAt(p).Tokens() != n {
+			t.Errorf("%s: restored count %d (rule says %d), want %d", p, stored, s.RuleAt(p).Tokens(), n)
+		}
+	}
+	// Duplicates are found by the stored identity: ra.md and copy.md have one body.
+	sel := s.Rules.Select("main.go", "")
+	dups := 0
+	for _, o := range sel.Omitted {
+		if o.Reason == rules.OmitDuplicate {
+			dups++
+		}
+	}
+	if dups != 1 {
+		t.Fatalf("omitted %+v, want one duplicate", sel.Omitted)
+	}
+	ra := filepath.Join(root, ".ai-rules/ra.md")
+	if got := s.RuleAt(ra).Text(); !strings.Contains(got, "Do the thing for rule a.") {
+		t.Fatalf("restored body %q", got)
+	}
+	// A file changed under a restored rule before the watcher saw it: its text is the
+	// file's, which is the truth.
+	rb := filepath.Join(root, ".ai-rules/rb.md")
+	write(t, root, ".ai-rules/rb.md", "---\ndescription: rule b\n---\nNew text.\n")
+	if got := strings.TrimSpace(s.RuleAt(rb).Text()); got != "New text." {
+		t.Fatalf("body of a changed file %q", got)
 	}
 }

@@ -2,22 +2,22 @@ package index
 
 import (
 	"context"
-	"time"
+	"runtime"
 
 	"github.com/airules/airules/rules"
 	"go.uber.org/zap"
 )
 
-// Token counts are slow next to parsing (see rules' BenchmarkBudget), so no index path
-// counts them: a cold index of 10,000 rules would take seconds more. In a long-running
-// server (Options.Watch) a background warmer counts the rules whose count is unknown, a
-// batch at a time with pauses so it never holds a core, and stores the counts: the next start restores them
-// with SetTokens, and a rule counted here costs nothing when a prompt is budgeted.
+// Token counts cost more than parsing (see rules' BenchmarkCountTokens), so no index
+// path counts them: a cold CLI run that lists rules never needs them. A long-running
+// server (Options.Watch) has a background job that counts, after each publish, the rules
+// whose count is unknown, a batch at a time, and stores the counts (tokens:* keys, apart
+// from the indexed records): the next start restores them, so a warm server never loads
+// the tokenizer, and a request budgets with counts already there. It runs on one
+// goroutine, so it holds at most one core, and yields between batches.
 
-const (
-	tokenBatch = 64                    // rules counted between two stores
-	tokenPause = 20 * time.Millisecond // idle time after each batch: at most ~half a core
-)
+// tokenBatch is how many rules are counted between two stores.
+const tokenBatch = 64
 
 // tokenWork is one rule to count.
 type tokenWork struct {
@@ -34,11 +34,10 @@ func (ix *Index) startTokenWarmer(ctx context.Context) {
 		defer ix.bg.Done()
 		for {
 			for ix.warmTokens(ctx) {
-				select {
-				case <-ctx.Done():
+				if ctx.Err() != nil {
 					return
-				case <-time.After(tokenPause):
 				}
+				runtime.Gosched()
 			}
 			select {
 			case <-ctx.Done():
@@ -68,7 +67,7 @@ func (ix *Index) warmTokens(ctx context.Context) bool {
 	}
 	var work []tokenWork
 	for p, e := range ix.entries {
-		if e.tokens == 0 && e.rule.Body != "" {
+		if e.tokens == 0 {
 			work = append(work, tokenWork{path: p, rule: e.rule})
 			if len(work) == tokenBatch {
 				break
@@ -90,6 +89,16 @@ func (ix *Index) warmTokens(ctx context.Context) bool {
 	if ix.closed {
 		return false
 	}
+	if err := ix.storeTokens(work); err != nil {
+		ix.log.Warn("cannot store token counts", zap.Error(err))
+		return false
+	}
+	return len(work) == tokenBatch
+}
+
+// storeTokens records counted rules in their entries and the store. Called with ix.mu
+// held.
+func (ix *Index) storeTokens(work []tokenWork) error {
 	var groups [][]op
 	for _, w := range work {
 		e := ix.entries[w.path]
@@ -97,11 +106,26 @@ func (ix *Index) warmTokens(ctx context.Context) bool {
 			continue
 		}
 		e.tokens = max(w.n, 1)
-		groups = append(groups, []op{{key: e.stamp.Rule, val: encodeRule(e.rule, e.tokens)}})
+		groups = append(groups, []op{{key: tokensKeyOf(e.stamp.Rule), val: encodeTokens(e.tokens, e.rule.Hash)}})
 	}
-	if err := ix.st.write(groups); err != nil {
-		ix.log.Warn("cannot store token counts", zap.Error(err))
-		return false
+	return ix.st.write(groups)
+}
+
+// storeCountedTokens stores the counts that requests made (a prompt counts the rules it
+// budgets) and no warmer stored yet, so that a CLI run's counts survive it too. Called
+// with ix.mu held, as the index closes.
+func (ix *Index) storeCountedTokens() error {
+	var work []tokenWork
+	for p, e := range ix.entries {
+		if e.tokens != 0 {
+			continue
+		}
+		if n, ok := e.rule.CountedTokens(); ok {
+			work = append(work, tokenWork{path: p, rule: e.rule, n: n})
+		}
 	}
-	return len(work) == tokenBatch
+	if len(work) == 0 {
+		return nil
+	}
+	return ix.storeTokens(work)
 }

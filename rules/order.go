@@ -166,9 +166,9 @@ const minInlined = 64
 // counts as the same text.
 func sameBody(r *Rule, taken []*Rule, bodies *map[string]*Rule) *Rule {
 	if r.Format == FormatDependency {
-		if b := strings.TrimSpace(r.Body); len(b) >= minInlined {
+		if b := strings.TrimSpace(r.Text()); len(b) >= minInlined {
 			for _, t := range taken {
-				if strings.Contains(t.Body, b) {
+				if strings.Contains(t.Text(), b) {
 					return t
 				}
 			}
@@ -213,7 +213,7 @@ type bodyCell struct {
 // frontmatter and @import inlining), trimmed.
 func (r *Rule) bodyIdentity() string {
 	compute := func() string {
-		sum := sha256.Sum256([]byte(strings.TrimSpace(r.Body)))
+		sum := sha256.Sum256([]byte(strings.TrimSpace(r.Text())))
 		return string(sum[:])
 	}
 	if r.bodyKey == nil {

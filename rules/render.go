@@ -24,7 +24,7 @@ func renderSection(r *Rule) string {
 		title = r.ID
 	}
 	var b strings.Builder
-	body := strings.TrimSpace(r.Body)
+	body := strings.TrimSpace(r.Text())
 	b.Grow(len(title) + len(r.ID) + len(body) + 24)
 	b.WriteString("### ")
 	b.WriteString(oneLine(title))

@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Layer says where a rule comes from. Higher layers win: they come first in the order
@@ -150,7 +151,7 @@ type Rule struct {
 	// and those missing, so an index can read the rule again when one appears or changes.
 	Imports []string
 
-	Body     string    // the markdown after the frontmatter
+	Body     string    // the markdown after the frontmatter; read it with Text (body.go)
 	BodyLine int       // 0-based line where the body starts
 	Hash     string    // hex SHA-256 of the file's bytes
 	Problems []Problem // everything wrong with the file, in file order
@@ -158,6 +159,7 @@ type Rule struct {
 	tokens     *tokenCell
 	globRanges []Range // where each of Globs is written, for AIR007
 	bodyKey    *bodyCell
+	lazy       *lazyBody // a restored rule's body, read back on first use (body.go)
 }
 
 // DefaultPriority is the priority of a rule that sets none, in every format.
@@ -166,6 +168,7 @@ const DefaultPriority = 50
 type tokenCell struct {
 	once sync.Once
 	n    int
+	done atomic.Bool // n is known (counted or set)
 }
 
 // Active reports whether the rule's own status allows it to apply.
@@ -226,8 +229,20 @@ func (r *Rule) Tokens() int {
 	if r.tokens == nil {
 		return CountTokens(renderSection(r))
 	}
-	r.tokens.once.Do(func() { r.tokens.n = CountTokens(renderSection(r)) })
+	r.tokens.once.Do(func() {
+		r.tokens.n = CountTokens(renderSection(r))
+		r.tokens.done.Store(true)
+	})
 	return r.tokens.n
+}
+
+// CountedTokens is the rule's token count if it is known already (counted by an
+// earlier Tokens, or set), without counting.
+func (r *Rule) CountedTokens() (int, bool) {
+	if r.tokens == nil || !r.tokens.done.Load() {
+		return 0, false
+	}
+	return r.tokens.n, true
 }
 
 // SetTokens records a token count known from elsewhere (the index stores it), so it is
@@ -235,6 +250,7 @@ func (r *Rule) Tokens() int {
 func (r *Rule) SetTokens(n int) {
 	r.tokens = &tokenCell{n: n}
 	r.tokens.once.Do(func() {})
+	r.tokens.done.Store(true)
 }
 
 // EffectiveScope is the section a rule is rendered under: its most specific declared

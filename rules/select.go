@@ -177,6 +177,9 @@ func (h *hit) appendReasons(dst []Reason) []Reason {
 type scratch struct {
 	hits []hit
 	seen map[*Rule]int
+	// matched is one select's answer per distinct pattern of a table: 0 not tried yet,
+	// 1 matches, 2 does not.
+	matched []uint8
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{seen: map[*Rule]int{}} }}
@@ -323,10 +326,23 @@ func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, content []b
 			add(ri, Reason{Kind: ReasonLanguage, Detail: lang})
 		}
 	}
+	if cap(sc.matched) < int(t.distinct) {
+		sc.matched = make([]uint8, t.distinct)
+	}
+	matched := sc.matched[:t.distinct]
+	clear(matched)
 	try := func(refs []ref) {
 		for _, rf := range refs {
 			p := &t.pos[rf.rule][rf.pat]
-			if p.matches(rel, base) {
+			m := matched[rf.id]
+			if m == 0 {
+				m = 2
+				if p.matches(rel, base) {
+					m = 1
+				}
+				matched[rf.id] = m
+			}
+			if m == 1 {
 				add(rf.rule, Reason{Kind: ReasonGlob, Detail: p.raw})
 			}
 		}

@@ -333,10 +333,15 @@ type table struct {
 	prefix map[string][]ref
 	ext    map[string][]ref
 	other  []ref
+	// distinct counts the distinct positive patterns: rules of one workspace share a
+	// handful of globs (**/*.go, apps/*/lib/**), so a select matches each once (see
+	// collect) however many rules carry it.
+	distinct int32
 }
 
-// ref points at one positive pattern of one rule.
-type ref struct{ rule, pat int32 }
+// ref points at one positive pattern of one rule; id numbers its pattern among the
+// table's distinct ones.
+type ref struct{ rule, pat, id int32 }
 
 func newTable(rs []*Rule) *table {
 	t := &table{
@@ -353,6 +358,7 @@ func newTable(rs []*Rule) *table {
 		prefix:   map[string][]ref{},
 		ext:      map[string][]ref{},
 	}
+	ids := map[string]int32{}
 	for i, r := range rs {
 		ri := int32(i)
 		t.byPath[r.Path] = ri
@@ -401,7 +407,14 @@ func newTable(rs []*Rule) *table {
 			for _, p := range compileGlob(g) {
 				pi := int32(len(t.pos[i]))
 				t.pos[i] = append(t.pos[i], p)
-				rf := ref{ri, pi}
+				// The normalised pattern decides a match (kind, literal and tail are
+				// derived from it); the raw glob only names it in reasons.
+				id, ok := ids[p.norm]
+				if !ok {
+					id = int32(len(ids))
+					ids[p.norm] = id
+				}
+				rf := ref{ri, pi, id}
 				switch p.kind {
 				case kindExact:
 					t.exact[p.lit] = append(t.exact[p.lit], rf)
@@ -420,6 +433,7 @@ func newTable(rs []*Rule) *table {
 			}
 		}
 	}
+	t.distinct = int32(len(ids))
 	return t
 }
 

@@ -215,6 +215,14 @@ func (r *replier) Reply(ctx context.Context, result any, err error) error {
 	if err != nil && r.isCall {
 		r.s.logger().Debug("request failed", zap.String("method", r.method), zap.Error(err))
 	}
+	if raw, ok := result.(encoded); ok && err == nil && r.isCall && r.s.frames != nil {
+		// jsonrpc2 would compact and escape the result again, which for a cached
+		// airules/context answer costs as much as encoding it.
+		if werr := r.s.frames.writeResult(r.id, raw); werr != nil {
+			r.s.logger().Debug("reply not sent", zap.String("method", r.method), zap.Error(werr))
+		}
+		return nil
+	}
 	// The write must not be cancelled with the request: use a fresh context.
 	if werr := r.reply(context.Background(), result, err); werr != nil {
 		r.s.logger().Debug("reply not sent", zap.String("method", r.method), zap.Error(werr))

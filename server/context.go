@@ -3,11 +3,13 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/airules/airules/index"
 	"github.com/airules/airules/rules"
 	"github.com/airules/airules/server/wire"
+	segjson "github.com/segmentio/encoding/json"
 	"go.lsp.dev/jsonrpc2"
 )
 
@@ -118,8 +120,30 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 		return nil, jsonrpc2.Errorf(codeRequestFailed, "airules: no index for %s: %v", t.folder.root, t.folder.err)
 	}
 	snap := ix.Snapshot()
+	// An answer that depends on the buffer's text (content rules) is computed each time.
+	cacheable := t.doc == nil || !snap.Rules.MatchesContent()
+	key := answerKey{uri: t.uri, p: *p}
+	// What the answer was made with, not what was asked: the budget and the language.
+	key.p.MaxTokens, key.p.LanguageID = maxTokens, t.languageOf(p.LanguageID)
+	if key.p.MaxOmitted < 0 { // every negative value lists all: one answer
+		key.p.MaxOmitted = -1
+	}
+	if cacheable {
+		if raw, ok := t.folder.answers.get(snap, key); ok {
+			return encoded(raw), nil
+		}
+	}
 	c := snap.Context(t.rel, t.languageOf(p.LanguageID), t.content(), maxTokens)
-	return wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape()), nil
+	res := wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape())
+	if !cacheable {
+		return res, nil
+	}
+	raw, err := segjson.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("encode airules/context: %w", err)
+	}
+	t.folder.answers.put(snap, key, raw)
+	return encoded(raw), nil
 }
 
 // content is the open buffer's text, for rules that match on content (Continue's

@@ -33,6 +33,8 @@ type folder struct {
 	// genBase is added to the index's generations: a reopened folder (new rulesDir)
 	// starts a new index, and the generations the client sees must still only grow.
 	genBase uint64
+	// answers caches the encoded airules/context answers of the current snapshot.
+	answers answers
 }
 
 func newFolder(uri, root, name string) *folder {

@@ -50,7 +50,9 @@ type Options struct {
 type session struct {
 	opts Options
 	conn jsonrpc2.Conn
-	log  atomic.Pointer[zap.Logger]
+	// frames is conn's stream: a pre-encoded answer is written to it as is.
+	frames *frameStream
+	log    atomic.Pointer[zap.Logger]
 
 	// ctx lives as long as the session; background goroutines stop when it ends.
 	ctx    context.Context
@@ -111,7 +113,9 @@ func Run(ctx context.Context, rwc io.ReadWriteCloser, opts Options) (exitCode in
 	if opts.setup != nil {
 		opts.setup(s)
 	}
-	s.conn = jsonrpc2.NewConn(newTolerantStream(rwc, opts.MaxMessageSize, s.logger))
+	stream := newTolerantStream(rwc, opts.MaxMessageSize, s.logger)
+	s.frames = stream.frameStream
+	s.conn = jsonrpc2.NewConn(stream)
 	s.conn.Go(s.ctx, s.handle)
 
 	select {

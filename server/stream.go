@@ -278,6 +278,30 @@ func decodeMessage(data []byte) (jsonrpc2.Message, error) {
 	return jsonrpc2.NewNotification(*env.Method, params)
 }
 
+// encoded is a result already encoded as JSON by this server (never bytes from a
+// client): the replier frames it as is.
+type encoded []byte
+
+// MarshalJSON makes an encoded result usable where the replier is bypassed (tests
+// calling handlers directly).
+func (e encoded) MarshalJSON() ([]byte, error) { return e, nil }
+
+// writeResult answers the call id with a result encoded already.
+func (f *frameStream) writeResult(id jsonrpc2.ID, result encoded) error {
+	idJSON, err := id.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	body := make([]byte, 0, len(result)+len(idJSON)+32)
+	body = append(body, `{"jsonrpc":"2.0","result":`...)
+	body = append(body, result...)
+	body = append(append(append(body, `,"id":`...), idJSON...), '}')
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	_, err = f.writeFramed(body)
+	return err
+}
+
 // writeError answers a message that could not be dispatched; id nil is null.
 func (f *frameStream) writeError(id *jsonrpc2.ID, code jsonrpc2.Code, message string) error {
 	idJSON := []byte("null")

@@ -21,6 +21,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	code           int
+	profile        profileFlags
 }
 
 // run executes the command line args and returns the exit status: the command's own,
@@ -30,6 +31,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd(a)
 	root.SetArgs(longFlags(root, args))
 	cmd, err := root.ExecuteC()
+	if perr := a.profile.stop(); perr != nil && err == nil {
+		fmt.Fprintf(stderr, "airules: %v\n", perr)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
@@ -97,6 +101,11 @@ func newRootCmd(a *app) *cobra.Command {
 		SilenceErrors:         true,
 		SilenceUsage:          true,
 		DisableFlagsInUseLine: true,
+	}
+	a.profile.register(root)
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		tuneGC(cmd)
+		return a.profile.start()
 	}
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)

@@ -22,7 +22,7 @@ func contextText(c rules.Context, maxOmitted int) string {
 }
 
 // ruleMarkdown is a rule's text as a resource shows it.
-func ruleMarkdown(r *rules.Rule) string { return strings.TrimSpace(r.Body) }
+func ruleMarkdown(r *rules.Rule) string { return strings.TrimSpace(r.Text()) }
 
 func ruleText(r wire.Rule) string {
 	var b strings.Builder

@@ -139,7 +139,7 @@ func NewContextResult(c rules.Context, uri string, generation uint64, shape Shap
 			Format: string(r.Format), Priority: r.Priority, Scope: scope, Reasons: reasons, Tokens: in.Tokens,
 		}
 		if shape.Content {
-			cr.Content = strings.TrimSpace(r.Body)
+			cr.Content = strings.TrimSpace(r.Text())
 		}
 		res.Rules = append(res.Rules, cr)
 	}

@@ -31,7 +31,7 @@ func NewRule(set *rules.Set, r *rules.Rule, problems int) Rule {
 		RuleInfo: NewRuleInfo(set, r, problems), Version: r.Version,
 		Scope: orEmpty(r.Scope), Language: orEmpty(r.Language), Tags: orEmpty(r.Tags), Globs: orEmpty(r.Globs),
 		AlwaysApply: r.AlwaysApply, AgentRequested: r.AgentRequested(), Shadowed: set.Shadowed(r),
-		Tokens: r.Tokens(), Content: strings.TrimSpace(r.Body),
+		Tokens: r.Tokens(), Content: strings.TrimSpace(r.Text()),
 	}
 }
 

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// BenchmarkContextVSCode is BenchmarkContextStdio with VS Code's own JSON-RPC library
+// as the client (editors/vscode/e2e/bench-client.mjs, run by node with the extension's
+// node_modules): what the extension sees, decoding included. It needs node and
+// `npm ci` in editors/vscode.
+//
+//	go test ./cmd/airules -run XXX -bench VSCode -benchtime 1x
+func BenchmarkContextVSCode(b *testing.B) {
+	bin := builtBinary(b)
+	node, err := exec.LookPath("node")
+	script, _ := filepath.Abs("../../editors/vscode/e2e/bench-client.mjs")
+	if _, serr := os.Stat("../../editors/vscode/node_modules/vscode-jsonrpc"); err != nil || serr != nil {
+		b.Skip("needs node and npm ci in editors/vscode")
+	}
+	maxTokens := 8000
+	if s := os.Getenv("AIRULES_BENCH_MAXTOKENS"); s != "" {
+		if maxTokens, err = strconv.Atoi(s); err != nil {
+			b.Fatalf("AIRULES_BENCH_MAXTOKENS: %v", err)
+		}
+	}
+	for _, n := range rulesSizes(b) {
+		for _, start := range []string{"cold", "warm"} {
+			b.Run(fmt.Sprintf("rules=%d/start=%s", n, start), func(b *testing.B) {
+				sh := benchWorkspace(b, n)
+				sources := filepath.Join(b.TempDir(), "sources.json")
+				data, _ := json.Marshal(sh.Sources)
+				if err := os.WriteFile(sources, data, 0o644); err != nil {
+					b.Fatal(err)
+				}
+				const requests = 600
+				for b.Loop() {
+					cmd := exec.Command(node, script, bin, sh.Root, b.TempDir(), strconv.Itoa(maxTokens), sources, strconv.Itoa(requests), start)
+					cmd.Stderr = os.Stderr
+					out, err := cmd.Output()
+					if err != nil {
+						b.Fatalf("bench client: %v", err)
+					}
+					var res struct {
+						Lat, Floor             []float64
+						Bytes, RSS             int64
+						Included, Listed, More int
+					}
+					if err := json.Unmarshal(out, &res); err != nil {
+						b.Fatalf("bench client said %q: %v", out, err)
+					}
+					slices.Sort(res.Lat)
+					slices.Sort(res.Floor)
+					q := func(d []float64, p float64) float64 { return d[int(p*float64(len(d)-1))] }
+					b.ReportMetric(q(res.Lat, 0.5), "p50-ms")
+					b.ReportMetric(q(res.Lat, 0.9), "p90-ms")
+					b.ReportMetric(q(res.Lat, 0.99), "p99-ms")
+					b.ReportMetric(q(res.Floor, 0.5), "floor-p50-ms")
+					b.ReportMetric(q(res.Lat, 0.5)/q(res.Floor, 0.5), "p50/floor")
+					b.ReportMetric(float64(res.RSS)/1024, "rss-MB")
+					b.ReportMetric(float64(res.Bytes)/requests/1024, "KB/answer")
+					b.ReportMetric(float64(res.Included+res.Listed+res.More)/requests, "applicable/file")
+					b.ReportMetric(float64(res.Included)/requests, "included/file")
+				}
+			})
+		}
+	}
+}
