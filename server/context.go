@@ -84,7 +84,7 @@ func (s *session) contextRequest(ctx context.Context, p *wire.ContextParams) (an
 		if maxTokens <= 0 {
 			maxTokens = rules.DefaultMaxTokens
 		}
-		return wire.NewContextResult(rules.Context{Language: lang, MaxTokens: maxTokens}, p.TextDocument.URI, 0, false), nil
+		return wire.NewContextResult(rules.Context{Language: lang, MaxTokens: maxTokens}, p.TextDocument.URI, 0, p.Shape()), nil
 	}
 	if t.folder.isReady() {
 		return s.computeContext(t, p, maxTokens)
@@ -125,13 +125,16 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 	key := answerKey{uri: t.uri, p: *p}
 	// What the answer was made with, not what was asked: the budget and the language.
 	key.p.MaxTokens, key.p.LanguageID = maxTokens, t.languageOf(p.LanguageID)
+	if key.p.MaxOmitted < 0 { // every negative value lists all: one answer
+		key.p.MaxOmitted = -1
+	}
 	if cacheable {
 		if raw, ok := t.folder.answers.get(snap, key); ok {
 			return encoded(raw), nil
 		}
 	}
 	c := snap.Context(t.rel, t.languageOf(p.LanguageID), t.content(), maxTokens)
-	res := wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Content)
+	res := wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape())
 	if !cacheable {
 		return res, nil
 	}

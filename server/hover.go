@@ -43,7 +43,7 @@ func (s *session) hover(ctx context.Context, p *protocol.HoverParams) (*protocol
 	if ix.IsRuleFile(t.path) {
 		text = ruleFileHover(snap, t.doc, p.Position)
 	} else {
-		text = wire.Summary(snap.Context(t.rel, t.languageOf(""), t.content(), maxTokens))
+		text = wire.Summary(snap.Context(t.rel, t.languageOf(""), t.content(), maxTokens), 0)
 	}
 	if text == "" {
 		return nil, nil

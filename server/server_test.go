@@ -177,7 +177,7 @@ func expectedContext(t *testing.T, root, rel, lang string, maxTokens int, gen ui
 	}
 	set := rules.NewSet(all, rules.SetOptions{})
 	c := rules.Budget(set.Select(rel, lang), maxTokens)
-	return wire.NewContextResult(c, wire.FileURI(filepath.Join(root, filepath.FromSlash(rel))), gen, false)
+	return wire.NewContextResult(c, wire.FileURI(filepath.Join(root, filepath.FromSlash(rel))), gen, wire.Shape{})
 }
 
 // ruleCount is how many rule files the example workspace holds.

@@ -22,14 +22,15 @@ func TestWireSamples(t *testing.T) {
 	root := copyExample(t)
 	e := start(t, root, sessionOptions{})
 	e.waitReady()
-	// A small budget and content: every field and list of the shape has a value, so
-	// the clients' tests see each field's type.
-	ctx, err := e.context(e.uri(liveview), map[string]any{"maxTokens": 150, "content": true})
+	// A small budget, content and a cut of the omitted list: every field and list of
+	// the shape has a value, so the clients' tests see each field's type.
+	ctx, err := e.context(e.uri(liveview), map[string]any{"maxTokens": 150, "content": true, "maxOmitted": 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ctx.Rules) == 0 || len(ctx.Omitted) == 0 || len(ctx.Available) == 0 || ctx.Rules[0].Content == "" {
-		t.Fatalf("the sample lacks a part of the shape: %d rules, %d omitted, %d available", len(ctx.Rules), len(ctx.Omitted), len(ctx.Available))
+	if len(ctx.Rules) == 0 || len(ctx.Omitted) == 0 || ctx.MoreOmitted == 0 || len(ctx.Available) == 0 || ctx.Rules[0].Content == "" {
+		t.Fatalf("the sample lacks a part of the shape: %d rules, %d omitted (%d more), %d available",
+			len(ctx.Rules), len(ctx.Omitted), ctx.MoreOmitted, len(ctx.Available))
 	}
 	var rs wire.RulesResult
 	if err := e.call("airules/rules", map[string]any{}, &rs); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/airules/airules/rules"
+	"github.com/airules/airules/server/wire"
 	"github.com/spf13/cobra"
 )
 
@@ -26,11 +27,14 @@ the folder itself. It is never / or the home folder. --root overrides the search
 func newContextCmd(a *app) *cobra.Command {
 	var o contextOptions
 	c := &cobra.Command{
-		Use:   "context [--root DIR] [--max-tokens N] [--language ID] [--json] [--explain] FILE",
+		Use:   "context [--root DIR] [--max-tokens N] [--language ID] [--json] [--explain] [--max-omitted N] FILE",
 		Short: "print the rule context for a file (the prompt, or JSON)",
-		Long: `Print the rule context for FILE: the rules that apply, in order, cut to the token budget
+		Long: fmt.Sprintf(`Print the rule context for FILE: the rules that apply, in order, cut to the token budget
 and rendered as markdown, ready to paste into an assistant. With --json, print the same
-result the language server returns for airules/context. FILE need not exist yet.`,
+result the language server returns for airules/context. FILE need not exist yet.
+--json and --explain list the first %d omitted rules (those that apply but were left
+out: over the budget, disabled, shadowed, duplicate), the nearest to being applied
+first, and count the rest; --max-omitted -1 lists them all.`, wire.DefaultMaxOmitted),
 		Example: `  airules context lib/app_web/live/page_live.ex
   airules context lib/app_web/live/page_live.ex --explain
   airules context src/new_file.ts --json --max-tokens 4000 | jq '.rules[].id'`,
@@ -53,6 +57,7 @@ result the language server returns for airules/context. FILE need not exist yet.
 	f.BoolVar(&o.json, "json", false, "print the full airules/context result as JSON")
 	f.BoolVar(&o.explain, "explain", false, "also say, for every rule, why it applies or why not")
 	f.BoolVar(&o.content, "content", false, "with --json: each rule's body in rules[].content too (the prompt holds them all)")
+	f.IntVar(&o.maxOmitted, "max-omitted", 0, fmt.Sprintf("with --json or --explain: list at most `N` omitted rules (0: %d; -1: all); the rest are counted", wire.DefaultMaxOmitted))
 	_ = c.RegisterFlagCompletionFunc("language", fixedCompletion(rules.KnownLanguages()...))
 	completeRulesDir(c)
 	return c

@@ -18,7 +18,10 @@ type contextOptions struct {
 	json      bool
 	explain   bool
 	content   bool // with json: each rule's body in rules[].content
-	file      string
+	// maxOmitted: how many omitted rules --json and --explain list (0: the
+	// default, negative: all), as airules/context's maxOmitted.
+	maxOmitted int
+	file       string
 }
 
 func runContext(o contextOptions, stdout, stderr io.Writer) int {
@@ -51,7 +54,7 @@ func runContext(o contextOptions, stdout, stderr io.Writer) int {
 	content := readTarget(root, filepath.ToSlash(rel))
 	c := ws.snap.Context(filepath.ToSlash(rel), o.language, content, o.maxTokens)
 	if o.json {
-		res := wire.NewContextResult(c, wire.FileURI(file), ws.generation, o.content)
+		res := wire.NewContextResult(c, wire.FileURI(file), ws.generation, wire.Shape{Content: o.content, MaxOmitted: o.maxOmitted})
 		if o.explain {
 			res.Explain = wire.Explained(ws.set, c, content)
 		}
@@ -76,7 +79,9 @@ func runContext(o contextOptions, stdout, stderr io.Writer) int {
 			}
 			fmt.Fprintf(stdout, "%s %s (%s, priority %d): %s\n", mark, e.Rule.ID, e.Rule.Layer, e.Rule.Priority, why)
 		}
-		fmt.Fprintf(stdout, "\n%s, %d tokens of %d\n\n", count(len(c.Rules), "rule"), c.Tokens, c.MaxTokens)
+		fmt.Fprintf(stdout, "\n%s, %d tokens of %d\n", count(len(c.Rules), "rule"), c.Tokens, c.MaxTokens)
+		writeOmitted(stdout, c.Omitted, o.maxOmitted)
+		io.WriteString(stdout, "\n")
 	}
 	if c.Prompt == "" {
 		fmt.Fprintf(stderr, "airules context: no rules apply to %s\n", c.Path)
@@ -84,4 +89,24 @@ func runContext(o contextOptions, stdout, stderr io.Writer) int {
 	}
 	io.WriteString(stdout, c.Prompt)
 	return 0
+}
+
+// writeOmitted lists the omitted rules as --json would (the first maxOmitted, see
+// wire.OmittedListed), one a line, and counts the rest.
+func writeOmitted(w io.Writer, omitted []rules.Omission, maxOmitted int) {
+	if len(omitted) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s omitted:\n", count(len(omitted), "rule"))
+	listed := wire.OmittedListed(len(omitted), maxOmitted)
+	for _, o := range omitted[:listed] {
+		fmt.Fprintf(w, "  %s (%s, %d tokens", o.Rule.ID, o.Reason, o.Rule.Tokens())
+		if o.Of != nil {
+			fmt.Fprintf(w, ", of %s", o.Of.ID)
+		}
+		io.WriteString(w, ")\n")
+	}
+	if more := len(omitted) - listed; more > 0 {
+		fmt.Fprintf(w, "  … and %d more omitted (--max-omitted -1 lists all)\n", more)
+	}
 }

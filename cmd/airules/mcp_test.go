@@ -74,11 +74,11 @@ func resultText(res *sdk.CallToolResult) string {
 	return b.String()
 }
 
-// cliContext runs `airules context --json` in-process.
-func cliContext(t *testing.T, root, file string) wire.ContextResult {
+// cliContext runs `airules context --json` in-process, with more flags if given.
+func cliContext(t *testing.T, root, file string, flags ...string) wire.ContextResult {
 	t.Helper()
 	var out, errb bytes.Buffer
-	if code := run([]string{"context", "--root", root, "--json", file}, strings.NewReader(""), &out, &errb); code != 0 {
+	if code := run(append([]string{"context", "--root", root, "--json", file}, flags...), strings.NewReader(""), &out, &errb); code != 0 {
 		t.Fatalf("airules context %s: exit %d: %s", file, code, errb.String())
 	}
 	var res wire.ContextResult

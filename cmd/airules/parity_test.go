@@ -23,8 +23,10 @@ import (
 // TestParityMCPCLILSP: for every file of the example workspace, the MCP tool
 // rules_for_file, `airules context --json` and the language server's airules/context
 // give the same rules in the same order, the same omissions and offers, and the same
-// prompt. The three run in this process, each opening the workspace its own way (the
-// MCP server holds the cache; the others fall back to memory), as they would side by side.
+// prompt, with their default params and again with the same small budget and cut of
+// the omitted list. The three run in this process, each opening the workspace its own
+// way (the MCP server holds the cache; the others fall back to memory), as they would
+// side by side.
 func TestParityMCPCLILSP(t *testing.T) {
 	isolate(t)
 	root := copyTree(t, example)
@@ -46,35 +48,58 @@ func TestParityMCPCLILSP(t *testing.T) {
 	if len(files) < 20 {
 		t.Fatalf("only %d files in the example", len(files))
 	}
-	withRules := 0
+	// The same params in each translation: none, then a budget and a cut that leave
+	// some omitted rules out of the list.
+	shapes := []struct {
+		name   string
+		params map[string]any // MCP arguments and LSP params besides the file
+		flags  []string       // the CLI's
+	}{
+		{"default", map[string]any{}, nil},
+		{"cut", map[string]any{"maxTokens": 100, "maxOmitted": 1}, []string{"--max-tokens", "100", "--max-omitted", "1"}},
+	}
+	withRules, cut := 0, 0
 	for _, file := range files {
 		rel, _ := filepath.Rel(root, file)
-		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
-			res, err := mcp.CallTool(ctx, &sdk.CallToolParams{Name: "rules_for_file", Arguments: map[string]any{"path": rel}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var viaMCP wire.ContextResult
-			structured(t, res, &viaMCP)
-			viaCLI := cliContext(t, root, file)
-			var viaLSP wire.ContextResult
-			params := map[string]any{"textDocument": map[string]any{"uri": wire.FileURI(file)}}
-			if _, err := lsp.Call(ctx, "airules/context", params, &viaLSP); err != nil {
-				t.Fatalf("airules/context: %v", err)
-			}
-			if len(viaMCP.Rules) > 0 {
-				withRules++
-			}
-			sameAnswers(t, viaMCP, viaCLI, viaLSP)
-		})
+		for _, sh := range shapes {
+			t.Run(filepath.ToSlash(rel)+"/"+sh.name, func(t *testing.T) {
+				args := map[string]any{"path": rel}
+				params := map[string]any{"textDocument": map[string]any{"uri": wire.FileURI(file)}}
+				for k, v := range sh.params {
+					args[k], params[k] = v, v
+				}
+				res, err := mcp.CallTool(ctx, &sdk.CallToolParams{Name: "rules_for_file", Arguments: args})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var viaMCP wire.ContextResult
+				structured(t, res, &viaMCP)
+				viaCLI := cliContext(t, root, file, sh.flags...)
+				var viaLSP wire.ContextResult
+				if _, err := lsp.Call(ctx, "airules/context", params, &viaLSP); err != nil {
+					t.Fatalf("airules/context: %v", err)
+				}
+				if len(viaMCP.Rules) > 0 && sh.name == "default" {
+					withRules++
+				}
+				if viaMCP.MoreOmitted > 0 {
+					cut++
+				}
+				sameAnswers(t, viaMCP, viaCLI, viaLSP)
+			})
+		}
 	}
 	if withRules < len(files)/2 {
 		t.Errorf("only %d of %d files have rules: the comparison says little", withRules, len(files))
 	}
+	if cut == 0 {
+		t.Errorf("no answer left an omitted rule out of its list: the cut goes uncompared")
+	}
 }
 
 // sameAnswers fails t unless the CLI's and the language server's answers equal MCP's:
-// the same rules in order, omissions, offers, prompt, tokens, language, URI and budget.
+// the same rules in order, omissions (and how many more), offers, prompt, tokens,
+// language, URI and budget.
 func sameAnswers(t *testing.T, viaMCP, viaCLI, viaLSP wire.ContextResult) {
 	t.Helper()
 	for _, other := range []struct {
@@ -84,8 +109,8 @@ func sameAnswers(t *testing.T, viaMCP, viaCLI, viaLSP wire.ContextResult) {
 		if a, b := ruleIDs(viaMCP), ruleIDs(other.res); !slices.Equal(a, b) {
 			t.Errorf("rules: rules_for_file %v, %s %v", a, other.name, b)
 		}
-		if a, b := omittedIDs(viaMCP), omittedIDs(other.res); !slices.Equal(a, b) {
-			t.Errorf("omitted: rules_for_file %v, %s %v", a, other.name, b)
+		if a, b := omittedIDs(viaMCP), omittedIDs(other.res); !slices.Equal(a, b) || viaMCP.MoreOmitted != other.res.MoreOmitted {
+			t.Errorf("omitted: rules_for_file %v and %d more, %s %v and %d more", a, viaMCP.MoreOmitted, other.name, b, other.res.MoreOmitted)
 		}
 		if a, b := availableIDs(viaMCP), availableIDs(other.res); !slices.Equal(a, b) {
 			t.Errorf("available: rules_for_file %v, %s %v", a, other.name, b)

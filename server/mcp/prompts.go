@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/airules/airules/server/wire"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -23,7 +24,7 @@ func (s *Server) addPrompts() {
 
 func (s *Server) rulesContextPrompt(_ context.Context, req *sdk.GetPromptRequest) (*sdk.GetPromptResult, error) {
 	path := req.Params.Arguments["path"]
-	c, _, err := s.fileContext(path, "", "", 0, false)
+	c, _, err := s.fileContext(path, "", "", 0, wire.Shape{})
 	if err != nil {
 		return nil, fmt.Errorf("rules-context: %w", err)
 	}

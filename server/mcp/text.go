@@ -11,9 +11,10 @@ import (
 // The text renderings of the answers, for clients that show (or pass a model) only
 // the text content of a tool result. Each says what the structured result says.
 
-// contextText is the summary of which rules apply and why, then the prompt itself.
-func contextText(c rules.Context) string {
-	s := wire.Summary(c)
+// contextText is the summary of which rules apply and why (as many omitted ones as
+// the structured answer lists), then the prompt itself.
+func contextText(c rules.Context, maxOmitted int) string {
+	s := wire.Summary(c, maxOmitted)
 	if c.Prompt == "" {
 		return s + "\n\nNo rules apply to " + c.Path + "."
 	}

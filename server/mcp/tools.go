@@ -24,8 +24,9 @@ type (
 		LanguageID string `json:"languageId,omitempty" jsonschema:"language id of the file (go, typescript, elixir, ...); default: from the file name"`
 		// Agent is for Copilot's excludeAgent: an instruction file that excludes it
 		// neither applies nor is offered.
-		Agent   string `json:"agent,omitempty" jsonschema:"the agent asking, when it is one that Copilot instructions may exclude (coding-agent or code-review); rules that exclude it are left out"`
-		Content bool   `json:"content,omitempty" jsonschema:"also put each rule's body in rules[].content; the prompt already holds every body, so leave it out unless you need the rules one by one"`
+		Agent      string `json:"agent,omitempty" jsonschema:"the agent asking, when it is one that Copilot instructions may exclude (coding-agent or code-review); rules that exclude it are left out"`
+		Content    bool   `json:"content,omitempty" jsonschema:"also put each rule's body in rules[].content; the prompt already holds every body, so leave it out unless you need the rules one by one"`
+		MaxOmitted int    `json:"maxOmitted,omitempty"` // described in addTools, with the default
 	}
 	ruleInput struct {
 		ID    string `json:"id" jsonschema:"the rule id, e.g. 00-global/security, as rules_for_file and list_rules show it (an airules://rule/<id> URI works too)"`
@@ -63,6 +64,8 @@ var (
 func (s *Server) addTools() {
 	in := schemaFor[contextInput](map[string]string{
 		"maxTokens": fmt.Sprintf("token budget of the prompt (default %d); rules that do not fit are listed under omitted, fetchable with get_rule", rules.DefaultMaxTokens),
+		"maxOmitted": fmt.Sprintf("how many omitted rules to list, the ones nearest to being applied first (default %d); -1 lists all; "+
+			"moreOmitted in the answer counts those left out of the list", wire.DefaultMaxOmitted),
 	})
 	minimum(in, "maxTokens", 1)
 	sdk.AddTool(s.sdk, &sdk.Tool{
@@ -76,11 +79,12 @@ func (s *Server) addTools() {
 			`concerns your task. Paths outside the workspace are refused.`,
 		InputSchema: in,
 		OutputSchema: schemaFor[wire.ContextResult](map[string]string{
-			"prompt":    "the applied rules rendered as markdown: follow them",
-			"rules":     "the rules included in the prompt, most important first, each with the reasons it applies",
-			"omitted":   "rules that apply but are not in the prompt, with the reason; fetch one with get_rule",
-			"available": "rules on request: fetch one with get_rule when its description concerns the task",
-			"tokens":    "tokens of prompt; never more than maxTokens",
+			"prompt":      "the applied rules rendered as markdown: follow them",
+			"rules":       "the rules included in the prompt, most important first, each with the reasons it applies",
+			"omitted":     "rules that apply but are not in the prompt, with the reason, the ones nearest to being applied first; fetch one with get_rule",
+			"moreOmitted": "how many more omitted rules the list leaves out (0: it is complete); ask again with maxOmitted -1 to list them all",
+			"available":   "rules on request: fetch one with get_rule when its description concerns the task",
+			"tokens":      "tokens of prompt; never more than maxTokens",
 		}),
 		Annotations: readOnly,
 	}, s.rulesForFile)
@@ -127,7 +131,7 @@ func (s *Server) addTools() {
 }
 
 // fileContext is the context of a client's path, refused outside the workspace.
-func (s *Server) fileContext(path, lang, agent string, maxTokens int, content bool) (rules.Context, wire.ContextResult, error) {
+func (s *Server) fileContext(path, lang, agent string, maxTokens int, shape wire.Shape) (rules.Context, wire.ContextResult, error) {
 	if maxTokens < 0 {
 		return rules.Context{}, wire.ContextResult{}, fmt.Errorf("maxTokens must be positive, got %d", maxTokens)
 	}
@@ -138,15 +142,15 @@ func (s *Server) fileContext(path, lang, agent string, maxTokens int, content bo
 	}
 	snap := s.ix.Snapshot()
 	c := snap.ContextFor(index.Query{Rel: r.rel, Language: lang, Content: s.content(r.rel), MaxTokens: maxTokens, Agent: agent})
-	return c, wire.NewContextResult(c, wire.FileURI(r.abs), snap.Generation, content), nil
+	return c, wire.NewContextResult(c, wire.FileURI(r.abs), snap.Generation, shape), nil
 }
 
 func (s *Server) rulesForFile(_ context.Context, _ *sdk.CallToolRequest, in contextInput) (*sdk.CallToolResult, wire.ContextResult, error) {
-	c, res, err := s.fileContext(in.Path, in.LanguageID, in.Agent, in.MaxTokens, in.Content)
+	c, res, err := s.fileContext(in.Path, in.LanguageID, in.Agent, in.MaxTokens, wire.Shape{Content: in.Content, MaxOmitted: in.MaxOmitted})
 	if err != nil {
 		return nil, wire.ContextResult{}, err
 	}
-	return textResult(contextText(c)), res, nil
+	return textResult(contextText(c, in.MaxOmitted)), res, nil
 }
 
 func (s *Server) getRule(_ context.Context, _ *sdk.CallToolRequest, in ruleInput) (*sdk.CallToolResult, wire.Rule, error) {

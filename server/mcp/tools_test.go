@@ -1,6 +1,8 @@
 package mcp
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -90,7 +92,7 @@ func TestRulesForFile(t *testing.T) {
 			}
 			// The one computation, shaped by the one wire type.
 			snap := e.srv.Index().Snapshot()
-			want := wire.NewContextResult(snap.Context(tt.rel, tt.lang, nil, tt.maxTokens), wire.FileURI(filepath.Join(e.root, tt.rel)), snap.Generation, false)
+			want := wire.NewContextResult(snap.Context(tt.rel, tt.lang, nil, tt.maxTokens), wire.FileURI(filepath.Join(e.root, tt.rel)), snap.Generation, wire.Shape{})
 			if res.Prompt != want.Prompt || res.URI != want.URI || res.Tokens != want.Tokens || res.LanguageID != want.LanguageID {
 				t.Errorf("result differs from Snapshot.Context: uri %q/%q tokens %d/%d language %q/%q",
 					res.URI, want.URI, res.Tokens, want.Tokens, res.LanguageID, want.LanguageID)
@@ -369,6 +371,82 @@ func TestRulesForFileAgent(t *testing.T) {
 		e.callOK("rules_for_file", args, &res)
 		if got := slices.Contains(contextIDs(res), id); got != tt.want {
 			t.Errorf("agent %q: %s applies %v, want %v (rules %v)", tt.agent, id, got, tt.want, contextIDs(res))
+		}
+	}
+}
+
+// TestRulesForFileBoundsOmitted: rules_for_file lists the first 50 omitted rules by
+// default and counts the rest in moreOmitted, in the structured answer and in its
+// text; maxOmitted -1 lists all, a positive maxOmitted that many. The input schema
+// describes maxOmitted for the model.
+func TestRulesForFileBoundsOmitted(t *testing.T) {
+	const extra = 80
+	e := start(t, setup{prepare: func(root string) {
+		for i := range extra {
+			writeFile(t, filepath.Join(root, ".ai-rules", "00-global", fmt.Sprintf("zz-many-%02d.md", i)),
+				fmt.Sprintf("---\ndescription: One of many\npriority: 1\nalwaysApply: true\n---\n- Many rule %d.\n", i))
+		}
+	}})
+	path := "lib/app_web/live/page_live.ex"
+	var all wire.ContextResult
+	e.callOK("rules_for_file", map[string]any{"path": path, "maxTokens": 150, "maxOmitted": -1}, &all)
+	total := len(all.Omitted)
+	if total <= wire.DefaultMaxOmitted || all.MoreOmitted != 0 {
+		t.Fatalf("maxOmitted -1: %d omitted, %d more; want over %d and 0", total, all.MoreOmitted, wire.DefaultMaxOmitted)
+	}
+	for _, tt := range []struct {
+		name   string
+		args   map[string]any
+		listed int
+	}{
+		{"default", map[string]any{}, wire.DefaultMaxOmitted},
+		{"maxOmitted 3", map[string]any{"maxOmitted": 3}, 3},
+		{"maxOmitted -1", map[string]any{"maxOmitted": -1}, total},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := map[string]any{"path": path, "maxTokens": 150}
+			for k, v := range tt.args {
+				args[k] = v
+			}
+			var res wire.ContextResult
+			txt := e.callOK("rules_for_file", args, &res)
+			if len(res.Omitted) != tt.listed || res.MoreOmitted != total-tt.listed {
+				t.Fatalf("%d listed, %d more; want %d and %d", len(res.Omitted), res.MoreOmitted, tt.listed, total-tt.listed)
+			}
+			if !slices.Equal(res.Omitted, all.Omitted[:tt.listed]) {
+				t.Errorf("the list is not the first %d of all omitted", tt.listed)
+			}
+			more := fmt.Sprintf("… and %d more omitted", res.MoreOmitted)
+			if got := strings.Contains(txt, "more omitted"); got != (res.MoreOmitted > 0) || (got && !strings.Contains(txt, more)) {
+				t.Errorf("text: want %q only when some are left out:\n%.2000s", more, txt)
+			}
+			if !strings.Contains(txt, "`"+res.Omitted[tt.listed-1].ID+"`") {
+				t.Errorf("text does not name the last listed omission %s", res.Omitted[tt.listed-1].ID)
+			}
+		})
+	}
+
+	tools, err := e.cs.ListTools(e.ctx(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range tools.Tools {
+		if tool.Name != "rules_for_file" {
+			continue
+		}
+		b, _ := json.Marshal(tool.InputSchema)
+		var schema struct {
+			Properties map[string]struct {
+				Type        string `json:"type"`
+				Description string `json:"description"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(b, &schema); err != nil {
+			t.Fatal(err)
+		}
+		p := schema.Properties["maxOmitted"]
+		if p.Type != "integer" || !strings.Contains(p.Description, "-1") || !strings.Contains(p.Description, fmt.Sprint(wire.DefaultMaxOmitted)) {
+			t.Errorf("maxOmitted in the input schema: %+v", p)
 		}
 	}
 }

@@ -16,20 +16,58 @@ type ContextParams struct {
 	// Content asks for each rule's body in rules[].content; the prompt holds every
 	// body already, so by default they are left out.
 	Content bool `json:"content,omitempty"`
+	// MaxOmitted is how many omitted entries to list: absent or 0 means
+	// DefaultMaxOmitted, a negative value all of them. A file can have hundreds of
+	// applicable rules that do not fit; the rest are counted in moreOmitted.
+	MaxOmitted int `json:"maxOmitted,omitempty"`
+}
+
+// Shape is the part of a request that shapes the answer rather than the context.
+func (p ContextParams) Shape() Shape {
+	return Shape{Content: p.Content, MaxOmitted: p.MaxOmitted}
+}
+
+// Shape says how much of a context an answer spells out; the LSP request, the MCP
+// tool and the CLI each fill one from their own params.
+type Shape struct {
+	Content    bool // each rule's body in rules[].content
+	MaxOmitted int  // as ContextParams.MaxOmitted
+}
+
+// DefaultMaxOmitted is how many omitted entries an answer lists unless asked for
+// another number: enough for the rules nearest to being applied, few enough that
+// the answer stays small when hundreds of rules apply.
+const DefaultMaxOmitted = 50
+
+// OmittedListed is how many of n omitted entries an answer lists for maxOmitted
+// (0: DefaultMaxOmitted, negative: all). The entries are in selection order
+// (disabled, shadowed and duplicate first, then budget ones most important first),
+// so the first ones listed are the nearest to being applied.
+func OmittedListed(n, maxOmitted int) int {
+	switch {
+	case maxOmitted < 0:
+		return n
+	case maxOmitted == 0:
+		maxOmitted = DefaultMaxOmitted
+	}
+	return min(n, maxOmitted)
 }
 
 // ContextResult is the result of airules/context, and the JSON of `airules context --json`.
 type ContextResult struct {
-	URI        string          `json:"uri"`
-	LanguageID string          `json:"languageId"`
-	Rules      []ContextRule   `json:"rules"`
-	Omitted    []OmittedRule   `json:"omitted"`
-	Available  []AvailableRule `json:"available"`
-	Prompt     string          `json:"prompt"`
-	Tokens     int             `json:"tokens"`
-	MaxTokens  int             `json:"maxTokens"`
-	Generation uint64          `json:"generation"`
-	Explain    []ExplainedRule `json:"explain,omitempty"`
+	URI        string        `json:"uri"`
+	LanguageID string        `json:"languageId"`
+	Rules      []ContextRule `json:"rules"`
+	// Omitted lists the first omitted rules, as many as the request's maxOmitted
+	// allows; MoreOmitted counts the rest (0 when the list is complete).
+	Omitted     []OmittedRule   `json:"omitted"`
+	MoreOmitted int             `json:"moreOmitted"`
+	Available   []AvailableRule `json:"available"`
+	Prompt      string          `json:"prompt"`
+	Tokens      int             `json:"tokens"`
+	MaxTokens   int             `json:"maxTokens"`
+	Generation  uint64          `json:"generation"`
+	Explain     []ExplainedRule `json:"explain,omitempty"`
 }
 
 // ContextRule is one included rule.
@@ -73,15 +111,18 @@ type ExplainedRule struct {
 	Why     string `json:"why"`
 }
 
-// NewContextResult converts a budgeted context into its wire form, with each rule's
-// body in rules[].content when content is set.
-func NewContextResult(c rules.Context, uri string, generation uint64, content bool) ContextResult {
+// NewContextResult converts a budgeted context into its wire form, shaped as the
+// request asked: each rule's body in rules[].content when shape.Content is set, and
+// the omitted rules cut to shape.MaxOmitted (OmittedListed).
+func NewContextResult(c rules.Context, uri string, generation uint64, shape Shape) ContextResult {
+	listed := OmittedListed(len(c.Omitted), shape.MaxOmitted)
 	res := ContextResult{
 		URI: uri, LanguageID: c.Language, Prompt: c.Prompt, Tokens: c.Tokens, MaxTokens: c.MaxTokens,
-		Generation: generation,
-		Rules:      make([]ContextRule, 0, len(c.Rules)),
-		Omitted:    make([]OmittedRule, 0, len(c.Omitted)),
-		Available:  make([]AvailableRule, 0, len(c.Available)),
+		Generation:  generation,
+		Rules:       make([]ContextRule, 0, len(c.Rules)),
+		Omitted:     make([]OmittedRule, 0, listed),
+		MoreOmitted: len(c.Omitted) - listed,
+		Available:   make([]AvailableRule, 0, len(c.Available)),
 	}
 	for _, in := range c.Rules {
 		r := in.Rule
@@ -97,12 +138,12 @@ func NewContextResult(c rules.Context, uri string, generation uint64, content bo
 			ID: r.ID, URI: FileURI(r.Path), Description: r.Description, Layer: r.Layer.String(),
 			Format: string(r.Format), Priority: r.Priority, Scope: scope, Reasons: reasons, Tokens: in.Tokens,
 		}
-		if content {
+		if shape.Content {
 			cr.Content = strings.TrimSpace(r.Text())
 		}
 		res.Rules = append(res.Rules, cr)
 	}
-	for _, o := range c.Omitted {
+	for _, o := range c.Omitted[:listed] {
 		om := OmittedRule{
 			ID: o.Rule.ID, URI: FileURI(o.Rule.Path), Description: o.Rule.Description, Reason: o.Reason, Tokens: o.Rule.Tokens(),
 		}

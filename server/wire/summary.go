@@ -9,8 +9,9 @@ import (
 
 // Summary says compactly, in markdown, which rules apply to the file of c and why,
 // which were left out and which are on request: the hover of a source file, and the
-// text an MCP client shows.
-func Summary(c rules.Context) string {
+// text an MCP client shows. It names as many omitted rules as an answer with
+// maxOmitted lists (OmittedListed) and counts the rest.
+func Summary(c rules.Context, maxOmitted int) string {
 	var b strings.Builder
 	n := len(c.Rules)
 	fmt.Fprintf(&b, "**AI rules** · %d %s · %d / %d tokens\n\n", n, Plural(n, "rule applies", "rules apply"), c.Tokens, c.MaxTokens)
@@ -29,11 +30,15 @@ func Summary(c rules.Context) string {
 	}
 	if len(c.Omitted) > 0 {
 		b.WriteString("\nOmitted: ")
-		for i, o := range c.Omitted {
+		listed := OmittedListed(len(c.Omitted), maxOmitted)
+		for i, o := range c.Omitted[:listed] {
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			fmt.Fprintf(&b, "[`%s`](%s) (%s)", o.Rule.ID, FileURI(o.Rule.Path), o.Reason)
+		}
+		if more := len(c.Omitted) - listed; more > 0 {
+			fmt.Fprintf(&b, " … and %d more omitted", more)
 		}
 		b.WriteString("\n")
 	}

@@ -57,10 +57,12 @@ local function join(list)
   return table.concat(list, ', ')
 end
 
--- What the CLI says applies to `file`: the expectation of every context check.
-local function cli_context(file)
+-- What the CLI says applies to `file` (with more flags if given): the
+-- expectation of every context check.
+local function cli_context(file, ...)
   local raw = vim.fn.system({
-    'sh', '-c', 'exec "$0" context --root "$1" --json "$2" 2>/dev/null', bin, ws, file,
+    'sh', '-c', 'root=$1 file=$2; shift 2; exec "$0" context --root "$root" --json "$file" "$@" 2>/dev/null',
+    bin, ws, file, ...
   })
   if vim.v.shell_error ~= 0 then
     error('airules context exited ' .. vim.v.shell_error .. ': ' .. raw, 0)
@@ -86,6 +88,16 @@ local function view_ids(buf)
     local ids = l:match('^<!%-%- rules: (.-) %-%->$')
     if ids then
       return ids == '' and {} or vim.split(ids, ', ', { plain = true })
+    end
+  end
+  return nil
+end
+
+-- The header comment of a context view that names the omitted rules.
+local function view_omitted(buf)
+  for _, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, 5, false)) do
+    if l:find('<!-- omitted: ', 1, true) == 1 then
+      return l
     end
   end
   return nil
@@ -391,6 +403,47 @@ local function run()
 
   check('one client per root', function()
     assert(#lsp.clients() == 1, #lsp.clients() .. ' airules clients running')
+  end)
+
+  check('with many rules over the budget the view says "… and N more omitted"; :AiRulesContext! lists all', function()
+    assert(view, 'no view')
+    -- 80 rules of the lowest priority, about 1,200 tokens each: the default budget
+    -- takes a few, the rest are omitted, more than the server lists by default.
+    for i = 0, 79 do
+      local body = { '---', 'description: Bulk rule ' .. i, 'priority: 1', 'alwaysApply: true', '---' }
+      for j = 0, 109 do
+        table.insert(body, ('- Keep point %d of rule %d in mind while writing this file.'):format(j, i))
+      end
+      write_file(('%s/.ai-rules/00-global/zz-bulk-%02d.md'):format(ws, i), table.concat(body, '\n') .. '\n')
+    end
+    local want = cli_context(src)
+    local all = cli_context(src, '--max-omitted', '-1')
+    local more = want.moreOmitted
+    assert(type(more) == 'number' and more > 0, 'the CLI leaves no omitted rule out: ' .. vim.inspect(more))
+    assert(#want.omitted + more == #all.omitted, ('the CLI lists %d and %d more of %d'):format(#want.omitted, more, #all.omitted))
+    local said = ('… and %d more omitted'):format(more)
+    local header = wait_for('the view to say "' .. said .. '"', 15000, function()
+      local l = view_omitted(view)
+      return l and l:find(said, 1, true) and l
+    end)
+    local named = function(l, o)
+      return l:find(o.id .. ' (' .. o.reason .. ')', 1, true) ~= nil
+    end
+    for i, o in ipairs(all.omitted) do
+      assert(named(header, o) == (i <= #want.omitted), o.id .. (i <= #want.omitted and ' is not named' or ' is named'))
+    end
+
+    vim.api.nvim_set_current_win(src_win)
+    vim.api.nvim_set_current_buf(src_buf)
+    vim.cmd('AiRulesContext!')
+    header = wait_for('the view to name every omitted rule', 10000, function()
+      local l = view_omitted(view)
+      return l and named(l, all.omitted[#all.omitted]) and l
+    end)
+    assert(not header:find('more omitted', 1, true), 'still counts more: ' .. header:sub(-200))
+    for _, o in ipairs(all.omitted) do
+      assert(named(header, o), o.id .. ' is not named')
+    end
   end)
 
   -- :checkhealth airules, from the source file: the report is the health buffer.

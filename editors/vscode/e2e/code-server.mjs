@@ -381,6 +381,55 @@ async function run(page, url) {
     if (contextBody(doc) !== prompt) throw new Error('the view differs from the CLI after the change');
   });
 
+  await step('with many rules over the budget, the context view and the rule list say "… and N more omitted", and all can be listed', async () => {
+    if (!contextOpen) throw new Error('no context view is open');
+    // Rules of the lowest priority, each about 1,200 tokens: the default budget
+    // takes a few, the rest are omitted, more than the server lists by default.
+    const many = 80;
+    const line = (i, j) => `- Keep point ${j} of rule ${i} in mind while writing this file.\n`;
+    for (let i = 0; i < many; i++) {
+      let body = `---\ndescription: Bulk rule ${i} of the VS Code end-to-end test\npriority: 1\nalwaysApply: true\n---\n`;
+      for (let j = 0; j < 110; j++) body += line(i, j);
+      fs.writeFileSync(path.join(ws, '.ai-rules', '00-global', `zz-bulk-${String(i).padStart(2, '0')}.md`), body);
+    }
+    const want = cliContextJSON();
+    const all = JSON.parse(cli('context', '--json', '--max-omitted', '-1', '--root', ws, path.join(ws, sourceRel)));
+    const total = all.omitted.length;
+    if (!(want.moreOmitted > 0) || want.omitted.length + want.moreOmitted !== total) {
+      throw new Error(`the CLI lists ${want.omitted.length} omitted and ${want.moreOmitted} more of ${total}`);
+    }
+    const more = `… and ${want.moreOmitted} more omitted`;
+
+    // The open context view follows the change and counts what it does not list.
+    await page.keyboard.press('Control+2');
+    await page.locator('.tab.active', { hasText: 'page_live.ex (AI context).md' }).waitFor({ timeout: T });
+    await page.keyboard.press('Control+Home');
+    // The line wraps: its start is on screen, its end (the count) maybe not.
+    await page.locator('.editor-group-container.active .view-line', { hasText: `${total} omitted:` }).first().waitFor({ timeout: T });
+    const second = (await activeEditorText()).split('\n')[1];
+    if (!second.startsWith(`<!-- ${total} omitted: ${want.omitted[0].id} (budget)`) || !second.includes(more)) {
+      throw new Error(`the omitted line of the view: ${second.slice(0, 300)}`);
+    }
+
+    // The rule list ends its omitted section with an entry that lists them all.
+    const input = page.locator('.quick-input-widget input');
+    await command('AI Rules: Show Applicable Rules');
+    await page.locator('.quick-input-title', { hasText: /^Rules for this file$/ }).waitFor({ timeout: T });
+    await input.fill(more);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: more }).first().waitFor({ timeout: T });
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-title', { hasText: 'every omitted one' }).waitFor({ timeout: T });
+    // The last omitted rule, which the first list did not name, is there now.
+    const last = all.omitted[total - 1].id;
+    if (want.omitted.some((o) => o.id === last)) throw new Error(`${last} was listed by default already`);
+    await input.fill(last);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: last }).first().waitFor({ timeout: T });
+    await input.fill('more omitted');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'more omitted' }).first().waitFor({ state: 'detached', timeout: T });
+    await page.keyboard.press('Escape');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: T });
+  });
+
   await step('the AI Rules output channel says which server it started', async () => {
     await command('Output: Show Output Channels...');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'AI Rules' }).first().waitFor({ timeout: T });

@@ -13,7 +13,7 @@ import {
 } from 'vscode-languageclient/node';
 import { ContextDocuments } from './contextView';
 import { contextScheme, documentSelector, readSettings, ruleEntries, toServerOptions } from './format';
-import { IndexChangedMethod, TeamScheme, fetchContext, fetchTeamRule, type RequestSender } from './requests';
+import { AllOmitted, IndexChangedMethod, TeamScheme, fetchContext, fetchTeamRule, type RequestSender } from './requests';
 import { hostLookup, installCommand, resolveServerPath } from './serverPath';
 import { RulesStatus } from './statusBar';
 
@@ -51,7 +51,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.languages.onDidChangeDiagnostics((e) => status.onDiagnostics(e.uris)),
     vscode.commands.registerCommand('airules.showContext', showContext),
     vscode.commands.registerCommand('airules.copyContext', copyContext),
-    vscode.commands.registerCommand('airules.showRules', showRules),
+    vscode.commands.registerCommand('airules.showRules', () => showRules(false)),
+    vscode.commands.registerCommand('airules.showAllOmitted', () => showRules(true)),
     vscode.commands.registerCommand('airules.restartServer', restart),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('airules')) return;
@@ -200,13 +201,18 @@ async function copyContext(): Promise<void> {
   }
 }
 
-async function showRules(): Promise<void> {
+/**
+ * The quick pick of the rules of the active file. It lists the first omitted
+ * rules (the server's default) and an entry for the rest, which asks again
+ * with every omitted rule (allOmitted, also the command Show All Omitted Rules).
+ */
+async function showRules(allOmitted: boolean): Promise<void> {
   const source = activeSource();
   const conn = source && requireServer();
   if (!source || !conn) return;
   let entries;
   try {
-    entries = ruleEntries(await fetchContext(conn, source));
+    entries = ruleEntries(await fetchContext(conn, source, allOmitted ? { maxOmitted: AllOmitted } : {}));
   } catch (err) {
     void vscode.window.showErrorMessage(`AI Rules: ${err instanceof Error ? err.message : String(err)}`);
     return;
@@ -217,14 +223,15 @@ async function showRules(): Promise<void> {
   }
   const items = entries.map((e) =>
     e.separator
-      ? { label: e.label, kind: vscode.QuickPickItemKind.Separator, uri: undefined }
-      : { label: e.label, description: e.description, detail: e.detail, uri: e.uri },
+      ? { label: e.label, kind: vscode.QuickPickItemKind.Separator, uri: undefined, showAllOmitted: false }
+      : { label: e.label, description: e.description, detail: e.detail, uri: e.uri, showAllOmitted: !!e.showAllOmitted },
   );
   const picked = await vscode.window.showQuickPick(items, {
-    title: 'Rules for this file',
+    title: allOmitted ? 'Rules for this file, every omitted one' : 'Rules for this file',
     placeHolder: 'Open a rule file',
     matchOnDescription: true,
     matchOnDetail: true,
   });
+  if (picked?.showAllOmitted) return showRules(true);
   if (picked?.uri) await vscode.window.showTextDocument(vscode.Uri.parse(picked.uri));
 }

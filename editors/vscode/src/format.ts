@@ -117,9 +117,7 @@ export function statusTooltip(ctx: ContextResult): string {
     `airules: ${plural(ctx.rules.length, 'rule')} apply, ${ctx.tokens} of ${ctx.maxTokens} tokens`,
   ];
   for (const r of ctx.rules) lines.push(`• ${r.id} (${r.tokens} tok)`);
-  if (ctx.omitted.length > 0) {
-    lines.push(`${ctx.omitted.length} omitted: ${ctx.omitted.map((o) => `${o.id} (${o.reason})`).join(', ')}`);
-  }
+  if (ctx.omitted.length > 0) lines.push(`${omittedCount(ctx)} omitted: ${omittedList(ctx)}`);
   lines.push('Click to list the applicable rules.');
   return lines.join('\n');
 }
@@ -157,6 +155,22 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** How many rules were omitted, listed or not. */
+function omittedCount(ctx: Pick<ContextResult, 'omitted' | 'moreOmitted'>): number {
+  return ctx.omitted.length + (ctx.moreOmitted ?? 0);
+}
+
+/** "a (budget), b (disabled) … and 3 more omitted": the listed ones and a count of the rest. */
+function omittedList(ctx: Pick<ContextResult, 'omitted' | 'moreOmitted'>): string {
+  const listed = ctx.omitted.map((o) => `${o.id} (${o.reason})`).join(', ');
+  return ctx.moreOmitted > 0 ? `${listed} ${moreOmittedText(ctx.moreOmitted)}` : listed;
+}
+
+/** What a client says for the omitted rules an answer left out of its list. */
+export function moreOmittedText(n: number): string {
+  return `… and ${n} more omitted`;
+}
+
 // ---------------------------------------------------------------- quick pick
 
 /**
@@ -169,6 +183,8 @@ export interface RuleEntry {
   detail?: string;
   uri?: string;
   separator?: boolean;
+  /** The "… and N more omitted" entry: picking it asks again for every omitted rule. */
+  showAllOmitted?: boolean;
 }
 
 export function ruleEntries(ctx: ContextResult): RuleEntry[] {
@@ -182,6 +198,21 @@ export function ruleEntries(ctx: ContextResult): RuleEntry[] {
         detail: [r.description, r.reasons.join('; ')].filter((s) => s).join(' — '),
         uri: r.uri,
       });
+    }
+  }
+  // The omitted ones nearest to being applied first; the rest on request.
+  if (ctx.omitted.length > 0) {
+    entries.push({ label: `Omitted (${omittedCount(ctx)})`, separator: true });
+    for (const o of ctx.omitted) {
+      entries.push({
+        label: o.id,
+        description: `${o.reason}${o.of ? ` of ${o.of}` : ''} · ${o.tokens} tok`,
+        detail: o.description || undefined,
+        uri: o.uri || undefined,
+      });
+    }
+    if (ctx.moreOmitted > 0) {
+      entries.push({ label: moreOmittedText(ctx.moreOmitted), detail: 'Pick to list every omitted rule', showAllOmitted: true });
     }
   }
   // Agent-requested rules do not apply by themselves, but a user looking at
@@ -209,17 +240,24 @@ export function contextDocPath(sourceUri: string): string {
   return `/${name} (AI context).md`;
 }
 
+/** The title of the command that lists every omitted rule. */
+export const showAllOmittedTitle = 'AI Rules: Show All Omitted Rules';
+
 /**
  * The text of the context document: the prompt exactly as an assistant would
- * receive it, after an HTML comment (invisible in the markdown preview) that
- * says what it was computed for. `name` names the source file, short enough not
- * to wrap: its workspace-relative path.
+ * receive it, after HTML comments (invisible in the markdown preview) that say
+ * what it was computed for and which rules were omitted. `name` names the
+ * source file, short enough not to wrap: its workspace-relative path.
  */
 export function contextDocument(ctx: ContextResult, name: string): string {
-  const header =
+  let header =
     `<!-- airules context for ${name} (${ctx.languageId || 'unknown language'}): ` +
     `${plural(ctx.rules.length, 'rule')}, ${ctx.tokens} of ${ctx.maxTokens} tokens, ` +
     `generation ${ctx.generation} -->`;
+  if (ctx.omitted.length > 0) {
+    const all = ctx.moreOmitted > 0 ? ` (${showAllOmittedTitle} lists them all)` : '';
+    header += `\n<!-- ${omittedCount(ctx)} omitted: ${omittedList(ctx)}${all} -->`;
+  }
   const body = ctx.prompt.trim() === '' ? '_No rules apply to this file._' : ctx.prompt;
   return `${header}\n\n${body}${body.endsWith('\n') ? '' : '\n'}`;
 }

@@ -29,7 +29,12 @@ export interface ContextParams {
   /** Ask for each rule's body in rules[].content (the prompt holds them all). */
   content?: boolean;
   maxTokens?: number;
+  /** How many omitted rules to list: absent or 0, the server's default (50); negative, all. */
+  maxOmitted?: number;
 }
+
+/** maxOmitted that lists every omitted rule. */
+export const AllOmitted = -1;
 
 export interface AppliedRule {
   id: string;
@@ -65,7 +70,10 @@ export interface ContextResult {
   uri: string;
   languageId: string;
   rules: AppliedRule[];
+  /** The first omitted rules, the nearest to being applied first; moreOmitted counts the rest. */
   omitted: OmittedRule[];
+  /** How many omitted rules `omitted` leaves out (0: it lists them all). */
+  moreOmitted: number;
   available: AvailableRule[];
   prompt: string;
   tokens: number;
@@ -98,20 +106,25 @@ export interface IndexChangedParams {
   folder?: string;
 }
 
-/** Asks which rules apply to `uri`, rendered within `maxTokens` (server default when omitted). */
+/**
+ * Asks which rules apply to `uri`, rendered within `maxTokens`, listing
+ * `maxOmitted` omitted rules (server defaults when not given).
+ */
 export async function fetchContext(
   conn: RequestSender,
   uri: string,
-  opts: { languageId?: string; maxTokens?: number } = {},
+  opts: { languageId?: string; maxTokens?: number; maxOmitted?: number } = {},
 ): Promise<ContextResult> {
   const params: ContextParams = { textDocument: { uri } };
   if (opts.languageId) params.languageId = opts.languageId;
   if (opts.maxTokens !== undefined) params.maxTokens = opts.maxTokens;
+  if (opts.maxOmitted !== undefined) params.maxOmitted = opts.maxOmitted;
   const result = (await conn.sendRequest(ContextMethod, params)) as ContextResult;
   // Older or partial servers may leave out empty lists; normalise so callers
   // never have to guard against undefined arrays.
   result.rules ??= [];
   result.omitted ??= [];
+  result.moreOmitted ??= 0;
   result.available ??= [];
   return result;
 }

@@ -68,7 +68,7 @@ test('activation without a server: registers everything, tells how to install', 
 
   assert.deepEqual(
     [...record.commands.keys()].sort(),
-    ['airules.copyContext', 'airules.restartServer', 'airules.showContext', 'airules.showRules'],
+    ['airules.copyContext', 'airules.restartServer', 'airules.showAllOmitted', 'airules.showContext', 'airules.showRules'],
   );
   assert.ok(record.providers.has('airules-context'));
   assert.equal(record.errors.length, 1);
@@ -79,7 +79,8 @@ test('activation without a server: registers everything, tells how to install', 
 
   // Commands explain instead of failing silently.
   await record.commands.get('airules.showRules')!();
-  assert.deepEqual(record.infos, ['AI Rules: open a file of the workspace first.']);
+  await record.commands.get('airules.showAllOmitted')!();
+  assert.deepEqual(record.infos, ['AI Rules: open a file of the workspace first.', 'AI Rules: open a file of the workspace first.']);
   api.window.activeTextEditor = { document: { uri: { scheme: 'file', toString: () => 'file:///ws/a.ex' }, languageId: 'elixir' } };
   await record.commands.get('airules.copyContext')!();
   assert.equal(record.errors.length, 2);

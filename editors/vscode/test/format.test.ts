@@ -41,6 +41,7 @@ function context(over: Partial<ContextResult> = {}): ContextResult {
     languageId: 'elixir',
     rules: [],
     omitted: [],
+    moreOmitted: 0,
     available: [],
     prompt: '',
     tokens: 0,
@@ -142,7 +143,59 @@ test('statusTooltip lists rules and omissions', () => {
   );
   assert.match(tip, /1 rule apply, 40 of 8000 tokens/);
   assert.match(tip, /• 00-global\/style \(40 tok\)/);
-  assert.match(tip, /1 omitted: 30-contexts\/big \(budget\)/);
+  assert.match(tip, /1 omitted: 30-contexts\/big \(budget\)\n/);
+});
+
+test('statusTooltip counts the omitted rules the answer left out of its list', () => {
+  const tip = statusTooltip(
+    context({
+      omitted: [
+        { id: 'a', reason: 'disabled', tokens: 10 },
+        { id: 'b', reason: 'budget', tokens: 900 },
+      ],
+      moreOmitted: 37,
+    }),
+  );
+  assert.match(tip, /\n39 omitted: a \(disabled\), b \(budget\) … and 37 more omitted\n/);
+});
+
+test('ruleEntries: omitted rules after the applied ones, and an entry for the rest', () => {
+  const omitted = [
+    { id: 'x/dup', reason: 'duplicate', tokens: 5, of: 'x/orig', description: 'A copy', uri: 'file:///ws/dup.md' },
+    { id: 'x/big', reason: 'budget', tokens: 900, description: '', uri: 'file:///ws/big.md' },
+  ];
+  const entries = ruleEntries(
+    context({
+      rules: [rule('00-global/style')],
+      omitted,
+      moreOmitted: 12,
+      available: [{ id: '30-contexts/migrations', description: 'How to write migrations', uri: 'file:///ws/m.md' }],
+      tokens: 100,
+    }),
+  );
+  assert.deepEqual(
+    entries.map((e) => [e.label, !!e.separator, !!e.showAllOmitted]),
+    [
+      ['Applied (100 of 8000 tokens)', true, false],
+      ['00-global/style', false, false],
+      ['Omitted (14)', true, false],
+      ['x/dup', false, false],
+      ['x/big', false, false],
+      ['… and 12 more omitted', false, true],
+      ['Available on request', true, false],
+      ['30-contexts/migrations', false, false],
+    ],
+  );
+  assert.equal(entries[3].description, 'duplicate of x/orig · 5 tok');
+  assert.equal(entries[3].detail, 'A copy');
+  assert.equal(entries[3].uri, 'file:///ws/dup.md');
+  assert.equal(entries[4].description, 'budget · 900 tok');
+  assert.equal(entries[4].detail, undefined); // no empty detail line
+  assert.equal(entries[5].uri, undefined); // it opens nothing: it asks again
+  // A complete list has no such entry.
+  const complete = ruleEntries(context({ omitted, moreOmitted: 0 }));
+  assert.equal(complete.filter((e) => e.showAllOmitted).length, 0);
+  assert.equal(complete[0].label, 'Omitted (2)');
 });
 
 test('ruleEntries: applied rules in server order, then available ones', () => {
@@ -193,6 +246,20 @@ test('contextDocument: header comment, then the prompt unchanged', () => {
   assert.equal(blank, '');
   assert.equal(rest.join('\n'), '# Rules\n\nDo this.\n');
   assert.match(contextDocument(context(), 'a.ex'), /No rules apply to this file/);
+});
+
+test('contextDocument: a second comment names the omitted rules and counts the rest', () => {
+  const omitted = [{ id: 'x/big', reason: 'budget', tokens: 900 }];
+  const cut = contextDocument(context({ rules: [rule('a')], omitted, moreOmitted: 60, prompt: '# Rules', tokens: 12 }), 'a.ex');
+  const [, second, blank, body] = cut.split('\n');
+  assert.equal(
+    second,
+    '<!-- 61 omitted: x/big (budget) … and 60 more omitted (AI Rules: Show All Omitted Rules lists them all) -->',
+  );
+  assert.equal(blank, '');
+  assert.equal(body, '# Rules');
+  const whole = contextDocument(context({ rules: [rule('a')], omitted, prompt: '# Rules', tokens: 12 }), 'a.ex');
+  assert.equal(whole.split('\n')[1], '<!-- 1 omitted: x/big (budget) -->');
 });
 
 test('ruleStatusText: a rule file shows its own problems, or nothing', () => {

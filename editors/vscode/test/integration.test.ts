@@ -36,6 +36,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { readSettings, toServerOptions } from '../src/format';
 import {
+  AllOmitted,
   IndexChangedMethod,
   InvalidParams,
   errorCode,
@@ -216,6 +217,22 @@ describe('airules serve (integration)', () => {
       tight.omitted.some((o) => o.reason === 'budget'),
       `expected an omission for budget, got ${JSON.stringify(tight.omitted)}`,
     );
+  });
+
+  it('airules/context: maxOmitted cuts the omitted list and moreOmitted counts the rest', opts, async () => {
+    const full = await sourceContext();
+    const budget = Math.max(1, Math.floor(full.tokens / 3));
+    const all = await fetchContext(conn, sourceUri, { languageId: 'elixir', maxTokens: budget, maxOmitted: AllOmitted });
+    assert.ok(all.omitted.length >= 2, `want two omissions at ${budget} tokens, got ${JSON.stringify(all.omitted)}`);
+    assert.equal(all.moreOmitted, 0);
+    // The example has fewer omissions than the default bound: the default lists all.
+    const byDefault = await fetchContext(conn, sourceUri, { languageId: 'elixir', maxTokens: budget });
+    assert.deepEqual(byDefault.omitted, all.omitted);
+    assert.equal(byDefault.moreOmitted, 0);
+    const one = await fetchContext(conn, sourceUri, { languageId: 'elixir', maxTokens: budget, maxOmitted: 1 });
+    assert.deepEqual(one.omitted, all.omitted.slice(0, 1));
+    assert.equal(one.moreOmitted, all.omitted.length - 1);
+    assert.equal(one.prompt, all.prompt);
   });
 
   it('airules/context: a URI outside the workspace is refused with -32602', opts, async () => {

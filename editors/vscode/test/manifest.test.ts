@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { defaultSettings } from '../src/format';
+import { defaultSettings, showAllOmittedTitle } from '../src/format';
 
 const root = path.resolve(__dirname, '..', '..'); // out/test → package root
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -67,4 +67,10 @@ test('the bundle is the entry point and the package ships nothing else', () => {
   assert.match(ignore, /^!dist\/extension\.js$/m);
   assert.equal(pkg.license, 'MIT');
   assert.ok(fs.existsSync(path.join(root, 'LICENSE')));
+});
+
+test('the context document names the command that lists every omitted rule by its title', () => {
+  const cmd = pkg.contributes.commands.find((c: { command: string }) => c.command === 'airules.showAllOmitted');
+  assert.ok(cmd, 'airules.showAllOmitted is not contributed');
+  assert.equal(`${cmd.category}: ${cmd.title}`, showAllOmittedTitle);
 });

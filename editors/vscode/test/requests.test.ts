@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ContextMethod, RulesMethod, TeamRuleMethod, errorCode, fetchContext, fetchRules, fetchTeamRule, type RequestSender } from '../src/requests';
+import { AllOmitted, ContextMethod, RulesMethod, TeamRuleMethod, errorCode, fetchContext, fetchRules, fetchTeamRule, type RequestSender } from '../src/requests';
 
 /** Records each request and answers with `reply`. */
 function recorder(reply: unknown) {
@@ -19,16 +19,18 @@ test('fetchContext sends only the params that are given', async () => {
   await fetchContext(conn, 'file:///ws/a.ex');
   await fetchContext(conn, 'file:///ws/a.ex', { languageId: 'elixir', maxTokens: 100 });
   await fetchContext(conn, 'file:///ws/a.ex', { languageId: '', maxTokens: 0 });
+  await fetchContext(conn, 'file:///ws/a.ex', { maxOmitted: AllOmitted });
   assert.deepEqual(calls, [
     [ContextMethod, { textDocument: { uri: 'file:///ws/a.ex' } }],
     [ContextMethod, { textDocument: { uri: 'file:///ws/a.ex' }, languageId: 'elixir', maxTokens: 100 }],
     [ContextMethod, { textDocument: { uri: 'file:///ws/a.ex' }, maxTokens: 0 }],
+    [ContextMethod, { textDocument: { uri: 'file:///ws/a.ex' }, maxOmitted: -1 }],
   ]);
 });
 
 test('fetchContext and fetchRules fill in missing lists', async () => {
   const ctx = await fetchContext(recorder({ prompt: '', tokens: 0 }).conn, 'file:///ws/a');
-  assert.deepEqual([ctx.rules, ctx.omitted, ctx.available], [[], [], []]);
+  assert.deepEqual([ctx.rules, ctx.omitted, ctx.available, ctx.moreOmitted], [[], [], [], 0]);
   const { conn, calls } = recorder({ generation: 1 });
   const rules = await fetchRules(conn);
   assert.deepEqual(rules.rules, []);

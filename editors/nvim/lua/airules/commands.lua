@@ -28,8 +28,8 @@ function M.create()
 
   local command = vim.api.nvim_create_user_command
   command('AiRulesContext', function(args)
-    require('airules').context({ max_tokens = tonumber(args.args) })
-  end, { nargs = '?', desc = 'airules: show the rules that apply to this buffer' })
+    require('airules').context({ max_tokens = tonumber(args.args), all_omitted = args.bang })
+  end, { nargs = '?', bang = true, desc = 'airules: show the rules that apply to this buffer (!: every omitted one too)' })
 
   command('AiRulesCopy', function(args)
     local register = args.args ~= '' and args.args or nil

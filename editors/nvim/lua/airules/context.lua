@@ -9,7 +9,7 @@ local scratch = require('airules.scratch')
 
 local M = {}
 
--- scratch bufnr -> { source = bufnr, uri, client_id, max_tokens, result, pending, again }
+-- scratch bufnr -> { source = bufnr, uri, client_id, max_tokens, all_omitted, result, pending, again }
 local views = {}
 
 local function notify(msg, level)
@@ -41,8 +41,14 @@ local function split_lines(text)
   return lines
 end
 
+--- The words for the omitted rules an answer left out of its list.
+function M.more_omitted(n)
+  return ('… and %d more omitted'):format(n)
+end
+
 --- The buffer lines for a context `result`: a few HTML comments that say what
---- was selected (markdown renderers hide them), then the prompt verbatim.
+--- was selected (markdown renderers hide them), then the prompt verbatim. The
+--- server lists the first omitted rules only and counts the rest (moreOmitted).
 function M.render(result, name)
   local rules = list(result.rules)
   local lines = {
@@ -57,7 +63,12 @@ function M.render(result, name)
     '<!-- rules: ' .. table.concat(ids(rules), ', ') .. ' -->',
   }
   if #list(result.omitted) > 0 then
-    table.insert(lines, '<!-- omitted: ' .. table.concat(ids(result.omitted, true), ', ') .. ' -->')
+    local omitted = '<!-- omitted: ' .. table.concat(ids(result.omitted, true), ', ')
+    local more = type(result.moreOmitted) == 'number' and result.moreOmitted or 0
+    if more > 0 then
+      omitted = omitted .. ' ' .. M.more_omitted(more) .. ' (:AiRulesContext! lists all)'
+    end
+    table.insert(lines, omitted .. ' -->')
   end
   if #list(result.available) > 0 then
     table.insert(lines, '<!-- on request: ' .. table.concat(ids(result.available), ', ') .. ' -->')
@@ -128,7 +139,11 @@ function M.refresh(buf)
       return '<!-- airules: ' .. msg .. ' -->'
     end,
     send = function(client, view, callback)
-      local params = { textDocument = { uri = view.uri }, maxTokens = view.max_tokens }
+      local params = {
+        textDocument = { uri = view.uri },
+        maxTokens = view.max_tokens,
+        maxOmitted = view.all_omitted and -1 or nil,
+      }
       local bufnr = vim.api.nvim_buf_is_valid(view.source) and view.source or nil
       lsp.request(client, 'airules/context', params, bufnr, callback)
     end,
@@ -142,7 +157,9 @@ function M.refresh(buf)
 end
 
 --- Opens (or shows again) the context view of buffer `bufnr`.
---- opts: max_tokens, uri and client_id (a code lens names both).
+--- opts: max_tokens, all_omitted (list every omitted rule, not the server's
+--- first 50; until the view is opened again without it), uri and client_id (a
+--- code lens names both).
 function M.open(bufnr, opts)
   opts = opts or {}
   local source = buffers.source_buffer(bufnr)
@@ -155,6 +172,7 @@ function M.open(bufnr, opts)
     local view = views[buf]
     view.client_id = client.id
     view.max_tokens = opts.max_tokens or view.max_tokens
+    view.all_omitted = opts.all_omitted == true
     show(buf)
     M.refresh(buf)
   end
