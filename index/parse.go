@@ -111,7 +111,7 @@ func (j *job) restore(hash string) bool {
 		return false
 	}
 	j.tokens = j.state.tokensOf(j.stored.Rule, hash)
-	j.rule = restoreRule(src, rec, j.tokens, j.lay.bodyOf(j.f))
+	j.rule = restoreRule(src, rec, j.tokens, j.lay.bodyOf(j.f, rec.BodyLine, rec.BodySum))
 	j.rule.RestoreFormat()
 	j.hash = hash
 	j.restored = true
@@ -178,15 +178,19 @@ func (l *layout) parseSource(src rules.Source, data []byte) *rules.Rule {
 	return r
 }
 
-// bodyOf reads a restored rule's body back from its file, through the hardened reader
-// and parsed as the index parses it, so that @import inlining and each format's reading
-// of its body hold. A file changed since it was indexed gives its new body (the watcher
+// bodyOf reads a restored rule's body back from its file, through the hardened reader:
+// cut at the stored body line when that gives the stored body identity (the file is
+// as indexed), else parsed as the index parses it, so that each format's reading of
+// its body holds. A file changed since it was indexed gives its new body (the watcher
 // reindexes it); one that cannot be read any more gives none.
-func (l *layout) bodyOf(f found) func() string {
+func (l *layout) bodyOf(f found, bodyLine int, sum string) func() string {
 	return func() string {
 		data, err := f.read(nil)
 		if err != nil || len(data) > rules.MaxFileSize {
 			return ""
+		}
+		if b := rules.BodyAt(data, bodyLine); rules.BodySumOf(b) == sum {
+			return b
 		}
 		return l.parseSource(f.src, data).Body
 	}

@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"sync"
 )
 
@@ -49,3 +51,26 @@ func (r *Rule) RestoreBody(load func() string, sum string) {
 // BodySum is the hex form of the body's identity (the hash of its trimmed text, after
 // @import inlining), which a store keeps in place of the body.
 func (r *Rule) BodySum() string { return hex.EncodeToString([]byte(r.bodyIdentity())) }
+
+// BodyAt is the body Parse finds in data when the frontmatter ends before line
+// bodyLine (0: no frontmatter, the whole text): the text after the byte-order mark and
+// line-break normalisation Parse applies, from that line on. A restored rule's loader
+// takes it when its identity matches the stored BodySum, and parses the file otherwise.
+func BodyAt(data []byte, bodyLine int) string {
+	text := normalizeBreaks(strings.TrimPrefix(string(data), "\ufeff"))
+	i := 0
+	for range bodyLine {
+		j := strings.IndexByte(text[i:], '\n')
+		if j < 0 {
+			return ""
+		}
+		i += j + 1
+	}
+	return text[i:]
+}
+
+// BodySumOf is BodySum of a rule whose body is body.
+func BodySumOf(body string) string {
+	sum := sha256.Sum256([]byte(strings.TrimSpace(body)))
+	return hex.EncodeToString(sum[:])
+}

@@ -127,19 +127,18 @@ func patternSpecificity(norm string) Specificity {
 // compareHits is the order of applied rules for one file: layer (by the set's
 // ranks), priority, specificity (more specific first), path.
 func (s *Set) compareHits(a, b *hit) int {
-	ra, rb := a.rule, b.rule
 	switch {
-	case ra.Layer != rb.Layer:
-		return s.Rank(rb.Layer) - s.Rank(ra.Layer)
-	case ra.Priority != rb.Priority:
-		return rb.Priority - ra.Priority
+	case a.rank != b.rank:
+		return int(b.rank - a.rank)
+	case a.prio != b.prio:
+		return int(b.prio - a.prio)
 	case a.spec != b.spec:
 		if b.spec.Less(a.spec) {
 			return -1
 		}
 		return 1
 	}
-	return strings.Compare(ra.Path, rb.Path)
+	return strings.Compare(a.rule.Path, b.rule.Path)
 }
 
 // tieBreak is the key of the order that put cur after prev.

@@ -143,10 +143,13 @@ type hit struct {
 	rule *Rule
 	t    *table
 	ri   int32
-	n    int
-	rs   [3]Reason
-	more []Reason
-	spec Specificity
+	// rank and prio are the rule's layer rank and priority, copied here so that sorting
+	// hundreds of hits compares what is at hand instead of reaching into each rule.
+	rank, prio int32
+	n          int
+	rs         [3]Reason
+	more       []Reason
+	spec       Specificity
 }
 
 func (h *hit) add(r Reason) {
@@ -176,14 +179,26 @@ func (h *hit) appendReasons(dst []Reason) []Reason {
 
 type scratch struct {
 	hits []hit
-	seen map[*Rule]int
+	// seen holds, per rule of the table being collected, 1 + the index of its hit (0:
+	// none yet); one for the base table and one for the delta.
+	seen, seenDelta []int32
 	// matched is one select's answer per distinct pattern of a table: 0 not tried yet,
 	// 1 matches, 2 does not.
 	matched []uint8
 	order   []int32 // hits by importance
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{seen: map[*Rule]int{}} }}
+var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
+
+// marks returns buf sized for n rules, all unseen.
+func marks(buf []int32, n int) []int32 {
+	if cap(buf) < n {
+		return make([]int32, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return buf
+}
 
 // Select answers which rules apply to the file at rel (workspace-relative) of language
 // lang ("" to guess from the name). It is safe for concurrent use. Rules that match on
@@ -212,15 +227,16 @@ func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selectio
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer func() {
-		clear(sc.seen)
 		clear(sc.hits) // drop pointers to rules of old sets
 		sc.hits = sc.hits[:0]
 		scratchPool.Put(sc)
 	}()
 	base := path.Base(rel)
-	s.collect(sc, s.base, rel, base, lang, content, s.dead)
+	sc.seen = marks(sc.seen, len(s.base.rules))
+	s.collect(sc, s.base, sc.seen, rel, base, lang, content, s.dead)
 	if s.delta != nil {
-		s.collect(sc, s.delta, rel, base, lang, content, nil)
+		sc.seenDelta = marks(sc.seenDelta, len(s.delta.rules))
+		s.collect(sc, s.delta, sc.seenDelta, rel, base, lang, content, nil)
 	}
 	sel := Selection{Path: rel, Language: lang}
 	var nApplied int
@@ -290,20 +306,20 @@ func ExcludesAgent(r *Rule, agent string) bool {
 
 // collect gathers the rules of t whose positive patterns, alwaysApply or language
 // match, without checking exclusions yet.
-func (s *Set) collect(sc *scratch, t *table, rel, base, lang string, content []byte, dead map[string]bool) {
+func (s *Set) collect(sc *scratch, t *table, seen []int32, rel, base, lang string, content []byte, dead map[string]bool) {
 	add := func(ri int32, rs Reason) {
+		if i := seen[ri]; i > 0 {
+			if rs.Kind == ReasonGlob {
+				sc.hits[i-1].add(rs)
+			}
+			return
+		}
 		r := t.rules[ri]
 		if dead != nil && dead[r.Path] {
 			return
 		}
-		if i, ok := sc.seen[r]; ok {
-			if rs.Kind == ReasonGlob {
-				sc.hits[i].add(rs)
-			}
-			return
-		}
-		sc.seen[r] = len(sc.hits)
-		sc.hits = append(sc.hits, hit{rule: r, t: t, ri: ri})
+		seen[ri] = int32(len(sc.hits)) + 1
+		sc.hits = append(sc.hits, hit{rule: r, t: t, ri: ri, rank: int32(s.Rank(r.Layer)), prio: int32(r.Priority)})
 		sc.hits[len(sc.hits)-1].add(rs)
 	}
 	for _, ri := range t.always {

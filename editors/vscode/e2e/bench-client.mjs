@@ -82,5 +82,8 @@ for (let i = 0; i < requests; i++) {
   more += res.moreOmitted ?? 0;
 }
 const rss = rssKB(srv.child.pid);
+if (process.env.AIRULES_BENCH_TRACE) {
+  lat.forEach((ms, i) => { if (ms > 2) process.stderr.write(`request ${i}: ${ms.toFixed(2)} ms\n`); });
+}
 await srv.stop();
 process.stdout.write(JSON.stringify({ lat, floor, bytes, rss, included, listed, more }) + '\n');
