@@ -38,6 +38,8 @@ type Index struct {
 	st  *store
 
 	snap atomic.Pointer[Snapshot]
+	// headers are the prompt headers' token counts (headers.go).
+	headers headerCounts
 
 	// mu serialises writers and guards everything below it.
 	mu       sync.Mutex

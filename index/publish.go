@@ -219,7 +219,7 @@ func (ix *Index) publish(d delta) Change {
 	slices.Sort(ch.Updated)
 	slices.Sort(ch.Removed)
 
-	next := &Snapshot{Root: ix.lay.root, Rules: set, Files: ix.fileList, Problems: probs, MaxTokens: ix.lay.cfg.Load().MaxTokens, m: &ix.m}
+	next := &Snapshot{Root: ix.lay.root, Rules: set, Files: ix.fileList, Problems: probs, MaxTokens: ix.lay.cfg.Load().MaxTokens, m: &ix.m, headers: &ix.headers}
 	switch {
 	case prev == nil:
 		next.Generation = 1

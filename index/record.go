@@ -215,8 +215,9 @@ type storedState struct {
 	// tokens is keyed by the rule key.
 	records   map[string]string
 	tokens    map[string]string
-	firstSeq  uint64 // oldest event, 0 if none
-	lastSeq   uint64 // newest event, 0 if none
+	headers   map[string]string // header:<rel> values, by rel
+	firstSeq  uint64            // oldest event, 0 if none
+	lastSeq   uint64            // newest event, 0 if none
 	eventKeys int
 }
 
@@ -227,7 +228,7 @@ func (s *store) loadState() (*storedState, error) {
 	_ = s.db.View(func(tx *buntdb.Tx) error { n, _ = tx.Len(); return nil })
 	n /= 3 // a file, a rule and an event per rule file, about: sized once, not regrown
 	st := &storedState{files: make(map[string]fileRecord, n), ruleKeys: make(map[string]bool, n),
-		records: make(map[string]string, n), tokens: make(map[string]string, n)}
+		records: make(map[string]string, n), tokens: make(map[string]string, n), headers: map[string]string{}}
 	err := s.db.View(func(tx *buntdb.Tx) error {
 		var derr error
 		err := tx.AscendKeys(preFile+"*", func(k, v string) bool {
@@ -248,6 +249,12 @@ func (s *store) loadState() (*storedState, error) {
 		if err := tx.AscendKeys(preRule+"*", func(k, v string) bool {
 			st.ruleKeys[k] = true
 			st.records[k] = v
+			return true
+		}); err != nil {
+			return err
+		}
+		if err := tx.AscendKeys(preHeader+"*", func(k, v string) bool {
+			st.headers[k[len(preHeader):]] = v
 			return true
 		}); err != nil {
 			return err

@@ -479,6 +479,7 @@ func (ix *Index) start(ctx context.Context, obs *observation) error {
 	ix.files = map[string]struct{}{}
 	ix.globs = map[string]*globCount{}
 	ix.initTeam()
+	ix.headers.restore(stored.headers)
 	ix.snap.Store(nil)
 	ix.nextSeq = stored.lastSeq + 1
 	ix.firstSeq = stored.firstSeq

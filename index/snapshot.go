@@ -9,10 +9,17 @@ import (
 	"github.com/airules/airules/rules"
 )
 
-// contextCacheBytes bounds the prompts one snapshot's context cache holds (a prompt of
-// a 16,000-token budget is ~90 KB); a full cache is emptied and refilled: open files are
-// few, a burst of queries over many is rare.
-const contextCacheBytes = 16 << 20
+// contextCacheBytes bounds what one snapshot's context cache holds (contextSize; a
+// context of a 16,000-token budget with hundreds of omitted rules is ~110 KB); a full
+// cache is emptied and refilled. It serves the open files' hover, code lens and the
+// CLI; the LSP server keeps its encoded airules/context answers itself (a burst over
+// many files is its case).
+const contextCacheBytes = 4 << 20
+
+// contextSize is about what a cached context keeps alive: its prompt and its lists.
+func contextSize(c *rules.Context, rel string) int64 {
+	return int64(len(c.Prompt) + len(rel) + 48*len(c.Omitted) + 160*len(c.Rules) + 8*len(c.Available))
+}
 
 // Snapshot is an immutable view of the index at one generation. Readers share it
 // freely; a change publishes a new Snapshot and leaves old ones untouched.
@@ -32,9 +39,10 @@ type Snapshot struct {
 	// file's maxTokens, else rules.DefaultMaxTokens.
 	MaxTokens int
 
-	cache  sync.Map     // contextKey → rules.Context
-	cached atomic.Int64 // bytes of the prompts in cache
-	m      *counters
+	cache   sync.Map     // contextKey → rules.Context
+	cached  atomic.Int64 // bytes of the prompts in cache
+	m       *counters
+	headers *headerCounts // the index's, shared by its snapshots
 }
 
 type contextKey struct {
@@ -90,10 +98,11 @@ func (s *Snapshot) ContextFor(q Query) rules.Context {
 	if s.m != nil {
 		s.m.misses.Add(1)
 	}
-	c := rules.Budget(s.Rules.SelectFor(k.rel, k.lang, content, k.agent), k.maxTokens)
-	if s.cached.Add(int64(len(c.Prompt)+len(k.rel))) > contextCacheBytes {
+	sel := s.Rules.SelectFor(k.rel, k.lang, content, k.agent)
+	c := rules.BudgetWith(sel, k.maxTokens, s.headers.of(sel.Path))
+	if n := contextSize(&c, k.rel); s.cached.Add(n) > contextCacheBytes {
 		s.cache.Clear()
-		s.cached.Store(int64(len(c.Prompt) + len(k.rel)))
+		s.cached.Store(n)
 	}
 	s.cache.Store(k, c)
 	return c

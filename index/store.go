@@ -27,6 +27,7 @@ const (
 	keySchema = "meta:schema"
 	preRule   = "rule:"
 	preTokens = "tokens:"
+	preHeader = "header:"
 	preFile   = "file:"
 	preEvent  = "event:"
 )

@@ -454,3 +454,22 @@ func TestRestoredRuleReadsItsBodyFromTheFile(t *testing.T) {
 		t.Fatalf("body of a changed file %q", got)
 	}
 }
+
+// A prompt header counted by one session is stored as the index closes and known to
+// the next, which then budgets that file without counting it again.
+func TestHeaderCountsSurviveARestart(t *testing.T) {
+	root, db := warmWorkspace(t, 2)
+	ix := reopen(t, root, db)
+	want := ix.Snapshot().Context("main.go", "", nil, 0)
+	ix.Close()
+	ix = reopen(t, root, db)
+	ix.headers.mu.Lock()
+	n, ok := ix.headers.n["main.go"]
+	ix.headers.mu.Unlock()
+	if !ok || n != rules.HeaderTokens("main.go") {
+		t.Fatalf("stored header count %d (%v), want %d", n, ok, rules.HeaderTokens("main.go"))
+	}
+	if got := ix.Snapshot().Context("main.go", "", nil, 0); got.Tokens != want.Tokens || got.Prompt != want.Prompt {
+		t.Fatalf("warm context %d tokens, want %d", got.Tokens, want.Tokens)
+	}
+}

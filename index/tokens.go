@@ -112,8 +112,8 @@ func (ix *Index) storeTokens(work []tokenWork) error {
 }
 
 // storeCountedTokens stores the counts that requests made (a prompt counts the rules it
-// budgets) and no warmer stored yet, so that a CLI run's counts survive it too. Called
-// with ix.mu held, as the index closes.
+// budgets, and its header) and no warmer stored yet, so that a CLI run's counts survive
+// it too. Called with ix.mu held, as the index closes.
 func (ix *Index) storeCountedTokens() error {
 	var work []tokenWork
 	for p, e := range ix.entries {
@@ -122,6 +122,11 @@ func (ix *Index) storeCountedTokens() error {
 		}
 		if n, ok := e.rule.CountedTokens(); ok {
 			work = append(work, tokenWork{path: p, rule: e.rule, n: n})
+		}
+	}
+	if groups := ix.headers.pending(); len(groups) > 0 {
+		if err := ix.st.write(groups); err != nil {
+			return err
 		}
 	}
 	if len(work) == 0 {

@@ -1,7 +1,5 @@
 package rules
 
-import "sync"
-
 // Included is an applied rule that made it into the prompt.
 type Included struct {
 	Match
@@ -21,36 +19,40 @@ type Context struct {
 	MaxTokens int
 }
 
-var headingCache sync.Map // string → int
-
-// cachedCount counts a short, often repeated string once.
-func cachedCount(s string) int {
-	if n, ok := headingCache.Load(s); ok {
-		return n.(int)
-	}
-	n := CountTokens(s)
-	headingCache.Store(s, n)
-	return n
-}
+// headingTokens are the o200k counts of the section headings (scopeHeading), known
+// here so that budgeting needs the tokenizer only for what no store knows; the
+// tokenizer itself checks them (TestHeadingTokens).
+var headingTokens = map[string]int{"global": 3, "project": 3, "language": 3, "framework": 3, "context": 3}
 
 // Budget takes the applied rules in importance order while they fit maxTokens (<= 0 means
 // DefaultMaxTokens); a rule that does not fit is omitted whole with reason "budget", and
 // later, smaller rules may still fit. It renders the prompt of what was taken, general
 // before specific within each section. An omitted rule keeps its description and path.
 func Budget(sel Selection, maxTokens int) Context {
+	return BudgetWith(sel, maxTokens, HeaderTokens(sel.Path))
+}
+
+// HeaderTokens is the token count of the prompt's header for the file at rel, which
+// every prompt for it starts with.
+func HeaderTokens(rel string) int { return CountTokens(promptHeader(relPath(rel))) }
+
+// BudgetWith is Budget with the header's count known (HeaderTokens of sel.Path): an
+// index that stored it budgets without the tokenizer when every rule's count is
+// stored too.
+func BudgetWith(sel Selection, maxTokens, headerTokens int) Context {
 	if maxTokens <= 0 {
 		maxTokens = DefaultMaxTokens
 	}
 	c := Context{Path: sel.Path, Language: sel.Language, Available: sel.Available, MaxTokens: maxTokens}
 	c.Omitted = append(c.Omitted, sel.Omitted...)
-	total := CountTokens(promptHeader(sel.Path))
+	total := headerTokens
 	opened := make([]bool, len(scopeOrder))
 	for _, m := range sel.Applied {
 		n := m.Rule.Tokens()
 		cost := n
 		si := scopeIndex(m.Rule.EffectiveScope())
 		if !opened[si] {
-			cost += cachedCount(scopeHeading(scopeOrder[si]))
+			cost += headingTokens[scopeOrder[si]]
 		}
 		if total+cost > maxTokens {
 			c.Omitted = append(c.Omitted, Omission{Rule: m.Rule, Reason: OmitBudget})

@@ -26,3 +26,15 @@ func TestCountTokens(t *testing.T) {
 		}
 	}
 }
+
+// The heading counts Budget knows are the tokenizer's.
+func TestHeadingTokens(t *testing.T) {
+	if len(headingTokens) != len(scopeOrder) {
+		t.Fatalf("%d heading counts for %d scopes", len(headingTokens), len(scopeOrder))
+	}
+	for _, s := range scopeOrder {
+		if got, want := headingTokens[s], CountTokens(scopeHeading(s)); got != want {
+			t.Errorf("heading of %s: %d tokens known, the tokenizer counts %d", s, got, want)
+		}
+	}
+}

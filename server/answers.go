@@ -20,6 +20,14 @@ type answers struct {
 	snap  *index.Snapshot
 	byKey map[answerKey]json.RawMessage
 	bytes int
+	max   int // 0: answerCacheBytes
+}
+
+func (a *answers) limit() int {
+	if a.max > 0 {
+		return a.max
+	}
+	return answerCacheBytes
 }
 
 type answerKey struct {
@@ -27,9 +35,11 @@ type answerKey struct {
 	p   wire.ContextParams
 }
 
-// answerCacheBytes bounds the encoded answers one folder keeps; a full cache is
-// emptied and refilled.
-const answerCacheBytes = 8 << 20
+// answerCacheBytes bounds the encoded answers one folder keeps (an answer at an
+// 8,000-token budget is ~60 KB); a full cache drops answers picked at random (a map's
+// order) until the new one fits, so that a working set a little over the bound keeps
+// most of its answers instead of losing all at once.
+const answerCacheBytes = 12 << 20
 
 func (a *answers) get(snap *index.Snapshot, k answerKey) (json.RawMessage, bool) {
 	a.mu.Lock()
@@ -44,8 +54,18 @@ func (a *answers) get(snap *index.Snapshot, k answerKey) (json.RawMessage, bool)
 func (a *answers) put(snap *index.Snapshot, k answerKey, v json.RawMessage) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.snap != snap || a.bytes+len(v) > answerCacheBytes {
+	if a.snap != snap {
 		a.snap, a.byKey, a.bytes = snap, map[answerKey]json.RawMessage{}, 0
+	}
+	if old, ok := a.byKey[k]; ok { // two misses of one answer raced
+		a.bytes -= len(old)
+	}
+	for k, old := range a.byKey {
+		if a.bytes+len(v) <= a.limit() {
+			break
+		}
+		delete(a.byKey, k)
+		a.bytes -= len(old)
 	}
 	a.byKey[k] = v
 	a.bytes += len(v)
