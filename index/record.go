@@ -54,6 +54,7 @@ type ruleRecord struct {
 	// written: a rule restored from the store has no ranges of its own (package rules
 	// keeps them unexported), and AIR007 needs them.
 	GlobRanges []rules.Range `json:"globRanges,omitempty"`
+	CRC        uint32        `json:"crc"` // see seal
 }
 
 func ruleKey(layer rules.Layer, id string) string { return preRule + layer.String() + ":" + id }
@@ -142,7 +143,7 @@ func encodeRule(r *rules.Rule) string {
 		}
 		b = append(b, ']')
 	}
-	return string(append(b, '}'))
+	return seal(b)
 }
 
 func appendStrings(b []byte, ss []string) []byte {
@@ -176,7 +177,7 @@ func appendPosition(b []byte, p rules.Position) []byte {
 
 func encodeFile(f fileRecord) string {
 	b, _ := json.Marshal(&f)
-	return string(b)
+	return seal(b[:len(b)-1])
 }
 
 // restoreRule rebuilds a rule from its record without parsing its file. Restore gives

@@ -20,7 +20,7 @@ import (
 // schemaVersion names the layout of the keys and records below. A database with another
 // version is moved aside and rebuilt: rule files are the truth, the store is a cache
 // (plus the event log).
-const schemaVersion = "airules-index/3"
+const schemaVersion = "airules-index/4"
 
 // Key prefixes.
 const (

@@ -103,10 +103,7 @@ func newRootCmd(a *app) *cobra.Command {
 		DisableFlagsInUseLine: true,
 	}
 	a.profile.register(root)
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		tuneGC(cmd)
-		return a.profile.start()
-	}
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.profile.start() }
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)

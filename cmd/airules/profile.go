@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"runtime/debug"
 	"runtime/pprof"
 
 	"github.com/spf13/cobra"
@@ -64,18 +63,4 @@ func (p *profileFlags) stop() error {
 		return fmt.Errorf("profile: %w", err)
 	}
 	return nil
-}
-
-// tuneGC sets the collector of a command that exits when its answer is out (every
-// command but serve and mcp): such a run reads a whole index and lets it go, so
-// collecting while it builds is wasted work; a heap up to five times what is live is
-// the cheaper trade. GOGC or GOMEMLIMIT in the environment win.
-func tuneGC(cmd *cobra.Command) {
-	switch cmd.Name() {
-	case "serve", "mcp":
-		return
-	}
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(400)
-	}
 }
