@@ -159,13 +159,12 @@ func tieBreak(prev, cur *hit) TieBreak {
 // shorter one could appear by chance.
 const minInlined = 64
 
-// sameBody returns the rule of taken with r's text, or nil. A prompt holds few rules,
-// so a scan beats hashing into a map until there are many. A dependency rule whose text
-// an applied rule already holds (usage_rules inlines them into AGENTS.md or CLAUDE.md)
-// counts as the same text.
-func sameBody(r *Rule, taken []*Rule, bodies *map[string]*Rule) *Rule {
-	if r.Format == FormatDependency {
-		if b := strings.TrimSpace(r.Text()); len(b) >= minInlined {
+// sameBody returns the applied rule (of taken) with h's text, or nil: by body number,
+// and, for a dependency rule, also an applied rule that holds its text (usage_rules
+// inlines them into AGENTS.md or CLAUDE.md).
+func sameBody(h *hit, taken []*Rule, bodySeen []int32) *Rule {
+	if h.t.flags[h.ri]&factDependency != 0 {
+		if b := strings.TrimSpace(h.rule.Text()); len(b) >= minInlined {
 			for _, t := range taken {
 				if strings.Contains(t.Text(), b) {
 					return t
@@ -173,25 +172,9 @@ func sameBody(r *Rule, taken []*Rule, bodies *map[string]*Rule) *Rule {
 			}
 		}
 	}
-	key := r.bodyIdentity()
-	if len(taken) < 32 {
-		for _, t := range taken {
-			if t.bodyIdentity() == key {
-				return t
-			}
-		}
-		return nil
+	if j := bodySeen[h.t.body[h.ri]]; j > 0 {
+		return taken[j-1]
 	}
-	if *bodies == nil {
-		*bodies = make(map[string]*Rule, 2*len(taken))
-		for _, t := range taken {
-			(*bodies)[t.bodyIdentity()] = t
-		}
-	}
-	if t, ok := (*bodies)[key]; ok {
-		return t
-	}
-	(*bodies)[key] = r
 	return nil
 }
 

@@ -186,6 +186,9 @@ type scratch struct {
 	// 1 matches, 2 does not.
 	matched []uint8
 	order   []int32 // hits by importance
+	// bodySeen holds, per body number (facts.body), 1 + the index in taken of the
+	// applied rule with that text (0: none).
+	bodySeen []int32
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
@@ -263,7 +266,11 @@ func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selectio
 	slab := make([]Reason, 0, total)
 	sel.Applied = make([]Match, 0, len(hits))
 	var taken []*Rule // applied so far, for duplicates
-	var bodies map[string]*Rule
+	nBodies := s.base.bodies
+	if s.delta != nil {
+		nBodies = s.delta.bodies
+	}
+	sc.bodySeen = marks(sc.bodySeen, int(nBodies))
 	var prev *hit
 	for _, i := range sc.order {
 		h := &hits[i]
@@ -278,11 +285,12 @@ func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selectio
 		}
 		// The same text twice (a symlink, or CLAUDE.md = @AGENTS.md) is charged once:
 		// the more important copy stays.
-		if first := sameBody(h.rule, taken, &bodies); first != nil {
+		if first := sameBody(h, taken, sc.bodySeen); first != nil {
 			sel.Omitted = append(sel.Omitted, Omission{Rule: h.rule, Reason: OmitDuplicate, Of: first})
 			continue
 		}
 		taken = append(taken, h.rule)
+		sc.bodySeen[h.t.body[h.ri]] = int32(len(taken))
 		start := len(slab)
 		slab = h.appendReasons(slab)
 		m := Match{Rule: h.rule, Reasons: slab[start:len(slab):len(slab)], Specificity: h.spec}
@@ -315,11 +323,11 @@ func (s *Set) collect(sc *scratch, t *table, seen []int32, rel, base, lang strin
 			return
 		}
 		r := t.rules[ri]
-		if dead != nil && dead[r.Path] {
+		if len(dead) > 0 && dead[r.Path] {
 			return
 		}
 		seen[ri] = int32(len(sc.hits)) + 1
-		sc.hits = append(sc.hits, hit{rule: r, t: t, ri: ri, rank: int32(s.Rank(r.Layer)), prio: int32(r.Priority)})
+		sc.hits = append(sc.hits, hit{rule: r, t: t, ri: ri, rank: int32(s.Rank(t.layer[ri])), prio: t.prio[ri]})
 		sc.hits[len(sc.hits)-1].add(rs)
 	}
 	for _, ri := range t.always {
@@ -395,7 +403,11 @@ func (h *hit) excluded(rel, base, lang string, content []byte) bool {
 	if h.first().Kind != ReasonGlob {
 		return false
 	}
-	if len(h.t.re[h.ri]) > 0 {
+	f := h.t.flags[h.ri]
+	if f == 0 {
+		return false
+	}
+	if f&factRegex != 0 {
 		// Globs and content patterns both: both must match (Continue).
 		re := ""
 		if content != nil {
@@ -406,17 +418,25 @@ func (h *hit) excluded(rel, base, lang string, content []byte) bool {
 		}
 		defer h.add(Reason{Kind: ReasonRegex, Detail: re})
 	}
-	for i := range h.t.neg[h.ri] {
-		if h.t.neg[h.ri][i].matches(rel, base) {
-			return true
+	if f&factNegation != 0 {
+		for i := range h.t.neg[h.ri] {
+			if h.t.neg[h.ri][i].matches(rel, base) {
+				return true
+			}
 		}
 	}
-	if len(h.rule.Language) > 0 && !slices.Contains(h.rule.Language, lang) {
+	if f&factLanguage == 0 {
+		return false
+	}
+	bit, ok := h.t.langBit(lang)
+	in := ok && h.t.langs[h.ri]&bit != 0
+	if !in && f&factLangSlow != 0 {
+		in = slices.Contains(h.rule.Language, lang)
+	}
+	if !in {
 		return true
 	}
-	if len(h.rule.Language) > 0 {
-		h.add(Reason{Kind: ReasonLanguage, Detail: lang})
-	}
+	h.add(Reason{Kind: ReasonLanguage, Detail: lang})
 	return false
 }
 

@@ -95,7 +95,7 @@ func (s *Set) setDisabled(ids []string) {
 func NewSet(rs []*Rule, opt SetOptions) *Set {
 	s := &Set{agentOnce: &sync.Once{}, rank: layerRanks(opt.Layers), verdicts: &verdicts{}}
 	s.setDisabled(opt.Disabled)
-	s.base = newTable(dedupe(rs))
+	s.base = newTable(dedupe(rs), nil)
 	return s
 }
 
@@ -150,10 +150,10 @@ func (s *Set) With(upserts []*Rule, removed []string) *Set {
 			}
 		}
 		all = append(all, sortedRules(cur)...)
-		return &Set{base: newTable(all), disabled: s.disabled, disabledGlobs: s.disabledGlobs, rank: s.rank, agentOnce: &sync.Once{}, verdicts: &verdicts{}}
+		return &Set{base: newTable(all, nil), disabled: s.disabled, disabledGlobs: s.disabledGlobs, rank: s.rank, agentOnce: &sync.Once{}, verdicts: &verdicts{}}
 	}
 	if len(cur) > 0 {
-		n.delta = newTable(sortedRules(cur))
+		n.delta = newTable(sortedRules(cur), s.base)
 	}
 	return n
 }
@@ -334,6 +334,7 @@ type table struct {
 	prefix map[string][]ref
 	ext    map[string][]ref
 	other  []ref
+	facts
 	// distinct counts the distinct positive patterns: rules of one workspace share a
 	// handful of globs (**/*.go, apps/*/lib/**), so a select matches each once (see
 	// collect) however many rules carry it.
@@ -344,7 +345,8 @@ type table struct {
 // table's distinct ones.
 type ref struct{ rule, pat, id int32 }
 
-func newTable(rs []*Rule) *table {
+// newTable compiles rs; base is the table a delta is built over (nil for a base).
+func newTable(rs []*Rule, base *table) *table {
 	t := &table{
 		rules:    rs,
 		byPath:   make(map[string]int32, len(rs)),
@@ -435,6 +437,7 @@ func newTable(rs []*Rule) *table {
 		}
 	}
 	t.distinct = int32(len(ids))
+	t.buildFacts(base)
 	return t
 }
 

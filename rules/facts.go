@@ -1,0 +1,97 @@
+package rules
+
+// A select touches hundreds of rules, and every pointer it follows to a rule is a cache
+// miss on a large set: the facts it needs of each rule are kept in the table's own
+// arrays instead, indexed like its rules (BenchmarkContextShapeWarm in package index).
+
+// Bits of table.flags.
+const (
+	factRegex      = 1 << iota // content patterns besides globs
+	factNegation               // negated globs
+	factLanguage               // limited to its languages
+	factLangSlow               // a language without a bit: Language is searched
+	factDependency             // a dependency rule (its text may be inlined elsewhere)
+)
+
+// maxLangBits is how many distinct languages one table gives a bit.
+const maxLangBits = 64
+
+// facts are the per-rule arrays of a table.
+type facts struct {
+	flags []uint8
+	langs []uint64 // bits of the rule's languages (langBit)
+	layer []Layer
+	prio  []int32
+	// body numbers each rule's body identity: rules with one number have the same
+	// text. Numbers are shared with the base table a delta table is built over.
+	body    []int32
+	bodyIDs map[string]int32 // identities first numbered by this table
+	bodies  int32            // numbers used, the base's included
+	langIDs map[string]uint8
+}
+
+// buildFacts fills t's facts; base, when not nil, is the table t is a delta over, whose
+// body numbers t extends.
+func (t *table) buildFacts(base *table) {
+	n := len(t.rules)
+	t.flags = make([]uint8, n)
+	t.langs = make([]uint64, n)
+	t.layer = make([]Layer, n)
+	t.prio = make([]int32, n)
+	t.body = make([]int32, n)
+	t.langIDs = map[string]uint8{}
+	var baseIDs map[string]int32
+	next := int32(0)
+	if base != nil {
+		baseIDs, next = base.bodyIDs, base.bodies
+	}
+	t.bodyIDs = map[string]int32{}
+	for i, r := range t.rules {
+		t.layer[i], t.prio[i] = r.Layer, int32(r.Priority)
+		if len(t.re[i]) > 0 {
+			t.flags[i] |= factRegex
+		}
+		if len(t.neg[i]) > 0 {
+			t.flags[i] |= factNegation
+		}
+		if r.Format == FormatDependency {
+			t.flags[i] |= factDependency
+		}
+		if len(r.Language) > 0 {
+			t.flags[i] |= factLanguage
+			for _, l := range r.Language {
+				id, ok := t.langIDs[l]
+				if !ok && len(t.langIDs) < maxLangBits {
+					id, ok = uint8(len(t.langIDs)), true
+					t.langIDs[l] = id
+				}
+				if !ok {
+					t.flags[i] |= factLangSlow
+					continue
+				}
+				t.langs[i] |= 1 << id
+			}
+		}
+		key := r.bodyIdentity()
+		id, ok := baseIDs[key]
+		if !ok {
+			if id, ok = t.bodyIDs[key]; !ok {
+				id = next
+				next++
+				t.bodyIDs[key] = id
+			}
+		}
+		t.body[i] = id
+	}
+	t.bodies = next
+}
+
+// langBit is lang's bit in t, and whether it has one (a language no rule of t names
+// has none: only factLangSlow rules can then be limited to it).
+func (t *table) langBit(lang string) (uint64, bool) {
+	id, ok := t.langIDs[lang]
+	if !ok {
+		return 0, false
+	}
+	return 1 << id, true
+}
