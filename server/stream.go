@@ -286,20 +286,31 @@ type encoded []byte
 // calling handlers directly).
 func (e encoded) MarshalJSON() ([]byte, error) { return e, nil }
 
-// writeResult answers the call id with a result encoded already.
+// writeResult answers the call id with a result encoded already, framed in the
+// stream's own buffer: a cached answer costs no allocation of its size.
 func (f *frameStream) writeResult(id jsonrpc2.ID, result encoded) error {
 	idJSON, err := id.MarshalJSON()
 	if err != nil {
 		return err
 	}
-	body := make([]byte, 0, len(result)+len(idJSON)+32)
-	body = append(body, `{"jsonrpc":"2.0","result":`...)
-	body = append(body, result...)
-	body = append(append(append(body, `,"id":`...), idJSON...), '}')
+	const head = `{"jsonrpc":"2.0","result":`
+	n := len(head) + len(result) + len(`,"id":`) + len(idJSON) + 1
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
-	_, err = f.writeFramed(body)
-	return err
+	f.buf = append(f.buf[:0], "Content-Length: "...)
+	f.buf = strconv.AppendInt(f.buf, int64(n), 10)
+	f.buf = append(f.buf, "\r\n\r\n"...)
+	f.buf = append(f.buf, head...)
+	f.buf = append(f.buf, result...)
+	f.buf = append(append(append(f.buf, `,"id":`...), idJSON...), '}')
+	_, err = f.rwc.Write(f.buf)
+	if cap(f.buf) > 1<<20 {
+		f.buf = nil // as writeFramed
+	}
+	if err != nil {
+		return fmt.Errorf("write to stream: %w", err)
+	}
+	return nil
 }
 
 // writeError answers a message that could not be dispatched; id nil is null.
