@@ -58,6 +58,9 @@ type Query struct {
 	Content       []byte
 	MaxTokens     int
 	Agent         string
+	// Uncached asks for an answer the snapshot does not keep: the caller keeps it
+	// itself (the LSP server keeps airules/context answers encoded).
+	Uncached bool
 }
 
 // Context is the one answer to "which rules apply to this file, in which order, and
@@ -88,6 +91,10 @@ func (s *Snapshot) ContextFor(q Query) rules.Context {
 		h := fnv.New64a()
 		h.Write(content)
 		k.content = h.Sum64() | 1 // never 0, which stands for "no content"
+	}
+	if q.Uncached {
+		sel := s.Rules.SelectFor(k.rel, k.lang, content, k.agent)
+		return rules.BudgetWith(sel, k.maxTokens, s.headers.of(sel.Path))
 	}
 	if v, ok := s.cache.Load(k); ok {
 		if s.m != nil {

@@ -133,7 +133,8 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 			return encoded(raw), nil
 		}
 	}
-	c := snap.Context(t.rel, t.languageOf(p.LanguageID), t.content(), maxTokens)
+	// The snapshot need not keep what the answer cache keeps.
+	c := snap.ContextFor(index.Query{Rel: t.rel, Language: t.languageOf(p.LanguageID), Content: t.content(), MaxTokens: maxTokens, Uncached: cacheable})
 	res := wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape())
 	if !cacheable {
 		return res, nil

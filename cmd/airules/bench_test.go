@@ -253,6 +253,7 @@ func runContextStdio(b *testing.B, srv *benchServer, sh gen.Shape, maxTokens int
 	b.ReportMetric(q(lat, 0.9), "p90-ms")
 	b.ReportMetric(q(lat, 0.99), "p99-ms")
 	b.ReportMetric(q(floor, 0.5), "floor-p50-ms")
+	b.ReportMetric(q(floor, 0.99), "floor-p99-ms")
 	b.ReportMetric(q(lat, 0.5)/q(floor, 0.5), "p50/floor")
 	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
 	b.ReportMetric(float64(size)/requests/1024, "KB/answer")

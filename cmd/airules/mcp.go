@@ -26,6 +26,7 @@ type mcpOptions struct {
 // runMCP serves one MCP session on stdin/stdout until the client closes it. Its exit
 // code is 0 when the client ended the session, 1 on an error, 2 on bad options.
 func runMCP(o mcpOptions, stdin io.Reader, stdout, stderr io.Writer) int {
+	serverGC()
 	level, err := zapcore.ParseLevel(o.logLevel)
 	if err != nil {
 		fmt.Fprintf(stderr, "airules mcp: --log-level: %v\n", err)
