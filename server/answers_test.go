@@ -2,10 +2,12 @@ package server
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/airules/airules/index"
+	"github.com/airules/airules/server/wire"
 )
 
 // The answer cache keeps what fits its bound, drops answers one by one to fit a new
@@ -44,5 +46,46 @@ func TestAnswerCache(t *testing.T) {
 	a.put(s2, key(9), val)
 	if _, ok := a.get(s1, key(3)); ok || a.bytes != 100 {
 		t.Fatalf("the old snapshot's answers stayed (%d bytes)", a.bytes)
+	}
+}
+
+// A cached answer is byte for byte the answer computed for the first request; through the real server over a pipe, with a prompt
+// that needs escaping.
+func TestCachedAnswerIsTheComputedOne(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, ".ai-rules/00-global/a.md"), "---\ndescription: say 'quotes' <and> & tags\nalwaysApply: true\n---\nUse \"x\" \\ y <b>, \u2028 and\ttabs.\n")
+	writeFile(t, filepath.Join(root, ".ai-rules/00-global/b.md"), "---\ndescription: second\nglobs: [\"**/*.go\"]\n---\nSecond rule \u00e9.\n")
+	writeFile(t, filepath.Join(root, "main.go"), "package main\n")
+	e := start(t, root, sessionOptions{})
+	e.waitReady()
+	params := map[string]any{"textDocument": map[string]any{"uri": e.uri("main.go")}}
+	var first, second json.RawMessage
+	if err := e.call("airules/context", params, &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.call("airules/context", params, &second); err != nil {
+		t.Fatal(err)
+	}
+	if string(first) != string(second) {
+		t.Fatalf("cached answer differs:\n%s\n%s", first, second)
+	}
+	var res wire.ContextResult
+	if err := json.Unmarshal(second, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rules) != 2 || !strings.Contains(res.Prompt, `Use "x" \ y <b>`) {
+		t.Fatalf("answer %+v", res)
+	}
+	// The second answer came from the cache: the folder holds one answer.
+	folders := e.srv.currentFolders()
+	if len(folders) != 1 {
+		t.Fatalf("%d folders", len(folders))
+	}
+	a := &folders[0].answers
+	a.mu.Lock()
+	cached := len(a.byKey)
+	a.mu.Unlock()
+	if cached != 1 {
+		t.Fatalf("%d cached answers, want 1", cached)
 	}
 }
