@@ -111,7 +111,7 @@ func (j *job) restore(hash string) bool {
 		return false
 	}
 	j.tokens = j.state.tokensOf(j.stored.Rule, hash)
-	j.rule = restoreRule(src, rec, j.tokens, j.lay.bodyOf(j.f, rec.BodyLine, rec.BodySum))
+	j.rule = restoreRule(src, rec, j.tokens, j.lay.bodyOf(j.f.tree))
 	j.rule.RestoreFormat()
 	j.hash = hash
 	j.restored = true
@@ -183,16 +183,21 @@ func (l *layout) parseSource(src rules.Source, data []byte) *rules.Rule {
 // as indexed), else parsed as the index parses it, so that each format's reading of
 // its body holds. A file changed since it was indexed gives its new body (the watcher
 // reindexes it); one that cannot be read any more gives none.
-func (l *layout) bodyOf(f found, bodyLine int, sum string) func() string {
-	return func() string {
-		data, err := f.read(nil)
-		if err != nil || len(data) > rules.MaxFileSize {
+// It captures only the tree: one small closure per rule, the rule brings the rest.
+func (l *layout) bodyOf(t *tree) func(*rules.Rule) string {
+	return func(r *rules.Rule) string {
+		tr := t
+		if tr == nil { // not found by a walk (tests): the file's own folder bounds it
+			tr = newTree(filepath.Dir(r.Path))
+		}
+		data, _, err := tr.read(r.Path, rules.MaxFileSize, 0, nil)
+		if err != nil {
 			return ""
 		}
-		if b := rules.BodyAt(data, bodyLine); rules.BodySumOf(b) == sum {
+		if b := rules.BodyAt(data, r.BodyLine); rules.BodySumOf(b) == r.RestoredBodySum() {
 			return b
 		}
-		return l.parseSource(f.src, data).Body
+		return l.parseSource(r.Source, data).Body
 	}
 }
 

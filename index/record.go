@@ -183,7 +183,7 @@ func encodeFile(f fileRecord) string {
 // restoreRule rebuilds a rule from its record without parsing its file. Restore gives
 // it back its glob ranges and its token count (or a fresh cell to count it lazily), and
 // RestoreBody the loader of its body.
-func restoreRule(src rules.Source, rec *ruleRecord, tokens int, body func() string) *rules.Rule {
+func restoreRule(src rules.Source, rec *ruleRecord, tokens int, body func(*rules.Rule) string) *rules.Rule {
 	r := &rules.Rule{Source: src}
 	if tokens <= 0 {
 		tokens = -1

@@ -16,7 +16,8 @@ import (
 // lazyBody is the body of a restored rule, loaded at most once.
 type lazyBody struct {
 	once sync.Once
-	load func() string
+	load func(*Rule) string
+	sum  string // as given to RestoreBody
 	text string
 }
 
@@ -27,18 +28,18 @@ func (r *Rule) Text() string {
 		return r.Body
 	}
 	r.lazy.once.Do(func() {
-		r.lazy.text = r.lazy.load()
+		r.lazy.text = r.lazy.load(r)
 		r.lazy.load = nil
 	})
 	return r.lazy.text
 }
 
-// RestoreBody gives a rule restored without its body a loader for it, called at most
-// once and from any goroutine, and the body's identity as BodySum gave it when the rule
-// was parsed, so that duplicates are found without reading any body. Call it before the
-// rule is shared, after Restore.
-func (r *Rule) RestoreBody(load func() string, sum string) {
-	r.lazy = &lazyBody{load: load}
+// RestoreBody gives a rule restored without its body a loader for it, called with the
+// rule at most once and from any goroutine (one loader can serve many rules), and the
+// body's identity as BodySum gave it when the rule was parsed, so that duplicates are
+// found without reading any body. Call it before the rule is shared, after Restore.
+func (r *Rule) RestoreBody(load func(*Rule) string, sum string) {
+	r.lazy = &lazyBody{load: load, sum: sum}
 	key, err := hex.DecodeString(sum)
 	if err != nil || len(key) == 0 {
 		r.bodyKey = &bodyCell{}
@@ -46,6 +47,16 @@ func (r *Rule) RestoreBody(load func() string, sum string) {
 	}
 	r.bodyKey = &bodyCell{key: string(key)}
 	r.bodyKey.once.Do(func() {})
+}
+
+// RestoredBodySum is the body identity a restored rule was given (RestoreBody), or ""
+// for a parsed rule. A loader compares what it read with it: asking BodySum instead
+// would read the body to compute it.
+func (r *Rule) RestoredBodySum() string {
+	if r.lazy == nil {
+		return ""
+	}
+	return r.lazy.sum
 }
 
 // BodySum is the hex form of the body's identity (the hash of its trimmed text, after
