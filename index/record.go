@@ -307,8 +307,7 @@ func loadRule(tx *buntdb.Tx, key string) (*ruleRecord, loadStatus) {
 	return checkRule(v)
 }
 
-// rule is loadRule from the values read at open, with the rule's stored token count
-// if it was counted from the file of that hash (0 otherwise).
+// rule is loadRule from the values read at open.
 func (st *storedState) rule(key string) (*ruleRecord, loadStatus) {
 	v, ok := st.records[key]
 	if !ok {
