@@ -186,11 +186,7 @@ func (l *layout) parseSource(src rules.Source, data []byte) *rules.Rule {
 // It captures only the tree: one small closure per rule, the rule brings the rest.
 func (l *layout) bodyOf(t *tree) func(*rules.Rule) string {
 	return func(r *rules.Rule) string {
-		tr := t
-		if tr == nil { // not found by a walk (tests): the file's own folder bounds it
-			tr = newTree(filepath.Dir(r.Path))
-		}
-		data, _, err := tr.read(r.Path, rules.MaxFileSize, 0, nil)
+		data, err := found{src: r.Source, tree: t}.read(nil)
 		if err != nil {
 			return ""
 		}

@@ -92,9 +92,12 @@ func (s *Snapshot) ContextFor(q Query) rules.Context {
 		h.Write(content)
 		k.content = h.Sum64() | 1 // never 0, which stands for "no content"
 	}
-	if q.Uncached {
+	compute := func() rules.Context {
 		sel := s.Rules.SelectFor(k.rel, k.lang, content, k.agent)
 		return rules.BudgetWith(sel, k.maxTokens, s.headers.of(sel.Path))
+	}
+	if q.Uncached {
+		return compute()
 	}
 	if v, ok := s.cache.Load(k); ok {
 		if s.m != nil {
@@ -105,8 +108,7 @@ func (s *Snapshot) ContextFor(q Query) rules.Context {
 	if s.m != nil {
 		s.m.misses.Add(1)
 	}
-	sel := s.Rules.SelectFor(k.rel, k.lang, content, k.agent)
-	c := rules.BudgetWith(sel, k.maxTokens, s.headers.of(sel.Path))
+	c := compute()
 	if n := contextSize(&c, k.rel); s.cached.Add(n) > contextCacheBytes {
 		s.cache.Clear()
 		s.cached.Store(n)

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"strings"
 	"sync"
@@ -81,7 +80,4 @@ func BodyAt(data []byte, bodyLine int) string {
 }
 
 // BodySumOf is BodySum of a rule whose body is body.
-func BodySumOf(body string) string {
-	sum := sha256.Sum256([]byte(strings.TrimSpace(body)))
-	return hex.EncodeToString(sum[:])
-}
+func BodySumOf(body string) string { return hex.EncodeToString([]byte(identityOf(body))) }

@@ -191,17 +191,19 @@ type bodyCell struct {
 	key  string
 }
 
+// identityOf is the identity of a body: the hash of its trimmed text.
+func identityOf(body string) string {
+	sum := sha256.Sum256([]byte(strings.TrimSpace(body)))
+	return string(sum[:])
+}
+
 // bodyIdentity is what makes two rules the same text: the hash of the body (after
 // frontmatter and @import inlining), trimmed.
 func (r *Rule) bodyIdentity() string {
-	compute := func() string {
-		sum := sha256.Sum256([]byte(strings.TrimSpace(r.Text())))
-		return string(sum[:])
-	}
 	if r.bodyKey == nil {
-		return compute()
+		return identityOf(r.Text())
 	}
-	r.bodyKey.once.Do(func() { r.bodyKey.key = compute() })
+	r.bodyKey.once.Do(func() { r.bodyKey.key = identityOf(r.Text()) })
 	return r.bodyKey.key
 }
 

@@ -293,24 +293,10 @@ func (f *frameStream) writeResult(id jsonrpc2.ID, result encoded) error {
 	if err != nil {
 		return err
 	}
-	const head = `{"jsonrpc":"2.0","result":`
-	n := len(head) + len(result) + len(`,"id":`) + len(idJSON) + 1
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
-	f.buf = append(f.buf[:0], "Content-Length: "...)
-	f.buf = strconv.AppendInt(f.buf, int64(n), 10)
-	f.buf = append(f.buf, "\r\n\r\n"...)
-	f.buf = append(f.buf, head...)
-	f.buf = append(f.buf, result...)
-	f.buf = append(append(append(f.buf, `,"id":`...), idJSON...), '}')
-	_, err = f.rwc.Write(f.buf)
-	if cap(f.buf) > 1<<20 {
-		f.buf = nil // as writeFramed
-	}
-	if err != nil {
-		return fmt.Errorf("write to stream: %w", err)
-	}
-	return nil
+	_, err = f.writeFramed([]byte(`{"jsonrpc":"2.0","result":`), result, []byte(`,"id":`), idJSON, []byte("}"))
+	return err
 }
 
 // writeError answers a message that could not be dispatched; id nil is null.
@@ -375,12 +361,19 @@ func (f *frameStream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, e
 	return int64(n), err
 }
 
-// writeFramed writes one body with its header, in one write; the caller holds wmu.
-func (f *frameStream) writeFramed(body []byte) (int, error) {
+// writeFramed writes one body, given in parts, with its header, in one write; the
+// caller holds wmu.
+func (f *frameStream) writeFramed(body ...[]byte) (int, error) {
+	n := 0
+	for _, part := range body {
+		n += len(part)
+	}
 	f.buf = append(f.buf[:0], "Content-Length: "...)
-	f.buf = strconv.AppendInt(f.buf, int64(len(body)), 10)
+	f.buf = strconv.AppendInt(f.buf, int64(n), 10)
 	f.buf = append(f.buf, "\r\n\r\n"...)
-	f.buf = append(f.buf, body...)
+	for _, part := range body {
+		f.buf = append(f.buf, part...)
+	}
 	n, err := f.rwc.Write(f.buf)
 	if cap(f.buf) > 1<<20 {
 		f.buf = nil // do not pin one huge answer's buffer for the session
