@@ -105,13 +105,7 @@ func rulesSizes(b *testing.B) []int {
 // 8000, the workload).
 func BenchmarkContextStdio(b *testing.B) {
 	bin := builtBinary(b)
-	maxTokens := 8000
-	if s := os.Getenv("AIRULES_BENCH_MAXTOKENS"); s != "" {
-		var err error
-		if maxTokens, err = strconv.Atoi(s); err != nil {
-			b.Fatalf("AIRULES_BENCH_MAXTOKENS: %v", err)
-		}
-	}
+	maxTokens := benchMaxTokens(b)
 	for _, n := range rulesSizes(b) {
 		for _, start := range []string{"cold", "warm"} {
 			b.Run(fmt.Sprintf("rules=%d/start=%s", n, start), func(b *testing.B) {
@@ -246,20 +240,55 @@ func runContextStdio(b *testing.B, srv *benchServer, sh gen.Shape, maxTokens int
 			}
 		}
 	}
-	slices.Sort(floor)
-	slices.Sort(lat)
-	q := func(d []time.Duration, p float64) float64 { return float64(d[int(p*float64(len(d)-1))]) / 1e6 }
-	b.ReportMetric(q(lat, 0.5), "p50-ms")
-	b.ReportMetric(q(lat, 0.9), "p90-ms")
-	b.ReportMetric(q(lat, 0.99), "p99-ms")
-	b.ReportMetric(q(floor, 0.5), "floor-p50-ms")
-	b.ReportMetric(q(floor, 0.99), "floor-p99-ms")
-	b.ReportMetric(q(lat, 0.5)/q(floor, 0.5), "p50/floor")
-	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
-	b.ReportMetric(float64(size)/requests/1024, "KB/answer")
-	b.ReportMetric(float64(applied)/requests, "applicable/file")
-	b.ReportMetric(float64(included)/requests, "included/file")
+	ms := func(d []time.Duration) []float64 {
+		out := make([]float64, len(d))
+		for i, x := range d {
+			out[i] = float64(x) / 1e6
+		}
+		return out
+	}
+	reportRoundTrips(b, stdioRun{lat: ms(lat), floor: ms(floor), bytes: int64(size), rssMB: float64(rss) / (1 << 20), applicable: applied, included: included})
 	srv.stop() // the profiles, if any, are written as the server exits
+}
+
+// benchMaxTokens is the requests' budget: AIRULES_BENCH_MAXTOKENS, else 8000 (the
+// issue's workload).
+func benchMaxTokens(b *testing.B) int {
+	s := os.Getenv("AIRULES_BENCH_MAXTOKENS")
+	if s == "" {
+		return 8000
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		b.Fatalf("AIRULES_BENCH_MAXTOKENS: %v", err)
+	}
+	return n
+}
+
+// stdioRun is what one run of requests measured, for reportRoundTrips.
+type stdioRun struct {
+	lat, floor           []float64 // round trips of airules/context and of the floor, ms
+	bytes                int64     // of every answer together
+	rssMB                float64   // the server's VmRSS afterwards
+	applicable, included int       // over every answer
+}
+
+// reportRoundTrips reports a run's figures, the same for every client.
+func reportRoundTrips(b *testing.B, r stdioRun) {
+	slices.Sort(r.lat)
+	slices.Sort(r.floor)
+	q := func(d []float64, p float64) float64 { return d[int(p*float64(len(d)-1))] }
+	n := float64(len(r.lat))
+	b.ReportMetric(q(r.lat, 0.5), "p50-ms")
+	b.ReportMetric(q(r.lat, 0.9), "p90-ms")
+	b.ReportMetric(q(r.lat, 0.99), "p99-ms")
+	b.ReportMetric(q(r.floor, 0.5), "floor-p50-ms")
+	b.ReportMetric(q(r.floor, 0.99), "floor-p99-ms")
+	b.ReportMetric(q(r.lat, 0.5)/q(r.floor, 0.5), "p50/floor")
+	b.ReportMetric(r.rssMB, "rss-MB")
+	b.ReportMetric(float64(r.bytes)/n/1024, "KB/answer")
+	b.ReportMetric(float64(r.applicable)/n, "applicable/file")
+	b.ReportMetric(float64(r.included)/n, "included/file")
 }
 
 // vmRSS reads a process's resident memory in bytes from /proc (0 elsewhere).

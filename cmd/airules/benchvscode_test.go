@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"testing"
 )
@@ -24,12 +23,7 @@ func BenchmarkContextVSCode(b *testing.B) {
 	if _, serr := os.Stat("../../editors/vscode/node_modules/vscode-jsonrpc"); err != nil || serr != nil {
 		b.Skip("needs node and npm ci in editors/vscode")
 	}
-	maxTokens := 8000
-	if s := os.Getenv("AIRULES_BENCH_MAXTOKENS"); s != "" {
-		if maxTokens, err = strconv.Atoi(s); err != nil {
-			b.Fatalf("AIRULES_BENCH_MAXTOKENS: %v", err)
-		}
-	}
+	maxTokens := benchMaxTokens(b)
 	for _, n := range rulesSizes(b) {
 		for _, start := range []string{"cold", "warm"} {
 			b.Run(fmt.Sprintf("rules=%d/start=%s", n, start), func(b *testing.B) {
@@ -55,19 +49,8 @@ func BenchmarkContextVSCode(b *testing.B) {
 					if err := json.Unmarshal(out, &res); err != nil {
 						b.Fatalf("bench client said %q: %v", out, err)
 					}
-					slices.Sort(res.Lat)
-					slices.Sort(res.Floor)
-					q := func(d []float64, p float64) float64 { return d[int(p*float64(len(d)-1))] }
-					b.ReportMetric(q(res.Lat, 0.5), "p50-ms")
-					b.ReportMetric(q(res.Lat, 0.9), "p90-ms")
-					b.ReportMetric(q(res.Lat, 0.99), "p99-ms")
-					b.ReportMetric(q(res.Floor, 0.5), "floor-p50-ms")
-					b.ReportMetric(q(res.Floor, 0.99), "floor-p99-ms")
-					b.ReportMetric(q(res.Lat, 0.5)/q(res.Floor, 0.5), "p50/floor")
-					b.ReportMetric(float64(res.RSS)/1024, "rss-MB")
-					b.ReportMetric(float64(res.Bytes)/requests/1024, "KB/answer")
-					b.ReportMetric(float64(res.Included+res.Listed+res.More)/requests, "applicable/file")
-					b.ReportMetric(float64(res.Included)/requests, "included/file")
+					reportRoundTrips(b, stdioRun{lat: res.Lat, floor: res.Floor, bytes: res.Bytes, rssMB: float64(res.RSS) / 1024,
+						applicable: res.Included + res.Listed + res.More, included: res.Included})
 				}
 			})
 		}
