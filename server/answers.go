@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"sync"
 
 	"github.com/airules/airules/index"
@@ -14,11 +13,12 @@ import (
 // applicable rules costs more than the round trip itself (BenchmarkContextStdio). An
 // answer depends only on the snapshot and the params (the URI included), so a new
 // snapshot empties the cache. Answers that depend on an open buffer's content are not
-// kept.
+// kept. They are kept packed (s2): a folder's working set of answers would otherwise be
+// the largest thing the server holds after the index.
 type answers struct {
 	mu    sync.Mutex
 	snap  *index.Snapshot
-	byKey map[answerKey]json.RawMessage
+	byKey map[answerKey]packed
 	bytes int
 	max   int // 0: answerCacheBytes
 }
@@ -35,13 +35,13 @@ type answerKey struct {
 	p   wire.ContextParams
 }
 
-// answerCacheBytes bounds the encoded answers one folder keeps (an answer at an
-// 8,000-token budget is ~60 KB); a full cache drops answers picked at random (a map's
+// answerCacheBytes bounds the packed answers one folder keeps (an answer at an
+// 8,000-token budget is ~60 KB, packed about a third of that); a full cache drops answers picked at random (a map's
 // order) until the new one fits, so that a working set a little over the bound keeps
 // most of its answers instead of losing all at once.
-const answerCacheBytes = 12 << 20
+const answerCacheBytes = 8 << 20
 
-func (a *answers) get(snap *index.Snapshot, k answerKey) (json.RawMessage, bool) {
+func (a *answers) get(snap *index.Snapshot, k answerKey) (packed, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.snap != snap {
@@ -51,11 +51,11 @@ func (a *answers) get(snap *index.Snapshot, k answerKey) (json.RawMessage, bool)
 	return v, ok
 }
 
-func (a *answers) put(snap *index.Snapshot, k answerKey, v json.RawMessage) {
+func (a *answers) put(snap *index.Snapshot, k answerKey, v packed) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.snap != snap {
-		a.snap, a.byKey, a.bytes = snap, map[answerKey]json.RawMessage{}, 0
+		a.snap, a.byKey, a.bytes = snap, map[answerKey]packed{}, 0
 	}
 	if old, ok := a.byKey[k]; ok { // two misses of one answer raced
 		a.bytes -= len(old)

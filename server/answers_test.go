@@ -16,7 +16,7 @@ import (
 func TestAnswerCache(t *testing.T) {
 	s1, s2 := &index.Snapshot{}, &index.Snapshot{}
 	key := func(i int) answerKey { return answerKey{uri: "file:///f" + strings.Repeat("x", i)} }
-	val := json.RawMessage(strings.Repeat("a", 100))
+	val := packed(strings.Repeat("a", 100))
 	a := &answers{max: 350}
 	for i := range 3 {
 		a.put(s1, key(i), val)

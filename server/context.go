@@ -129,8 +129,8 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 		key.p.MaxOmitted = -1
 	}
 	if cacheable {
-		if raw, ok := t.folder.answers.get(snap, key); ok {
-			return encoded(raw), nil
+		if p, ok := t.folder.answers.get(snap, key); ok {
+			return p, nil
 		}
 	}
 	// The snapshot need not keep what the answer cache keeps.
@@ -143,7 +143,7 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 	if err != nil {
 		return nil, fmt.Errorf("encode airules/context: %w", err)
 	}
-	t.folder.answers.put(snap, key, raw)
+	t.folder.answers.put(snap, key, pack(raw))
 	return encoded(raw), nil
 }
 

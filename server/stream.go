@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/klauspost/compress/s2"
+
 	segjson "github.com/segmentio/encoding/json"
 	"go.lsp.dev/jsonrpc2"
 	"go.uber.org/zap"
@@ -105,8 +107,9 @@ type frameStream struct {
 
 	// wmu serialises writes: jsonrpc2's (it holds its own lock) with the error
 	// answers tolerantStream writes from the read loop.
-	wmu sync.Mutex
-	buf []byte
+	wmu      sync.Mutex
+	buf      []byte
+	unpacked []byte // a packed answer, unpacked before framing
 }
 
 func newFrameStream(rwc io.ReadWriteCloser) *frameStream {
@@ -286,16 +289,47 @@ type encoded []byte
 // calling handlers directly).
 func (e encoded) MarshalJSON() ([]byte, error) { return e, nil }
 
-// writeResult answers the call id with a result encoded already, framed in the
-// stream's own buffer: a cached answer costs no allocation of its size.
-func (f *frameStream) writeResult(id jsonrpc2.ID, result encoded) error {
+// packed is an encoded result compressed with s2, as the answer cache keeps it: a
+// prompt is mostly rule text, which packs to a third or less, and unpacking costs a
+// small fraction of the round trip (BenchmarkContextStdio).
+type packed []byte
+
+// pack keeps only the packed bytes: s2 encodes into a buffer of the worst case's size.
+func pack(e encoded) packed { return bytes.Clone(s2.Encode(nil, e)) }
+
+func (p packed) MarshalJSON() ([]byte, error) { return s2.Decode(nil, p) }
+
+// writeResult answers the call id with a result encoded already (encoded or packed),
+// framed in the stream's own buffers: a cached answer costs no allocation of its size.
+func (f *frameStream) writeResult(id jsonrpc2.ID, result json.Marshaler) error {
 	idJSON, err := id.MarshalJSON()
 	if err != nil {
 		return err
 	}
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
-	_, err = f.writeFramed([]byte(`{"jsonrpc":"2.0","result":`), result, []byte(`,"id":`), idJSON, []byte("}"))
+	var body []byte
+	switch r := result.(type) {
+	case encoded:
+		body = r
+	case packed:
+		n, err := s2.DecodedLen(r)
+		if err != nil {
+			return fmt.Errorf("unpack answer: %w", err)
+		}
+		if cap(f.unpacked) < n {
+			f.unpacked = make([]byte, n)
+		}
+		if body, err = s2.Decode(f.unpacked[:n], r); err != nil {
+			return fmt.Errorf("unpack answer: %w", err)
+		}
+		if cap(f.unpacked) > 1<<20 {
+			f.unpacked = nil // as writeFramed does with buf
+		}
+	default:
+		return fmt.Errorf("writeResult: %T is not an encoded result", result)
+	}
+	_, err = f.writeFramed([]byte(`{"jsonrpc":"2.0","result":`), body, []byte(`,"id":`), idJSON, []byte("}"))
 	return err
 }
 
@@ -423,4 +457,15 @@ func rawData(e *jsonrpc2.Error) json.RawMessage {
 		return nil
 	}
 	return json.RawMessage(*e.Data)
+}
+
+// asEncoded reports whether result is encoded already (encoded or packed).
+func asEncoded(result any) (json.Marshaler, bool) {
+	switch r := result.(type) {
+	case encoded:
+		return r, true
+	case packed:
+		return r, true
+	}
+	return nil, false
 }

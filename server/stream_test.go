@@ -1,7 +1,12 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"strings"
 	"testing"
 
 	"go.lsp.dev/jsonrpc2"
@@ -46,3 +51,38 @@ func TestEncodeResponse(t *testing.T) {
 		t.Errorf("plain error gets a real code: %s", b)
 	}
 }
+
+// A result written encoded or packed reaches the wire as the same frame, small or
+// larger than the buffers the stream keeps.
+func TestWriteResultPackedIsEncoded(t *testing.T) {
+	for _, size := range []int{10, 70 << 10, 3 << 20} {
+		result := encoded(`{"prompt":"` + strings.Repeat("rule text ", size/10) + `"}`)
+		frames := map[string]string{}
+		for name, r := range map[string]json.Marshaler{"encoded": result, "packed": pack(result)} {
+			var out bytes.Buffer
+			f := newFrameStream(writeOnly{Reader: strings.NewReader(""), Writer: &out})
+			for range 2 { // the second write reuses the buffers
+				out.Reset()
+				if err := f.writeResult(jsonrpc2.NewNumberID(3), r); err != nil {
+					t.Fatalf("%d bytes %s: %v", size, name, err)
+				}
+			}
+			frames[name] = out.String()
+		}
+		want := fmt.Sprintf("Content-Length: %d\r\n\r\n", len(result)+len(`{"jsonrpc":"2.0","result":,"id":3}`)) + `{"jsonrpc":"2.0","result":` + string(result) + `,"id":3}`
+		if frames["encoded"] != want || frames["packed"] != want {
+			t.Errorf("%d bytes: encoded %.80q, packed %.80q, want %.80q", size, frames["encoded"], frames["packed"], want)
+		}
+	}
+	if err := newFrameStream(writeOnly{Reader: strings.NewReader(""), Writer: io.Discard}).writeResult(jsonrpc2.NewNumberID(1), packed("not s2")); err == nil {
+		t.Error("a damaged packed answer was written")
+	}
+}
+
+// writeOnly is a stream with nothing to read.
+type writeOnly struct {
+	io.Reader
+	io.Writer
+}
+
+func (writeOnly) Close() error { return nil }
