@@ -135,6 +135,7 @@ func Open(ctx context.Context, opt Options) (*Index, error) {
 		disabled: append([]string(nil), opt.Disabled...),
 		closing:  make(chan struct{}),
 	}
+	ix.lay.forgetBodies = opt.Watch
 	var w *watcher
 	if opt.Watch {
 		if w, err = ix.newWatcher(); err != nil {

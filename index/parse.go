@@ -88,6 +88,9 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 	j.rule = j.lay.parseSource(j.f.src, data)
 	j.hash = j.rule.Hash
 	j.encoded = encodeRule(j.rule)
+	if j.lay.forgetBodies && j.f.src.Format.Restorable() {
+		j.rule.ForgetBody(j.lay.bodyOf(j.f.tree))
+	}
 	if j.stored != nil {
 		// A format the store cannot restore is parsed at every start, but its count
 		// survives when its content did not change.

@@ -45,6 +45,10 @@ type layout struct {
 	deps atomic.Pointer[depState]
 	// cfg is .ai-rules/config.yaml, replaced when it is read again.
 	cfg atomic.Pointer[rules.Config]
+	// forgetBodies makes a parsed rule drop its body as a restored one has none (a
+	// server's index, Options.Watch): a long-running process holds every rule and
+	// renders few, and a one-shot command would read the bodies it renders twice.
+	forgetBodies bool
 }
 
 // depState is the dependency rules the manifests allow.

@@ -473,3 +473,35 @@ func TestHeaderCountsSurviveARestart(t *testing.T) {
 		t.Fatalf("warm context %d tokens, want %d", got.Tokens, want.Tokens)
 	}
 }
+
+// A server's index (Watch) keeps no body of a rule it parsed, as it keeps none of a
+// restored one: the count is made from the file, and the body read when rendered is
+// the file's. A one-shot index keeps what it parsed.
+func TestServerIndexForgetsParsedBodies(t *testing.T) {
+	for _, watch := range []bool{true, false} {
+		root, db := warmWorkspace(t, 2)
+		ix := reopenWith(t, Options{Root: root, DBPath: db, Watch: watch})
+		ra := filepath.Join(root, ".ai-rules/ra.md")
+		r := ix.Snapshot().RuleAt(ra)
+		if m := ix.Metrics(); r == nil || m.Parses != 2 {
+			t.Fatalf("watch %v: rule %v, metrics %+v", watch, r, m)
+		}
+		if (r.Body == "") != watch {
+			t.Errorf("watch %v: parsed body %q", watch, r.Body)
+		}
+		want := r.Tokens()
+		if want <= 0 {
+			t.Fatalf("watch %v: count %d", watch, want)
+		}
+		// Rewritten under the rule before the watcher sees it: a forgotten body is the
+		// file's text, a kept one what was parsed.
+		write(t, root, ".ai-rules/ra.md", "---\ndescription: rule a\n---\nNew text.\n")
+		got := strings.TrimSpace(r.Text())
+		if watch && got != "New text." || !watch && !strings.Contains(got, "Do the thing for rule a.") {
+			t.Errorf("watch %v: body %q", watch, got)
+		}
+		if r.Tokens() != want {
+			t.Errorf("watch %v: count changed from %d to %d", watch, want, r.Tokens())
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // A rule restored from an index's store has no body in memory: the rule files are the
@@ -14,10 +15,11 @@ import (
 
 // lazyBody is the body of a restored rule, loaded at most once.
 type lazyBody struct {
-	once sync.Once
-	load func(*Rule) string
-	sum  string // as given to RestoreBody
-	text string
+	once   sync.Once
+	load   func(*Rule) string
+	sum    string // as given to RestoreBody
+	text   string
+	loaded atomic.Bool // text is set
 }
 
 // Text is the rule's body: Body for a parsed rule, or for a restored one the body its
@@ -28,9 +30,18 @@ func (r *Rule) Text() string {
 	}
 	r.lazy.once.Do(func() {
 		r.lazy.text = r.lazy.load(r)
-		r.lazy.load = nil
+		r.lazy.loaded.Store(true)
 	})
 	return r.lazy.text
+}
+
+// passingText is Text without keeping a body that had to be read for it: counting
+// every rule of a workspace must not bring every body into memory.
+func (r *Rule) passingText() string {
+	if r.lazy == nil || r.lazy.loaded.Load() {
+		return r.Text()
+	}
+	return r.lazy.load(r)
 }
 
 // RestoreBody gives a rule restored without its body a loader for it, called with the
@@ -46,6 +57,18 @@ func (r *Rule) RestoreBody(load func(*Rule) string, sum string) {
 	}
 	r.bodyKey = &bodyCell{key: string(key)}
 	r.bodyKey.once.Do(func() {})
+}
+
+// ForgetBody lets a parsed rule drop its body, read back by load on first use as a
+// restored rule's is (RestoreBody): a server holds every rule of a workspace and renders
+// few. Call it before the rule is shared.
+func (r *Rule) ForgetBody(load func(*Rule) string) {
+	if r.lazy != nil {
+		return
+	}
+	sum := r.BodySum()
+	r.Body = ""
+	r.RestoreBody(load, sum)
 }
 
 // RestoredBodySum is the body identity a restored rule was given (RestoreBody), or ""

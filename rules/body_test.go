@@ -39,3 +39,37 @@ func FuzzBodyAt(f *testing.F) {
 		}
 	})
 }
+
+// A parsed rule that forgets its body keeps its identity and its count; counting reads
+// the body without keeping it, and rendering reads it once and keeps it.
+func TestForgetBody(t *testing.T) {
+	text := "---\ndescription: d\n---\n# Title\n\nDo the thing.\n"
+	kept := Parse(Source{Path: "/x.md", ID: "x"}, []byte(text))
+	r := Parse(Source{Path: "/x.md", ID: "x"}, []byte(text))
+	reads := 0
+	r.ForgetBody(func(r *Rule) string {
+		reads++
+		return BodyAt([]byte(text), r.BodyLine)
+	})
+	if r.Body != "" || reads != 0 {
+		t.Fatalf("body %q after %d reads", r.Body, reads)
+	}
+	if r.BodySum() != kept.BodySum() || r.RestoredBodySum() != kept.BodySum() || reads != 0 {
+		t.Fatalf("identity %q, want %q (%d reads)", r.BodySum(), kept.BodySum(), reads)
+	}
+	if n := r.Tokens(); n != kept.Tokens() || reads != 1 {
+		t.Fatalf("count %d after %d reads, want %d after 1", n, reads, kept.Tokens())
+	}
+	for range 2 {
+		if got := r.Text(); got != kept.Body {
+			t.Fatalf("text %q, want %q", got, kept.Body)
+		}
+	}
+	if reads != 2 {
+		t.Fatalf("%d reads: counting kept the body, or rendering did not", reads)
+	}
+	r.ForgetBody(func(*Rule) string { t.Fatal("a second ForgetBody took over"); return "" })
+	if r.Text() != kept.Body {
+		t.Fatal("a second ForgetBody changed the body")
+	}
+}

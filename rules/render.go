@@ -18,13 +18,16 @@ func promptHeader(rel string) string { return "# AI rules for " + rel + "\n\n" }
 func scopeHeading(scope string) string { return "## " + scopeTitles[scope] + "\n\n" }
 
 // renderSection is one rule's part of the prompt.
-func renderSection(r *Rule) string {
+func renderSection(r *Rule) string { return renderSectionOf(r, r.Text()) }
+
+// renderSectionOf is renderSection with the rule's body given.
+func renderSectionOf(r *Rule, text string) string {
 	title := r.Description
 	if title == "" {
 		title = r.ID
 	}
 	var b strings.Builder
-	body := strings.TrimSpace(r.Text())
+	body := strings.TrimSpace(text)
 	b.Grow(len(title) + len(r.ID) + len(body) + 24)
 	b.WriteString("### ")
 	b.WriteString(oneLine(title))

@@ -224,13 +224,14 @@ func (r *Rule) Restore(globRanges []Range, tokens int) {
 }
 
 // Tokens is the token count of the rule's rendered section in a prompt. It is counted
-// once, on first use, because counting costs far more than parsing.
+// once, on first use, because counting costs far more than parsing. Counting reads a
+// restored rule's body without keeping it (passingText).
 func (r *Rule) Tokens() int {
 	if r.tokens == nil {
-		return CountTokens(renderSection(r))
+		return CountTokens(renderSectionOf(r, r.passingText()))
 	}
 	r.tokens.once.Do(func() {
-		r.tokens.n = CountTokens(renderSection(r))
+		r.tokens.n = CountTokens(renderSectionOf(r, r.passingText()))
 		r.tokens.done.Store(true)
 	})
 	return r.tokens.n
