@@ -63,6 +63,8 @@ func decodeFileRecord(v string) (fileRecord, error) {
 			f.Rule = val.Str
 		case "seen":
 			f.Seen = val.Int()
+		case "tokens":
+			f.Tokens = int(val.Int())
 		}
 		return true
 	})
@@ -94,8 +96,6 @@ func decodeRuleRecord(v string) (*ruleRecord, error) {
 			rec.Layer = val.Str
 		case "format":
 			rec.Format = val.Str
-		case "path":
-			rec.Path = val.Str
 		case "dir":
 			rec.Dir = val.Str
 		case "description":
@@ -131,7 +131,7 @@ func decodeRuleRecord(v string) (*ruleRecord, error) {
 		}
 		return err == nil
 	})
-	if err != nil || rec.Hash == "" || rec.Path == "" {
+	if err != nil || rec.Hash == "" || rec.ID == "" {
 		return nil, errBadRecord
 	}
 	return rec, nil

@@ -21,10 +21,12 @@
 //
 // Storage: one buntdb file per workspace in the user cache directory, guarded by an
 // flock; a second process falls back to an in-memory copy. Keys: meta:schema,
-// rule:<layer>:<id> (metadata, JSON-indexed on scope, language, priority and status),
-// body:<layer>:<id>, file:<path> (size, mtime, SHA-256: a warm start re-parses only
-// what changed) and event:<seq> (created, updated, deleted, invalid; bounded by
-// Options.MaxEvents). A damaged, cut-off or other-schema file is moved aside and rebuilt
+// rule:<layer>:<id> (metadata and the body's identity, not the body or the path;
+// JSON-indexed on scope, language, priority and status), file:<path> (size, mtime,
+// SHA-256, the rule's key and its token count: a warm start re-parses only what
+// changed), header:<rel> (prompt header counts) and event:<seq> (created, updated,
+// deleted, invalid; bounded by Options.MaxEvents). A server's rules hold no body in
+// memory: each is read back from its file when first rendered. A damaged, cut-off or other-schema file is moved aside and rebuilt
 // from the rule files. On systems without flock (Windows) the file is not guarded.
 //
 // Watching (Options.Watch) covers every folder under the rule roots, every workspace

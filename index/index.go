@@ -72,7 +72,6 @@ type entry struct {
 	rule     *rules.Rule
 	stamp    fileRecord
 	restored bool // rule was loaded from the store
-	tokens   int  // stored token count, 0 if unknown
 }
 
 type counters struct {

@@ -94,7 +94,7 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 	if j.stored != nil {
 		// A format the store cannot restore is parsed at every start, but its count
 		// survives when its content did not change.
-		j.tokens = j.state.tokensOf(j.stored.Rule, j.hash)
+		j.tokens = j.stored.tokensFor(j.hash)
 	}
 }
 
@@ -109,11 +109,13 @@ func (j *job) restore(hash string) bool {
 	if !src.Format.Restorable() {
 		return false // the record does not hold all of this format's rule
 	}
-	if st != loadOK || rec.Hash != hash || rec.Path != src.Path || rec.ID != src.ID || rec.Layer != src.Layer.String() ||
+	// The record is the one the file's stamp names, so it is this path's; a record
+	// another file wrote since (its key reassigned) has another hash.
+	if st != loadOK || rec.Hash != hash || rec.ID != src.ID || rec.Layer != src.Layer.String() ||
 		rec.Format != string(src.Format) || rec.Dir != src.Dir {
 		return false
 	}
-	j.tokens = j.state.tokensOf(j.stored.Rule, hash)
+	j.tokens = j.stored.tokensFor(hash)
 	j.rule = restoreRule(src, rec, j.tokens, j.lay.bodyOf(j.f.tree))
 	j.rule.RestoreFormat()
 	j.hash = hash

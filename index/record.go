@@ -21,13 +21,25 @@ type fileRecord struct {
 	// written again within the same clock tick without its stamp changing (git's "racy
 	// clean" problem); such a file is re-hashed at warm start instead of trusted.
 	Seen int64 `json:"seen"`
+	// Tokens is the token count of the rule's section, counted from the content of Hash;
+	// 0 until counted. It lives in the stamp, not the rule record, which the JSON indexes
+	// read: storing a count never touches an index, and a new content drops it.
+	Tokens int `json:"tokens,omitempty"`
 }
 
-// ruleRecord is the value of rule:<layer>:<id>: the rule without its body. The rule
-// file is the truth for the body, which a restored rule reads back on first use
+// tokensFor is the stored count if it was counted from content of hash, else 0.
+func (f *fileRecord) tokensFor(hash string) int {
+	if f.Hash != hash {
+		return 0
+	}
+	return f.Tokens
+}
+
+// ruleRecord is the value of rule:<layer>:<id>: the rule without its body or its path.
+// The rule file is the truth for the body, which a restored rule reads back on first use
 // (rules.Rule.Text); the store keeps the body's identity instead, so that duplicates
-// are found without reading. The
-// indexed fields come first and are always present (no omitempty): the indexes' scan
+// are found without reading. The path is the key of the file record that names this
+// one, the only way a record is read. The indexed fields come first and are always present (no omitempty): the indexes' scan
 // for them stops within the first few dozen bytes (see leadingLess).
 type ruleRecord struct {
 	Status      string          `json:"status"`
@@ -37,7 +49,6 @@ type ruleRecord struct {
 	ID          string          `json:"id"`
 	Layer       string          `json:"layer"`
 	Format      string          `json:"format"`
-	Path        string          `json:"path"`
 	Dir         string          `json:"dir,omitempty"`
 	Description string          `json:"description,omitempty"`
 	Version     string          `json:"version,omitempty"`
@@ -58,27 +69,6 @@ type ruleRecord struct {
 }
 
 func ruleKey(layer rules.Layer, id string) string { return preRule + layer.String() + ":" + id }
-
-// tokensKeyOf maps rule:<layer>:<id> to tokens:<layer>:<id>, whose value is the token
-// count of the rule's section and the hash of the file it was counted from
-// (encodeTokens). Counts live apart from the records, which the JSON indexes read:
-// storing one never touches an index.
-func tokensKeyOf(ruleKey string) string { return preTokens + strings.TrimPrefix(ruleKey, preRule) }
-
-// encodeTokens and decodeTokens are the value of a tokens: key: "<count> <file hash>".
-func encodeTokens(n int, hash string) string { return strconv.Itoa(n) + " " + hash }
-
-func decodeTokens(v, hash string) int {
-	ns, h, ok := strings.Cut(v, " ")
-	if !ok || h != hash {
-		return 0 // counted from other content, or damaged: counted again
-	}
-	n, err := strconv.Atoi(ns)
-	if err != nil || n <= 0 {
-		return 0
-	}
-	return n
-}
 
 func eventKey(seq uint64) string {
 	s := strconv.FormatUint(seq, 10)
@@ -102,7 +92,6 @@ func encodeRule(r *rules.Rule) string {
 	b = appendField(b, "id", r.ID)
 	b = appendField(b, "layer", r.Layer.String())
 	b = appendField(b, "format", string(r.Format))
-	b = appendField(b, "path", r.Path)
 	b = appendOptional(b, "dir", r.Dir)
 	b = appendOptional(b, "description", r.Description)
 	b = appendOptional(b, "version", r.Version)
@@ -211,11 +200,9 @@ func restoreRule(src rules.Source, rec *ruleRecord, tokens int, body func(*rules
 type storedState struct {
 	files    map[string]fileRecord // by absolute path
 	ruleKeys map[string]bool       // every rule:* key
-	// records and tokens hold the rule:* and tokens:* values, read in two ordered
-	// scans: cheaper than two b-tree lookups per rule, and the strings are buntdb's own.
-	// tokens is keyed by the rule key.
+	// records holds the rule:* values, read in one ordered scan: cheaper than a b-tree
+	// lookup per rule, and the strings are buntdb's own.
 	records   map[string]string
-	tokens    map[string]string
 	headers   map[string]string // header:<rel> values, by rel
 	firstSeq  uint64            // oldest event, 0 if none
 	lastSeq   uint64            // newest event, 0 if none
@@ -229,7 +216,7 @@ func (s *store) loadState() (*storedState, error) {
 	_ = s.db.View(func(tx *buntdb.Tx) error { n, _ = tx.Len(); return nil })
 	n /= 3 // a file, a rule and an event per rule file, about: sized once, not regrown
 	st := &storedState{files: make(map[string]fileRecord, n), ruleKeys: make(map[string]bool, n),
-		records: make(map[string]string, n), tokens: make(map[string]string, n), headers: map[string]string{}}
+		records: make(map[string]string, n), headers: map[string]string{}}
 	err := s.db.View(func(tx *buntdb.Tx) error {
 		var derr error
 		err := tx.AscendKeys(preFile+"*", func(k, v string) bool {
@@ -256,12 +243,6 @@ func (s *store) loadState() (*storedState, error) {
 		}
 		if err := tx.AscendKeys(preHeader+"*", func(k, v string) bool {
 			st.headers[k[len(preHeader):]] = v
-			return true
-		}); err != nil {
-			return err
-		}
-		if err := tx.AscendKeys(preTokens+"*", func(k, v string) bool {
-			st.tokens[preRule+k[len(preTokens):]] = v
 			return true
 		}); err != nil {
 			return err
@@ -314,15 +295,6 @@ func (st *storedState) rule(key string) (*ruleRecord, loadStatus) {
 		return nil, loadMissing
 	}
 	return checkRule(v)
-}
-
-// tokensOf is the stored token count of the rule at key counted from content of hash,
-// or 0.
-func (st *storedState) tokensOf(key, hash string) int {
-	if st == nil {
-		return 0
-	}
-	return decodeTokens(st.tokens[key], hash)
 }
 
 func checkRule(v string) (*ruleRecord, loadStatus) {

@@ -274,12 +274,12 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 		stamp := fileRecord{Size: j.f.size, Mtime: j.f.mtime, Hash: j.hash, Seen: now.UnixNano()}
 		switch {
 		case j.same && j.prev != nil:
-			stamp.Rule = j.prev.stamp.Rule
+			stamp.Rule, stamp.Tokens = j.prev.stamp.Rule, j.prev.stamp.Tokens
 			j.prev.stamp = stamp
 			groups = append(groups, []op{{key: preFile + p, val: encodeFile(stamp)}})
 		case j.restored:
-			stamp.Rule = j.stored.Rule
-			e := &entry{src: j.f.src, rule: j.rule, stamp: stamp, restored: true, tokens: j.tokens}
+			stamp.Rule, stamp.Tokens = j.stored.Rule, j.tokens
+			e := &entry{src: j.f.src, rule: j.rule, stamp: stamp, restored: true}
 			ix.entries[p] = e
 			ix.ruleKeys[stamp.Rule] = p
 			ix.m.warmSkips.Add(1)
@@ -290,6 +290,10 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 		default:
 			key := ix.assignKey(j.f.src, j.prev)
 			stamp.Rule = key
+			if j.tokens > 0 && j.stored != nil && j.stored.Rule == key {
+				stamp.Tokens = j.tokens
+				j.rule.SetTokens(j.tokens)
+			}
 			if j.encoded == "" {
 				j.encoded = encodeRule(j.rule)
 			}
@@ -302,18 +306,14 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 				typ = "updated"
 			}
 			if j.prev != nil && j.prev.stamp.Rule != key {
-				g = append(g, op{key: j.prev.stamp.Rule, del: true}, op{key: tokensKeyOf(j.prev.stamp.Rule), del: true})
+				g = append(g, op{key: j.prev.stamp.Rule, del: true})
 				delete(ix.ruleKeys, j.prev.stamp.Rule)
 			}
 			if j.prev == nil && j.stored != nil && j.stored.Rule != key {
-				g = append(g, op{key: j.stored.Rule, del: true}, op{key: tokensKeyOf(j.stored.Rule), del: true})
+				g = append(g, op{key: j.stored.Rule, del: true})
 			}
 			groups = append(groups, g)
 			e := &entry{src: j.f.src, rule: j.rule, stamp: stamp}
-			if j.tokens > 0 && j.stored != nil && j.stored.Rule == key {
-				e.tokens = j.tokens
-				j.rule.SetTokens(j.tokens)
-			}
 			ix.entries[p] = e
 			ix.ruleKeys[key] = p
 			events = append(events, ruleEvent(typ, j.rule, cause, corr, now))
@@ -344,14 +344,14 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 		if ix.ruleKeys[key] == p {
 			delete(ix.ruleKeys, key)
 		}
-		groups = append(groups, []op{{key: key, del: true}, {key: tokensKeyOf(key), del: true}, {key: preFile + p, del: true}})
+		groups = append(groups, []op{{key: key, del: true}, {key: preFile + p, del: true}})
 		events = append(events, ev)
 	}
 	if stored != nil {
 		// Rules no stamp points at (left by a crash between chunks) are dropped.
 		for k := range stored.ruleKeys {
 			if _, ok := ix.ruleKeys[k]; !ok {
-				groups = append(groups, []op{{key: k, del: true}, {key: tokensKeyOf(k), del: true}})
+				groups = append(groups, []op{{key: k, del: true}})
 			}
 		}
 	}

@@ -20,13 +20,12 @@ import (
 // schemaVersion names the layout of the keys and records below. A database with another
 // version is moved aside and rebuilt: rule files are the truth, the store is a cache
 // (plus the event log).
-const schemaVersion = "airules-index/4"
+const schemaVersion = "airules-index/5"
 
 // Key prefixes.
 const (
 	keySchema = "meta:schema"
 	preRule   = "rule:"
-	preTokens = "tokens:"
 	preHeader = "header:"
 	preFile   = "file:"
 	preEvent  = "event:"

@@ -425,7 +425,7 @@ func TestRestoredRuleReadsItsBodyFromTheFile(t *testing.T) {
 	s := ix.Snapshot()
 	for p, n := range counted {
 		ix.mu.Lock()
-		stored := ix.entries[p].tokens
+		stored := ix.entries[p].stamp.Tokens
 		ix.mu.Unlock()
 		if stored != n || s.RuleAt(p).Tokens() != n {
 			t.Errorf("%s: restored count %d (rule says %d), want %d", p, stored, s.RuleAt(p).Tokens(), n)

@@ -11,8 +11,8 @@ import (
 // Token counts cost more than parsing (see rules' BenchmarkCountTokens), so no index
 // path counts them: a cold CLI run that lists rules never needs them. A long-running
 // server (Options.Watch) has a background job that counts, after each publish, the rules
-// whose count is unknown, a batch at a time, and stores the counts (tokens:* keys, apart
-// from the indexed records): the next start restores them, so a warm server never loads
+// whose count is unknown, a batch at a time, and stores the counts (in the file stamps,
+// apart from the indexed records): the next start restores them, so a warm server never loads
 // the tokenizer, and a request budgets with counts already there. It runs on one
 // goroutine, so it holds at most one core, and yields between batches.
 
@@ -67,7 +67,7 @@ func (ix *Index) warmTokens(ctx context.Context) bool {
 	}
 	var work []tokenWork
 	for p, e := range ix.entries {
-		if e.tokens == 0 {
+		if e.stamp.Tokens == 0 {
 			work = append(work, tokenWork{path: p, rule: e.rule})
 			if len(work) == tokenBatch {
 				break
@@ -105,8 +105,8 @@ func (ix *Index) storeTokens(work []tokenWork) error {
 		if e == nil || e.rule != w.rule { // changed meanwhile: the next round sees it
 			continue
 		}
-		e.tokens = max(w.n, 1)
-		groups = append(groups, []op{{key: tokensKeyOf(e.stamp.Rule), val: encodeTokens(e.tokens, e.rule.Hash)}})
+		e.stamp.Tokens = max(w.n, 1)
+		groups = append(groups, []op{{key: preFile + w.path, val: encodeFile(e.stamp)}})
 	}
 	return ix.st.write(groups)
 }
@@ -117,7 +117,7 @@ func (ix *Index) storeTokens(work []tokenWork) error {
 func (ix *Index) storeCountedTokens() error {
 	var work []tokenWork
 	for p, e := range ix.entries {
-		if e.tokens != 0 {
+		if e.stamp.Tokens != 0 {
 			continue
 		}
 		if n, ok := e.rule.CountedTokens(); ok {

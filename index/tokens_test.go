@@ -16,7 +16,7 @@ func TestTokenCountsAreStoredAndRestored(t *testing.T) {
 		defer ix.mu.Unlock()
 		n := 0
 		for _, e := range ix.entries {
-			if e.tokens > 0 {
+			if e.stamp.Tokens > 0 {
 				n++
 			}
 		}
@@ -30,7 +30,7 @@ func TestTokenCountsAreStoredAndRestored(t *testing.T) {
 	ix = reopen(t, root, db)
 	defer ix.Close()
 	e := ix.entries[p]
-	if e == nil || !e.restored || e.tokens != want || e.rule.Tokens() != want {
+	if e == nil || !e.restored || e.stamp.Tokens != want || e.rule.Tokens() != want {
 		t.Fatalf("restored entry %+v, want %d tokens", e, want)
 	}
 }
