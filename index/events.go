@@ -1,12 +1,15 @@
 package index
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/airules/airules/rules"
+	"github.com/klauspost/compress/s2"
 	"github.com/tidwall/buntdb"
 )
 
@@ -34,44 +37,121 @@ func storedDeleteEvent(st *store, path, key, cause, corr string, now time.Time) 
 	return ev
 }
 
-// eventOps numbers events and returns their writes, plus the deletes that keep the log
-// within MaxEvents (oldest first).
+// The log is kept in batches: one event:<seq> record holds the events of one reindex
+// from seq on, up to eventBatch of them, as s2-packed JSON lines behind their count
+// ("<n>:<packed>"). A first index of 10,000 rules logs 10,000 events, and one record
+// each made the log the largest part of what buntdb holds in memory; packed together,
+// their repeated field names and values take a fraction of that. Sequence numbers are
+// consecutive, so a batch's events are first..first+n-1.
+const eventBatch = 64
+
+// eventRun is one batch record: its first sequence number and its number of events.
+type eventRun struct {
+	first uint64
+	n     int
+}
+
+// eventOps numbers events and returns their writes, plus the deletes of the oldest
+// batches that keep at least MaxEvents events, and at most a batch more (History shows
+// no more than MaxEvents).
 func (ix *Index) eventOps(events []Event) [][]op {
 	if len(events) == 0 {
 		return nil
 	}
-	groups := make([][]op, 0, len(events))
-	for i := range events {
-		events[i].Seq = ix.nextSeq
-		ix.nextSeq++
-		groups = append(groups, []op{{key: eventKey(events[i].Seq), val: string(appendEvent(nil, &events[i]))}})
+	groups := make([][]op, 0, len(events)/eventBatch+2)
+	for len(events) > 0 {
+		batch := events[:min(len(events), eventBatch)]
+		events = events[len(batch):]
+		run := eventRun{first: ix.nextSeq, n: len(batch)}
+		for i := range batch {
+			batch[i].Seq = ix.nextSeq
+			ix.nextSeq++
+		}
+		groups = append(groups, []op{{key: eventKey(run.first), val: encodeEvents(batch)}})
+		ix.eventRuns = append(ix.eventRuns, run)
+		ix.eventCount += run.n
 	}
-	ix.eventKeys += len(events)
-	for ix.eventKeys > ix.opt.MaxEvents && ix.firstSeq < ix.nextSeq {
-		groups = append(groups, []op{{key: eventKey(ix.firstSeq), del: true}})
-		ix.firstSeq++
-		ix.eventKeys--
+	for len(ix.eventRuns) > 1 && ix.eventCount-ix.eventRuns[0].n >= ix.opt.MaxEvents {
+		groups = append(groups, []op{{key: eventKey(ix.eventRuns[0].first), del: true}})
+		ix.eventCount -= ix.eventRuns[0].n
+		ix.eventRuns = ix.eventRuns[1:]
 	}
 	return groups
 }
 
+// encodeEvents is the value of a batch record.
+func encodeEvents(batch []Event) string {
+	var lines []byte
+	for i := range batch {
+		if i > 0 {
+			lines = append(lines, '\n')
+		}
+		lines = appendEvent(lines, &batch[i])
+	}
+	return strconv.Itoa(len(batch)) + ":" + string(s2.Encode(nil, lines))
+}
+
+// eventCountOf reads a batch record's count without unpacking it.
+func eventCountOf(v string) (int, error) {
+	ns, _, ok := strings.Cut(v, ":")
+	n, err := strconv.Atoi(ns)
+	if !ok || err != nil || n <= 0 || n > eventBatch {
+		return 0, errBadRecord
+	}
+	return n, nil
+}
+
+// decodeEvents unpacks a batch record, oldest event first.
+func decodeEvents(v string) ([]Event, error) {
+	n, err := eventCountOf(v)
+	if err != nil {
+		return nil, err
+	}
+	_, packed, _ := strings.Cut(v, ":")
+	lines, err := s2.Decode(nil, []byte(packed))
+	if err != nil {
+		return nil, fmt.Errorf("unpack: %w", err)
+	}
+	out := make([]Event, 0, n)
+	for line := range bytes.SplitSeq(lines, []byte("\n")) {
+		var ev Event
+		if err := json.Unmarshal(line, &ev); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	if len(out) != n {
+		return nil, errBadRecord
+	}
+	return out, nil
+}
+
 // History returns the logged events of a rule id ("" for all), newest first, at most
-// limit of them (all when limit <= 0).
+// limit of them (all when limit <= 0), of the last MaxEvents.
 func (ix *Index) History(ruleID string, limit int) ([]Event, error) {
 	var out []Event
 	var derr error
+	seen := 0
 	err := ix.st.db.View(func(tx *buntdb.Tx) error {
 		return tx.DescendKeys(preEvent+"*", func(k, v string) bool {
-			var ev Event
-			if err := json.Unmarshal([]byte(v), &ev); err != nil {
-				derr = fmt.Errorf("event %s: %w", k, err)
+			evs, err := decodeEvents(v)
+			if err != nil {
+				derr = fmt.Errorf("events from %s: %w", k, err)
 				return true // one bad entry does not hide the rest
 			}
-			if ruleID != "" && ev.RuleID != ruleID {
-				return true
+			for i := len(evs) - 1; i >= 0; i-- {
+				if seen++; seen > ix.opt.MaxEvents {
+					return false
+				}
+				if ruleID != "" && evs[i].RuleID != ruleID {
+					continue
+				}
+				out = append(out, evs[i])
+				if limit > 0 && len(out) >= limit {
+					return false
+				}
 			}
-			out = append(out, ev)
-			return limit <= 0 || len(out) < limit
+			return true
 		})
 	})
 	if err != nil {

@@ -53,9 +53,9 @@ type Index struct {
 	disabled []string
 	// builtLayers is the layer order the current set was built with.
 	builtLayers []rules.Layer
-	nextSeq     uint64 // next event sequence number
-	firstSeq    uint64 // oldest event kept
-	eventKeys   int    // events in the store
+	nextSeq     uint64     // next event sequence number
+	eventRuns   []eventRun // the event log's batch records, oldest first
+	eventCount  int        // events in the store
 
 	team    *teamLayer // nil without a team source; its maps are guarded by mu
 	m       counters

@@ -204,9 +204,7 @@ type storedState struct {
 	// lookup per rule, and the strings are buntdb's own.
 	records   map[string]string
 	headers   map[string]string // header:<rel> values, by rel
-	firstSeq  uint64            // oldest event, 0 if none
-	lastSeq   uint64            // newest event, 0 if none
-	eventKeys int
+	eventRuns []eventRun        // the event log's batch records, oldest first
 }
 
 // loadState reads the file records and the event log bounds. A record that does not
@@ -255,12 +253,13 @@ func (s *store) loadState() (*storedState, error) {
 			}
 			return n
 		}
-		if err := tx.AscendKeys(preEvent+"*", func(k, _ string) bool {
-			if st.eventKeys == 0 {
-				st.firstSeq = seqOf(k)
+		if err := tx.AscendKeys(preEvent+"*", func(k, v string) bool {
+			n, err := eventCountOf(v)
+			if err != nil {
+				bad = fmt.Errorf("%w: %s: bad event batch", errCorrupt, k)
+				return false
 			}
-			st.eventKeys++
-			st.lastSeq = seqOf(k)
+			st.eventRuns = append(st.eventRuns, eventRun{first: seqOf(k), n: n})
 			return bad == nil
 		}); err != nil {
 			return err

@@ -481,12 +481,11 @@ func (ix *Index) start(ctx context.Context, obs *observation) error {
 	ix.initTeam()
 	ix.headers.restore(stored.headers)
 	ix.snap.Store(nil)
-	ix.nextSeq = stored.lastSeq + 1
-	ix.firstSeq = stored.firstSeq
-	if stored.eventKeys == 0 {
-		ix.firstSeq = ix.nextSeq
+	ix.nextSeq, ix.eventRuns, ix.eventCount = 1, stored.eventRuns, 0
+	for _, r := range stored.eventRuns {
+		ix.eventCount += r.n
+		ix.nextSeq = r.first + uint64(r.n)
 	}
-	ix.eventKeys = stored.eventKeys
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.log.Debug("start", zap.Duration("load store", time.Since(begin)),

@@ -3,13 +3,15 @@ package index
 import (
 	"context"
 	"encoding/json"
-	"github.com/tidwall/buntdb"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tidwall/buntdb"
 
 	"github.com/airules/airules/rules"
 )
@@ -503,5 +505,58 @@ func TestServerIndexForgetsParsedBodies(t *testing.T) {
 		if r.Tokens() != want {
 			t.Errorf("watch %v: count changed from %d to %d", watch, want, r.Tokens())
 		}
+	}
+}
+
+// The event log is written in batch records: a first index of many rules takes a few
+// records, History reads them back newest first and shows the last MaxEvents, and a
+// reopened index numbers on from the stored batches.
+func TestEventLogBatches(t *testing.T) {
+	root := t.TempDir()
+	for i := range 150 {
+		write(t, root, fmt.Sprintf(".ai-rules/r%03d.md", i), ruleText(fmt.Sprintf("rule %d", i)))
+	}
+	db := filepath.Join(t.TempDir(), "index.db")
+	ix := reopenWith(t, Options{Root: root, DBPath: db, MaxEvents: 100})
+	records := 0
+	_ = ix.st.db.View(func(tx *buntdb.Tx) error {
+		return tx.AscendKeys(preEvent+"*", func(string, string) bool { records++; return true })
+	})
+	if want := (150 + eventBatch - 1) / eventBatch; records != want {
+		t.Fatalf("%d event records for 150 events, want %d", records, want)
+	}
+	check := func(ix *Index, newest uint64) {
+		t.Helper()
+		evs, err := ix.History("", 0)
+		if err != nil || len(evs) != 100 {
+			t.Fatalf("%d events (%v), want the last 100", len(evs), err)
+		}
+		for i, ev := range evs {
+			if ev.Seq != newest-uint64(i) {
+				t.Fatalf("event %d has seq %d, want %d", i, ev.Seq, newest-uint64(i))
+			}
+		}
+		shown := map[string]bool{}
+		for _, ev := range evs {
+			shown[ev.RuleID] = true
+		}
+		for i := range 150 {
+			id := fmt.Sprintf("r%03d", i)
+			one, _ := ix.History(id, 0)
+			if shown[id] && (len(one) != 1 || one[0].Type != "created" || one[0].Path != filepath.Join(root, ".ai-rules", id+".md")) ||
+				!shown[id] && len(one) != 0 {
+				t.Fatalf("History(%s) = %+v (shown in the last 100: %v)", id, one, shown[id])
+			}
+		}
+	}
+	check(ix, 150)
+	ix.Close()
+	ix = reopenWith(t, Options{Root: root, DBPath: db, MaxEvents: 100})
+	p := write(t, root, ".ai-rules/r120.md", ruleText("rule 120, again"))
+	if _, err := ix.Reindex(context.Background(), "cli", p); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := ix.History("", 1); len(evs) != 1 || evs[0].Seq != 151 || evs[0].Type != "updated" || evs[0].RuleID != "r120" {
+		t.Fatalf("newest event after an edit: %+v", evs)
 	}
 }
