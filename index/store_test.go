@@ -408,7 +408,10 @@ func TestRestoredRuleReadsItsBodyFromTheFile(t *testing.T) {
 		counted[r.Path] = r.Tokens()
 	}
 	// Store the counts as the server's warmer would.
-	for ix.warmTokens(t.Context()) {
+	for {
+		if _, more := ix.warmTokens(t.Context()); !more {
+			break
+		}
 	}
 	ix.Close()
 	data, err := os.ReadFile(db)

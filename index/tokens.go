@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/airules/airules/rules"
 	"go.uber.org/zap"
@@ -19,6 +20,12 @@ import (
 // tokenBatch is how many rules are counted between two stores.
 const tokenBatch = 64
 
+// bulkCount is how many counts make a bulk: after one (a cold start, a branch switch)
+// the warmer hands the free pages of reading, parsing and counting back to the OS, as
+// the server does after a huge message; the runtime would otherwise keep them, and an
+// idle server collects rarely.
+const bulkCount = 2048
+
 // tokenWork is one rule to count.
 type tokenWork struct {
 	path string
@@ -33,11 +40,17 @@ func (ix *Index) startTokenWarmer(ctx context.Context) {
 	go func() {
 		defer ix.bg.Done()
 		for {
-			for ix.warmTokens(ctx) {
-				if ctx.Err() != nil {
-					return
+			total := 0
+			for {
+				n, more := ix.warmTokens(ctx)
+				total += n
+				if !more || ctx.Err() != nil {
+					break
 				}
 				runtime.Gosched()
+			}
+			if total >= bulkCount && ctx.Err() == nil {
+				debug.FreeOSMemory()
 			}
 			select {
 			case <-ctx.Done():
@@ -58,12 +71,13 @@ func (ix *Index) pokeTokens() {
 	}
 }
 
-// warmTokens counts one batch and stores it; it reports whether more may remain.
-func (ix *Index) warmTokens(ctx context.Context) bool {
+// warmTokens counts one batch and stores it; it reports how many it counted and
+// whether more may remain.
+func (ix *Index) warmTokens(ctx context.Context) (int, bool) {
 	ix.mu.Lock()
 	if ix.closed {
 		ix.mu.Unlock()
-		return false
+		return 0, false
 	}
 	var work []tokenWork
 	for p, e := range ix.entries {
@@ -76,24 +90,24 @@ func (ix *Index) warmTokens(ctx context.Context) bool {
 	}
 	ix.mu.Unlock()
 	if len(work) == 0 {
-		return false
+		return 0, false
 	}
 	for i := range work {
 		if ctx.Err() != nil {
-			return false
+			return 0, false
 		}
 		work[i].n = work[i].rule.Tokens() // fills the rule's own cell too
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed {
-		return false
+		return 0, false
 	}
 	if err := ix.storeTokens(work); err != nil {
 		ix.log.Warn("cannot store token counts", zap.Error(err))
-		return false
+		return 0, false
 	}
-	return len(work) == tokenBatch
+	return len(work), len(work) == tokenBatch
 }
 
 // storeTokens records counted rules in their entries and the store. Called with ix.mu
