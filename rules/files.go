@@ -8,40 +8,44 @@ import (
 )
 
 // FileList is the set of workspace files (relative, slash-separated) that globs are
-// checked against: for AIR007 and for hover on a glob. It is immutable.
+// checked against: for AIR007 and for hover on a glob. It is immutable. Besides the
+// sorted list, it keeps the same strings ordered by base name and by extension, so that
+// the files of one base or one extension are a range found by binary search: a server
+// holds the list of every workspace file, and maps of them cost four times as much.
 type FileList struct {
 	sorted []string
-	byExt  map[string][]string
-	byBase map[string][]string
-	set    map[string]bool
+	byBase []string // by base name, then path
+	byExt  []string // by extension (extOf), then path; files without one are left out
 }
 
 // NewFileList indexes files; the slice is copied.
 func NewFileList(files []string) *FileList {
-	f := &FileList{
-		sorted: make([]string, 0, len(files)),
-		byExt:  map[string][]string{},
-		byBase: map[string][]string{},
-		set:    make(map[string]bool, len(files)),
-	}
+	sorted := make([]string, 0, len(files))
 	for _, p := range files {
-		p = relPath(p)
-		if f.set[p] {
-			continue
-		}
-		f.set[p] = true
-		f.sorted = append(f.sorted, p)
+		sorted = append(sorted, relPath(p))
 	}
-	sort.Strings(f.sorted)
-	for _, p := range f.sorted {
-		b := path.Base(p)
-		f.byBase[b] = append(f.byBase[b], p)
-		if e := extOf(b); e != "" {
-			f.byExt[e] = append(f.byExt[e], p)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	f := &FileList{sorted: slices.Clip(sorted), byBase: slices.Clone(sorted)}
+	slices.SortStableFunc(f.byBase, func(a, b string) int { return strings.Compare(path.Base(a), path.Base(b)) })
+	for _, p := range sorted {
+		if extOf(path.Base(p)) != "" {
+			f.byExt = append(f.byExt, p)
 		}
 	}
+	f.byExt = slices.Clip(f.byExt)
+	slices.SortStableFunc(f.byExt, func(a, b string) int { return strings.Compare(extOf(path.Base(a)), extOf(path.Base(b))) })
 	return f
 }
+
+// run is the range of list, ordered by key, whose key is k.
+func run(list []string, key func(string) string, k string) []string {
+	i := sort.Search(len(list), func(i int) bool { return key(list[i]) >= k })
+	j := i + sort.Search(len(list)-i, func(n int) bool { return key(list[i+n]) > k })
+	return list[i:j]
+}
+
+func extOfPath(p string) string { return extOf(path.Base(p)) }
 
 // Len is the number of files.
 func (f *FileList) Len() int { return len(f.sorted) }
@@ -88,19 +92,19 @@ func (f *FileList) Any(glob string) bool {
 func (f *FileList) candidates(p *pattern) []string {
 	switch p.kind {
 	case kindExact:
-		if f.set[p.lit] {
+		if _, ok := slices.BinarySearch(f.sorted, p.lit); ok {
 			return []string{p.lit}
 		}
 		return nil
 	case kindBase:
-		return f.byBase[p.lit]
+		return run(f.byBase, path.Base, p.lit)
 	case kindSuffix:
 		if strings.Contains(p.lit, ".") {
-			return f.byExt[extOf(p.lit)] // a suffix with a dot fixes the extension
+			return run(f.byExt, extOfPath, extOf(p.lit)) // a suffix with a dot fixes the extension
 		}
 		return f.sorted
 	case kindExt:
-		return f.byExt[p.lit]
+		return run(f.byExt, extOfPath, p.lit)
 	case kindPrefix:
 		dir := strings.TrimSuffix(p.lit, "/")
 		i := sort.SearchStrings(f.sorted, dir)
