@@ -17,20 +17,32 @@ func promptHeader(rel string) string { return "# AI rules for " + rel + "\n\n" }
 
 func scopeHeading(scope string) string { return "## " + scopeTitles[scope] + "\n\n" }
 
-// renderSection is one rule's part of the prompt.
-func renderSection(r *Rule) string { return renderSectionOf(r, r.Text()) }
-
-// renderSectionOf is renderSection with the rule's body given.
+// renderSectionOf is one rule's part of the prompt, with the rule's body given.
 func renderSectionOf(r *Rule, text string) string {
-	title := r.Description
-	if title == "" {
-		title = r.ID
-	}
 	var b strings.Builder
 	body := strings.TrimSpace(text)
-	b.Grow(len(title) + len(r.ID) + len(body) + 24)
+	b.Grow(sectionSize(r, body))
+	writeSection(&b, r, body)
+	return b.String()
+}
+
+// sectionTitle is the title a rule's section shows.
+func sectionTitle(r *Rule) string {
+	if r.Description == "" {
+		return r.ID
+	}
+	return r.Description
+}
+
+// sectionSize is at least the length writeSection writes for r and its trimmed body.
+func sectionSize(r *Rule, body string) int {
+	return len(sectionTitle(r)) + len(r.ID) + len(body) + 24
+}
+
+// writeSection writes one rule's part of the prompt, its body trimmed already.
+func writeSection(b *strings.Builder, r *Rule, body string) {
 	b.WriteString("### ")
-	b.WriteString(oneLine(title))
+	b.WriteString(oneLine(sectionTitle(r)))
 	b.WriteString("\n\n_rule: ")
 	b.WriteString(r.ID)
 	b.WriteString("_\n\n")
@@ -38,7 +50,6 @@ func renderSectionOf(r *Rule, text string) string {
 		b.WriteString(body)
 		b.WriteString("\n\n")
 	}
-	return b.String()
 }
 
 func oneLine(s string) string {
@@ -55,12 +66,23 @@ func render(rel string, included []Included) string {
 		return ""
 	}
 	groups := make([][]*Rule, len(scopeOrder))
+	bodies := make(map[*Rule]string, len(included))
+	size := len(promptHeader(rel))
 	for _, in := range included {
 		r := in.Rule
 		i := scopeIndex(r.EffectiveScope())
+		if len(groups[i]) == 0 {
+			size += len(scopeHeading(scopeOrder[i]))
+		}
 		groups[i] = append(groups[i], r)
+		body := strings.TrimSpace(r.Text())
+		bodies[r] = body
+		size += sectionSize(r, body)
 	}
+	// One buffer of the prompt's size: a prompt is tens of kilobytes, and growing it
+	// (and building each section apart) was most of what a new answer allocated.
 	var b strings.Builder
+	b.Grow(size)
 	b.WriteString(promptHeader(rel))
 	for i, g := range groups {
 		if len(g) == 0 {
@@ -68,7 +90,7 @@ func render(rel string, included []Included) string {
 		}
 		b.WriteString(scopeHeading(scopeOrder[i]))
 		for _, r := range g {
-			b.WriteString(renderSection(r))
+			writeSection(&b, r, bodies[r])
 		}
 	}
 	return b.String()
