@@ -129,8 +129,8 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 		key.p.MaxOmitted = -1
 	}
 	if cacheable {
-		if p, ok := t.folder.answers.get(snap, key); ok {
-			return p, nil
+		if answer, ok := t.folder.answers.get(snap, key); ok {
+			return answer, nil
 		}
 	}
 	// The snapshot need not keep what the answer cache keeps.
@@ -139,12 +139,16 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 	if !cacheable {
 		return res, nil
 	}
-	raw, err := segjson.Marshal(res)
+	buf := answerBufs.Get().(*[]byte)
+	defer putScratch(answerBufs, buf)
+	raw, err := segjson.Append((*buf)[:0], res, segjson.EscapeHTML|segjson.SortMapKeys) // as Marshal
+	*buf = raw
 	if err != nil {
 		return nil, fmt.Errorf("encode airules/context: %w", err)
 	}
-	t.folder.answers.put(snap, key, pack(raw))
-	return encoded(raw), nil
+	answer := pack(raw)
+	t.folder.answers.put(snap, key, answer)
+	return answer, nil
 }
 
 // content is the open buffer's text, for rules that match on content (Continue's

@@ -294,8 +294,30 @@ func (e encoded) MarshalJSON() ([]byte, error) { return e, nil }
 // small fraction of the round trip (BenchmarkContextStdio).
 type packed []byte
 
-// pack keeps only the packed bytes: s2 encodes into a buffer of the worst case's size.
-func pack(e encoded) packed { return bytes.Clone(s2.Encode(nil, e)) }
+// pack packs e into a buffer of its own size: s2 encodes into one of the worst case's
+// size, which is reused.
+func pack(e []byte) packed {
+	scratch := scratchBufs.Get().(*[]byte)
+	defer putScratch(scratchBufs, scratch)
+	if n := s2.MaxEncodedLen(len(e)); cap(*scratch) < n {
+		*scratch = make([]byte, n)
+	}
+	*scratch = s2.Encode((*scratch)[:cap(*scratch)], e)
+	return bytes.Clone(*scratch)
+}
+
+// scratchBufs and answerBufs are reused buffers of a new answer: its packing and its
+// encoding. A new answer is encoded, packed and dropped, so neither needs its own.
+var scratchBufs, answerBufs = &sync.Pool{New: newBuf}, &sync.Pool{New: newBuf}
+
+func newBuf() any { return new([]byte) }
+
+// putScratch returns a buffer, unless one huge answer made it worth not keeping.
+func putScratch(pool *sync.Pool, b *[]byte) {
+	if cap(*b) <= 1<<20 {
+		pool.Put(b)
+	}
+}
 
 func (p packed) MarshalJSON() ([]byte, error) { return s2.Decode(nil, p) }
 
