@@ -156,11 +156,19 @@ func openFile(path string, log *zap.Logger) (*store, error) {
 }
 
 // moveAside renames a damaged database to index.db.corrupt-<unix time>, kept for a
-// post-mortem; the cache folder is ours, never the workspace.
+// post-mortem; the cache folder is ours, never the workspace. Only the last one is kept:
+// each upgrade of the schema moves a database aside too, and copies of a large index
+// would pile up in the cache.
 func moveAside(path string) error {
 	dst := path + ".corrupt-" + strconv.FormatInt(time.Now().Unix(), 10)
 	if err := os.Rename(path, dst); err != nil {
 		return fmt.Errorf("move damaged %s aside: %w", path, err)
+	}
+	older, _ := filepath.Glob(path + ".corrupt-*")
+	for _, p := range older {
+		if p != dst {
+			_ = os.Remove(p)
+		}
 	}
 	return nil
 }

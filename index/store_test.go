@@ -563,3 +563,20 @@ func TestEventLogBatches(t *testing.T) {
 		t.Fatalf("newest event after an edit: %+v", evs)
 	}
 }
+
+// A database damaged twice leaves one copy aside, the last.
+func TestOnlyTheLastDamagedDatabaseIsKept(t *testing.T) {
+	root, db := warmWorkspace(t, 1)
+	os.WriteFile(db+".corrupt-1", []byte("an old copy"), 0o600)
+	reopen(t, root, db).Close()
+	last := "*3\r\n$3\r\nset\r\n$11\r\nmeta:schema\r\n$14\r\nairules-index/0\r\n" // another schema
+	os.WriteFile(db, []byte(last), 0o600)
+	reopen(t, root, db).Close()
+	aside, _ := filepath.Glob(db + ".corrupt-*")
+	if len(aside) != 1 {
+		t.Fatalf("kept aside: %v", aside)
+	}
+	if data, _ := os.ReadFile(aside[0]); string(data) != last {
+		t.Fatalf("kept %q, want the last damaged file", data)
+	}
+}
