@@ -66,9 +66,9 @@ type Index struct {
 	closing chan struct{}      // closed when Close begins
 }
 
-// entry is one rule file on disk as the index knows it.
+// entry is one rule file on disk as the index knows it. Its source is its rule's
+// (rule.Source): every rule is made from the source the walk found it by.
 type entry struct {
-	src      rules.Source
 	rule     *rules.Rule
 	stamp    fileRecord
 	restored bool // rule was loaded from the store

@@ -54,7 +54,7 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 	if j.f.size > rules.MaxFileSize {
 		j.rule = tooLarge(j.f.src, j.f.size)
 		j.hash = j.rule.Hash
-		j.same = j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.src == j.f.src
+		j.same = j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.rule.Source == j.f.src
 		return
 	}
 	data, err := j.f.read(buf)
@@ -76,7 +76,7 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 		j.hash = hex.EncodeToString(sum[:])
 		// A rule that @imports other files is parsed again even when its own bytes are
 		// the same: what it imports may have changed (see touchImporters).
-		if j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.src == j.f.src && (j.prev.rule == nil || len(j.prev.rule.Imports) == 0) {
+		if j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.rule.Source == j.f.src && len(j.prev.rule.Imports) == 0 {
 			j.same = true
 			return
 		}
@@ -257,7 +257,7 @@ func (ix *Index) touchImporters(w *walker, rel string) {
 		}
 		// One tick off the stamp it has: never equal to it, and a later walk's true
 		// mtime corrects it (one more parse).
-		w.out.rules[p] = found{src: e.src, size: st.Size(), mtime: e.stamp.Mtime - 1}
+		w.out.rules[p] = found{src: e.rule.Source, size: st.Size(), mtime: e.stamp.Mtime - 1}
 	}
 }
 

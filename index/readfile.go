@@ -293,7 +293,7 @@ func (j *job) refused(err error) bool {
 		j.f.mtime = -1
 	}
 	j.rule, j.hash = r, r.Hash
-	j.same = j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.src == src
+	j.same = j.prev != nil && j.prev.stamp.Hash == j.hash && j.prev.rule.Source == src
 	return true
 }
 

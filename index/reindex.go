@@ -197,7 +197,7 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 	var jobs []*job
 	for p, f := range obs.rules {
 		prev := ix.entries[p]
-		if prev != nil && prev.src == f.src && stampMatches(prev.stamp, f) {
+		if prev != nil && prev.rule.Source == f.src && stampMatches(prev.stamp, f) {
 			continue
 		}
 		j := &job{lay: ix.lay, f: f, prev: prev}
@@ -279,7 +279,7 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 			groups = append(groups, []op{{key: preFile + p, val: encodeFile(stamp)}})
 		case j.restored:
 			stamp.Rule, stamp.Tokens = j.stored.Rule, j.tokens
-			e := &entry{src: j.f.src, rule: j.rule, stamp: stamp, restored: true}
+			e := &entry{rule: j.rule, stamp: stamp, restored: true}
 			ix.entries[p] = e
 			ix.ruleKeys[stamp.Rule] = p
 			ix.m.warmSkips.Add(1)
@@ -313,7 +313,7 @@ func (ix *Index) apply(cause string, obs *observation, stored *storedState) (Cha
 				g = append(g, op{key: j.stored.Rule, del: true})
 			}
 			groups = append(groups, g)
-			e := &entry{src: j.f.src, rule: j.rule, stamp: stamp}
+			e := &entry{rule: j.rule, stamp: stamp}
 			ix.entries[p] = e
 			ix.ruleKeys[key] = p
 			events = append(events, ruleEvent(typ, j.rule, cause, corr, now))
