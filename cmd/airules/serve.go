@@ -116,11 +116,13 @@ func (s stdio) Close() error {
 }
 
 // serverGC sets the collector of a long-running server (serve, mcp): its heap is the
-// index, held for the session, and what a request allocates is small, so collecting at
-// half the live heap rather than all of it keeps the resident memory down for little
-// work (BenchmarkContextVSCode's rss-MB). GOGC in the environment wins.
+// index, held for the session, and what a request allocates is small and short-lived
+// (a repeated request allocates nearly nothing), so collecting after a quarter of the
+// live heap's growth rather than all of it keeps the resident memory near the index's
+// size for little work (BenchmarkContextVSCode: rss-MB, and p99-ms, unchanged at 10,000
+// rules; at 50,000 the p99 of first requests grows). GOGC in the environment wins.
 func serverGC() {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
+		debug.SetGCPercent(25)
 	}
 }
