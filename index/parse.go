@@ -89,7 +89,9 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 	j.hash = j.rule.Hash
 	j.encoded = encodeRule(j.rule)
 	if j.lay.forgetBodies && j.f.src.Format.Restorable() {
+		body := j.rule.Body
 		j.rule.ForgetBody(j.lay.bodyOf(j.f.tree))
+		j.lay.pending.put(j.rule, body)
 	}
 	if j.stored != nil {
 		// A format the store cannot restore is parsed at every start, but its count
@@ -191,6 +193,9 @@ func (l *layout) parseSource(src rules.Source, data []byte) *rules.Rule {
 // It captures only the tree: one small closure per rule, the rule brings the rest.
 func (l *layout) bodyOf(t *tree) func(*rules.Rule) string {
 	return func(r *rules.Rule) string {
+		if b, ok := l.pending.take(r); ok {
+			return b
+		}
 		data, err := found{src: r.Source, tree: t}.read(nil)
 		if err != nil {
 			return ""

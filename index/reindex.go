@@ -481,6 +481,15 @@ func (ix *Index) start(ctx context.Context, obs *observation) error {
 	ix.initTeam()
 	ix.headers.restore(stored.headers)
 	ix.snap.Store(nil)
+	if ix.opt.Watch && len(stored.files) == 0 {
+		// A server's first index of the workspace: every rule will be counted, so the
+		// tokenizer loads while the files are parsed, not in the first request.
+		ix.bg.Add(1)
+		go func() {
+			defer ix.bg.Done()
+			rules.LoadTokenizer()
+		}()
+	}
 	ix.nextSeq, ix.eventRuns, ix.eventCount = 1, stored.eventRuns, 0
 	for _, r := range stored.eventRuns {
 		ix.eventCount += r.n

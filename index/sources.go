@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,42 @@ type layout struct {
 	// server's index, Options.Watch): a long-running process holds every rule and
 	// renders few, and a one-shot command would read the bodies it renders twice.
 	forgetBodies bool
+	// pending holds the bodies of forgotten rules until their first use, which for
+	// most is their count: counting is the one use every rule has, and reading each file
+	// again for it would cost a cold server a second read of the workspace (and a
+	// request that counts, its latency). A rule renders its body and keeps it.
+	pending pendingBodies
+}
+
+// pendingBodies are parsed bodies kept until counted (layout.pending).
+type pendingBodies struct {
+	mu sync.Mutex
+	m  map[*rules.Rule]string
+}
+
+func (p *pendingBodies) put(r *rules.Rule, body string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[*rules.Rule]string{}
+	}
+	p.m[r] = body
+}
+
+// take returns the body of r and forgets it.
+func (p *pendingBodies) take(r *rules.Rule) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b, ok := p.m[r]
+	delete(p.m, r)
+	return b, ok
+}
+
+// clear forgets every body.
+func (p *pendingBodies) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.m = nil
 }
 
 // depState is the dependency rules the manifests allow.

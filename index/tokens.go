@@ -49,6 +49,9 @@ func (ix *Index) startTokenWarmer(ctx context.Context) {
 				}
 				runtime.Gosched()
 			}
+			// Every rule is counted, so what is still pending belongs to rules replaced
+			// before their first use (or parsed meanwhile, read from their file if needed).
+			ix.lay.pending.clear()
 			if total >= bulkCount && ctx.Err() == nil {
 				debug.FreeOSMemory()
 			}

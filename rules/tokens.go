@@ -22,12 +22,7 @@ func CountTokens(s string) int {
 	if s == "" {
 		return 0
 	}
-	encOnce.Do(func() {
-		c, err := tokenizer.Get(tokenizer.O200kBase)
-		if err == nil {
-			enc = c
-		}
-	})
+	LoadTokenizer()
 	if enc == nil {
 		return len(s) // an upper bound: no token is shorter than a byte
 	}
@@ -48,6 +43,18 @@ func CountTokens(s string) int {
 		s = s[j:]
 	}
 	return total
+}
+
+// LoadTokenizer loads the encoder now, if it is not loaded yet: a caller that knows
+// counts are coming (a server's first index of a workspace) loads it off the path of
+// the first request that counts.
+func LoadTokenizer() {
+	encOnce.Do(func() {
+		c, err := tokenizer.Get(tokenizer.O200kBase)
+		if err == nil {
+			enc = c
+		}
+	})
 }
 
 // pieceCounts memoises the token counts of o200k pieces.
