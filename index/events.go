@@ -58,25 +58,59 @@ func (ix *Index) eventOps(events []Event) [][]op {
 	if len(events) == 0 {
 		return nil
 	}
-	groups := make([][]op, 0, len(events)/eventBatch+2)
-	for len(events) > 0 {
-		batch := events[:min(len(events), eventBatch)]
-		events = events[len(batch):]
-		run := eventRun{first: ix.nextSeq, n: len(batch)}
-		for i := range batch {
-			batch[i].Seq = ix.nextSeq
-			ix.nextSeq++
-		}
-		groups = append(groups, []op{{key: eventKey(run.first), val: encodeEvents(batch)}})
-		ix.eventRuns = append(ix.eventRuns, run)
-		ix.eventCount += run.n
+	for i := range events {
+		events[i].Seq = ix.nextSeq
+		ix.nextSeq++
 	}
+	groups, runs := eventRecords(events)
+	for _, r := range runs {
+		ix.eventCount += r.n
+	}
+	ix.eventRuns = append(ix.eventRuns, runs...)
 	for len(ix.eventRuns) > 1 && ix.eventCount-ix.eventRuns[0].n >= ix.opt.MaxEvents {
 		groups = append(groups, []op{{key: eventKey(ix.eventRuns[0].first), del: true}})
 		ix.eventCount -= ix.eventRuns[0].n
 		ix.eventRuns = ix.eventRuns[1:]
 	}
 	return groups
+}
+
+// readEvents reads the event log of a database of any schema that logged events as
+// event:<seq> records, one event of JSON each (up to airules-index/4) or a batch,
+// skipping what does not decode.
+func readEvents(db *buntdb.DB) []Event {
+	var out []Event
+	_ = db.View(func(tx *buntdb.Tx) error {
+		return tx.AscendKeys(preEvent+"*", func(_, v string) bool {
+			if evs, err := decodeEvents(v); err == nil {
+				out = append(out, evs...)
+				return true
+			}
+			var ev Event
+			if json.Unmarshal([]byte(v), &ev) == nil && ev.Seq > 0 && ev.Type != "" {
+				out = append(out, ev)
+			}
+			return true
+		})
+	})
+	return out
+}
+
+// eventRecords writes events, numbered already and oldest first, as batch records (a
+// batch holds consecutive numbers only), and returns the batches too.
+func eventRecords(events []Event) ([][]op, []eventRun) {
+	groups := make([][]op, 0, len(events)/eventBatch+1)
+	var runs []eventRun
+	for len(events) > 0 {
+		n := 1
+		for n < len(events) && n < eventBatch && events[n].Seq == events[n-1].Seq+1 {
+			n++
+		}
+		groups = append(groups, []op{{key: eventKey(events[0].Seq), val: encodeEvents(events[:n])}})
+		runs = append(runs, eventRun{first: events[0].Seq, n: n})
+		events = events[n:]
+	}
+	return groups, runs
 }
 
 // encodeEvents is the value of a batch record.

@@ -146,11 +146,21 @@ func openFile(path string, log *zap.Logger) (*store, error) {
 	if err := s.checkSchema(); err != nil {
 		log.Warn("index database has another schema or is damaged; moving it aside and rebuilding",
 			zap.String("path", path), zap.Error(err))
+		// The rule files rebuild everything else; the event log is history, and an
+		// upgrade must not lose it.
+		events := readEvents(db)
 		_ = db.Close()
 		if err := moveAside(path); err != nil {
 			return nil, err
 		}
-		return openFile(path, log)
+		s, err := openFile(path, log)
+		if err == nil && len(events) > 0 {
+			groups, _ := eventRecords(events)
+			if werr := s.write(groups); werr != nil {
+				log.Warn("cannot carry the event log over", zap.Error(werr))
+			}
+		}
+		return s, err
 	}
 	return s, nil
 }

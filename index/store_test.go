@@ -579,3 +579,45 @@ func TestOnlyTheLastDamagedDatabaseIsKept(t *testing.T) {
 		t.Fatalf("kept %q, want the last damaged file", data)
 	}
 }
+
+// A database of an older schema is rebuilt from the rule files, and its event log,
+// written one event per record then, is carried over and numbered on from.
+func TestEventLogSurvivesASchemaUpgrade(t *testing.T) {
+	root, db := warmWorkspace(t, 1)
+	old, err := buntdb.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	err = old.Update(func(tx *buntdb.Tx) error {
+		tx.Set(keySchema, "airules-index/4", nil)
+		tx.Set("rule:project:gone", `{"status":"active"}`, nil)
+		for seq, typ := range map[uint64]string{7: "created", 8: "updated"} {
+			ev := Event{Seq: seq, Type: typ, RuleID: "gone", Layer: "project", Path: "/w/.ai-rules/gone.md", Time: when, Causation: "cli", Correlation: "c"}
+			tx.Set(eventKey(seq), string(appendEvent(nil, &ev)), nil)
+		}
+		_, _, err := tx.Set(eventKey(9), "not an event", nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	ix := reopen(t, root, db)
+	if m := ix.Metrics(); m.Parses != 1 {
+		t.Fatalf("metrics %+v, want a rebuild", m)
+	}
+	evs, err := ix.History("", 0)
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("history %+v (%v), want the new rule's creation and the two old events", evs, err)
+	}
+	if evs[0].Seq != 9 || evs[0].RuleID != "ra" || evs[1].Seq != 8 || evs[1].Type != "updated" || evs[2].Seq != 7 ||
+		!evs[2].Time.Equal(when) || evs[2].Path != "/w/.ai-rules/gone.md" {
+		t.Fatalf("history %+v", evs)
+	}
+	// And it stays on a warm reopen.
+	ix.Close()
+	if evs, _ := reopen(t, root, db).History("gone", 0); len(evs) != 2 {
+		t.Fatalf("after reopening: %+v", evs)
+	}
+}
