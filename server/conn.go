@@ -215,7 +215,7 @@ func (r *replier) Reply(ctx context.Context, result any, err error) error {
 	if err != nil && r.isCall {
 		r.s.logger().Debug("request failed", zap.String("method", r.method), zap.Error(err))
 	}
-	if raw, ok := asEncoded(result); ok && err == nil && r.isCall && r.s.frames != nil {
+	if raw, ok := result.(packed); ok && err == nil && r.isCall && r.s.frames != nil {
 		// jsonrpc2 would compact and escape the result again, which for a cached
 		// airules/context answer costs as much as encoding it.
 		if werr := r.s.frames.writeResult(r.id, raw); werr != nil {

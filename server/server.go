@@ -50,7 +50,7 @@ type Options struct {
 type session struct {
 	opts Options
 	conn jsonrpc2.Conn
-	// frames is conn's stream: a pre-encoded answer is written to it as is.
+	// frames is conn's stream: a packed answer is unpacked into it as is.
 	frames *frameStream
 	log    atomic.Pointer[zap.Logger]
 

@@ -281,17 +281,10 @@ func decodeMessage(data []byte) (jsonrpc2.Message, error) {
 	return jsonrpc2.NewNotification(*env.Method, params)
 }
 
-// encoded is a result already encoded as JSON by this server (never bytes from a
-// client): the replier frames it as is.
-type encoded []byte
-
-// MarshalJSON makes an encoded result usable where the replier is bypassed (tests
-// calling handlers directly).
-func (e encoded) MarshalJSON() ([]byte, error) { return e, nil }
-
-// packed is an encoded result compressed with s2, as the answer cache keeps it: a
-// prompt is mostly rule text, which packs to a third or less, and unpacking costs a
-// small fraction of the round trip (BenchmarkContextStdio).
+// packed is a result encoded as JSON by this server (never bytes from a client) and
+// compressed with s2, as the answer cache keeps it: the replier unpacks it into the
+// frame as is. A prompt is mostly rule text, which packs to a third or less, and
+// unpacking costs a small fraction of the round trip (BenchmarkContextStdio).
 type packed []byte
 
 // pack packs e into a buffer of its own size: s2 encodes into one of the worst case's
@@ -319,37 +312,32 @@ func putScratch(pool *sync.Pool, b *[]byte) {
 	}
 }
 
+// MarshalJSON makes a packed result usable where the replier is bypassed (tests
+// calling handlers directly).
 func (p packed) MarshalJSON() ([]byte, error) { return s2.Decode(nil, p) }
 
-// writeResult answers the call id with a result encoded already (encoded or packed),
-// framed in the stream's own buffers: a cached answer costs no allocation of its size.
-func (f *frameStream) writeResult(id jsonrpc2.ID, result json.Marshaler) error {
+// writeResult answers the call id with a packed result, unpacked and framed in the
+// stream's own buffers: a cached answer costs no allocation of its size.
+func (f *frameStream) writeResult(id jsonrpc2.ID, result packed) error {
 	idJSON, err := id.MarshalJSON()
 	if err != nil {
 		return err
 	}
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
-	var body []byte
-	switch r := result.(type) {
-	case encoded:
-		body = r
-	case packed:
-		n, err := s2.DecodedLen(r)
-		if err != nil {
-			return fmt.Errorf("unpack answer: %w", err)
-		}
-		if cap(f.unpacked) < n {
-			f.unpacked = make([]byte, n)
-		}
-		if body, err = s2.Decode(f.unpacked[:n], r); err != nil {
-			return fmt.Errorf("unpack answer: %w", err)
-		}
-		if cap(f.unpacked) > 1<<20 {
-			f.unpacked = nil // as writeFramed does with buf
-		}
-	default:
-		return fmt.Errorf("writeResult: %T is not an encoded result", result)
+	n, err := s2.DecodedLen(result)
+	if err != nil {
+		return fmt.Errorf("unpack answer: %w", err)
+	}
+	if cap(f.unpacked) < n {
+		f.unpacked = make([]byte, n)
+	}
+	body, err := s2.Decode(f.unpacked[:n], result)
+	if err != nil {
+		return fmt.Errorf("unpack answer: %w", err)
+	}
+	if cap(f.unpacked) > 1<<20 {
+		f.unpacked = nil // as writeFramed does with buf
 	}
 	_, err = f.writeFramed([]byte(`{"jsonrpc":"2.0","result":`), body, []byte(`,"id":`), idJSON, []byte("}"))
 	return err
@@ -479,15 +467,4 @@ func rawData(e *jsonrpc2.Error) json.RawMessage {
 		return nil
 	}
 	return json.RawMessage(*e.Data)
-}
-
-// asEncoded reports whether result is encoded already (encoded or packed).
-func asEncoded(result any) (json.Marshaler, bool) {
-	switch r := result.(type) {
-	case encoded:
-		return r, true
-	case packed:
-		return r, true
-	}
-	return nil, false
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,26 +51,26 @@ func TestEncodeResponse(t *testing.T) {
 	}
 }
 
-// A result written encoded or packed reaches the wire as the same frame, small or
-// larger than the buffers the stream keeps.
-func TestWriteResultPackedIsEncoded(t *testing.T) {
+// A packed result reaches the wire as the frame of its JSON, small or larger than the
+// buffers the stream keeps, and unpacks to it for a caller that bypasses the stream.
+func TestWriteResultUnpacks(t *testing.T) {
 	for _, size := range []int{10, 70 << 10, 3 << 20} {
-		result := encoded(`{"prompt":"` + strings.Repeat("rule text ", size/10) + `"}`)
-		frames := map[string]string{}
-		for name, r := range map[string]json.Marshaler{"encoded": result, "packed": pack(result)} {
-			var out bytes.Buffer
-			f := newFrameStream(writeOnly{Reader: strings.NewReader(""), Writer: &out})
-			for range 2 { // the second write reuses the buffers
-				out.Reset()
-				if err := f.writeResult(jsonrpc2.NewNumberID(3), r); err != nil {
-					t.Fatalf("%d bytes %s: %v", size, name, err)
-				}
+		result := `{"prompt":"` + strings.Repeat("rule text ", size/10) + `"}`
+		p := pack([]byte(result))
+		var out bytes.Buffer
+		f := newFrameStream(writeOnly{Reader: strings.NewReader(""), Writer: &out})
+		for range 2 { // the second write reuses the buffers
+			out.Reset()
+			if err := f.writeResult(jsonrpc2.NewNumberID(3), p); err != nil {
+				t.Fatalf("%d bytes: %v", size, err)
 			}
-			frames[name] = out.String()
 		}
-		want := fmt.Sprintf("Content-Length: %d\r\n\r\n", len(result)+len(`{"jsonrpc":"2.0","result":,"id":3}`)) + `{"jsonrpc":"2.0","result":` + string(result) + `,"id":3}`
-		if frames["encoded"] != want || frames["packed"] != want {
-			t.Errorf("%d bytes: encoded %.80q, packed %.80q, want %.80q", size, frames["encoded"], frames["packed"], want)
+		want := fmt.Sprintf("Content-Length: %d\r\n\r\n", len(result)+len(`{"jsonrpc":"2.0","result":,"id":3}`)) + `{"jsonrpc":"2.0","result":` + result + `,"id":3}`
+		if out.String() != want {
+			t.Errorf("%d bytes: frame %.80q, want %.80q", size, out.String(), want)
+		}
+		if j, err := p.MarshalJSON(); err != nil || string(j) != result {
+			t.Errorf("%d bytes: MarshalJSON %.80q, %v", size, j, err)
 		}
 	}
 	if err := newFrameStream(writeOnly{Reader: strings.NewReader(""), Writer: io.Discard}).writeResult(jsonrpc2.NewNumberID(1), packed("not s2")); err == nil {
