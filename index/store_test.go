@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tidwall/buntdb"
 
@@ -620,4 +621,25 @@ func TestEventLogSurvivesASchemaUpgrade(t *testing.T) {
 	if evs, _ := reopen(t, root, db).History("gone", 0); len(evs) != 2 {
 		t.Fatalf("after reopening: %+v", evs)
 	}
+}
+
+// A batch record decodes to the events encoded into it; anything else is refused,
+// never a panic.
+func FuzzDecodeEvents(f *testing.F) {
+	ev := Event{Seq: 3, Type: "created", RuleID: "a/b", Layer: "project", Path: "/w/a.md", Time: time.Unix(1, 2).UTC()}
+	f.Add(encodeEvents([]Event{ev}), "x")
+	f.Add("2:garbage", "rule \"q\"\n")
+	f.Add(`{"seq":1}`, "")
+	f.Fuzz(func(t *testing.T, v, id string) {
+		_, _ = decodeEvents(v)
+		_, _ = eventCountOf(v)
+		e := ev
+		e.RuleID, e.Causation = id, v
+		back, err := decodeEvents(encodeEvents([]Event{e, e}))
+		if err != nil || len(back) != 2 || back[1].RuleID != e.RuleID || back[1].Causation != e.Causation {
+			if utf8.ValidString(id) && utf8.ValidString(v) {
+				t.Fatalf("round trip of %q, %q: %+v, %v", id, v, back, err)
+			}
+		}
+	})
 }
