@@ -65,19 +65,20 @@ func render(rel string, included []Included) string {
 	if len(included) == 0 {
 		return ""
 	}
-	groups := make([][]*Rule, len(scopeOrder))
-	bodies := make(map[*Rule]string, len(included))
+	type section struct {
+		r    *Rule
+		body string // trimmed
+	}
+	groups := make([][]section, len(scopeOrder))
 	size := len(promptHeader(rel))
 	for _, in := range included {
-		r := in.Rule
-		i := scopeIndex(r.EffectiveScope())
+		i := scopeIndex(in.Rule.EffectiveScope())
 		if len(groups[i]) == 0 {
 			size += len(scopeHeading(scopeOrder[i]))
 		}
-		groups[i] = append(groups[i], r)
-		body := strings.TrimSpace(r.Text())
-		bodies[r] = body
-		size += sectionSize(r, body)
+		sec := section{in.Rule, strings.TrimSpace(in.Rule.Text())}
+		groups[i] = append(groups[i], sec)
+		size += sectionSize(sec.r, sec.body)
 	}
 	// One buffer of the prompt's size: a prompt is tens of kilobytes, and growing it
 	// (and building each section apart) was most of what a new answer allocated.
@@ -89,8 +90,8 @@ func render(rel string, included []Included) string {
 			continue
 		}
 		b.WriteString(scopeHeading(scopeOrder[i]))
-		for _, r := range g {
-			writeSection(&b, r, bodies[r])
+		for _, sec := range g {
+			writeSection(&b, sec.r, sec.body)
 		}
 	}
 	return b.String()
