@@ -39,8 +39,9 @@ func (f *fileRecord) tokensFor(hash string) int {
 // The rule file is the truth for the body, which a restored rule reads back on first use
 // (rules.Rule.Text); the store keeps the body's identity instead, so that duplicates
 // are found without reading. The path is the key of the file record that names this
-// one, the only way a record is read. The indexed fields come first and are always present (no omitempty): the indexes' scan
-// for them stops within the first few dozen bytes (see leadingLess).
+// one, the only way a record is read. The indexed fields come first and are always
+// present (no omitempty): the indexes' scan for them stops within the first few dozen
+// bytes (see leadingLess).
 type ruleRecord struct {
 	Status      string          `json:"status"`
 	Priority    int             `json:"priority"`
@@ -212,7 +213,7 @@ type storedState struct {
 func (s *store) loadState() (*storedState, error) {
 	var n int
 	_ = s.db.View(func(tx *buntdb.Tx) error { n, _ = tx.Len(); return nil })
-	n /= 3 // a file, a rule and an event per rule file, about: sized once, not regrown
+	n /= 2 // a file and a rule per rule file, about: sized once, not regrown
 	st := &storedState{files: make(map[string]fileRecord, n), ruleKeys: make(map[string]bool, n),
 		records: make(map[string]string, n), headers: map[string]string{}}
 	err := s.db.View(func(tx *buntdb.Tx) error {

@@ -57,7 +57,7 @@ type layout struct {
 	pending pendingBodies
 }
 
-// pendingBodies are parsed bodies kept until counted (layout.pending).
+// pendingBodies are parsed bodies kept until their first use (layout.pending).
 type pendingBodies struct {
 	mu sync.Mutex
 	m  map[*rules.Rule]string

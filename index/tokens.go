@@ -13,8 +13,8 @@ import (
 // path counts them: a cold CLI run that lists rules never needs them. A long-running
 // server (Options.Watch) has a background job that counts, after each publish, the rules
 // whose count is unknown, a batch at a time, and stores the counts (in the file stamps,
-// apart from the indexed records): the next start restores them, so a warm server never loads
-// the tokenizer, and a request budgets with counts already there. It runs on one
+// apart from the indexed records): the next start restores them, so a warm server never
+// loads the tokenizer, and a request budgets with counts already there. It runs on one
 // goroutine, so it holds at most one core, and yields between batches.
 
 // tokenBatch is how many rules are counted between two stores.
