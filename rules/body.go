@@ -45,9 +45,11 @@ func (r *Rule) passingText() string {
 }
 
 // RestoreBody gives a rule restored without its body a loader for it, called with the
-// rule at most once and from any goroutine (one loader can serve many rules), and the
-// body's identity as BodySum gave it when the rule was parsed, so that duplicates are
-// found without reading any body. Call it before the rule is shared, after Restore.
+// rule from any goroutine (one loader can serve many rules): once for the body the rule
+// keeps (Text), and once more if the rule is counted before that (a count keeps no
+// body). It also gives the body's identity as BodySum gave it when the rule was parsed,
+// so that duplicates are found without reading any body. Call it before the rule is
+// shared, after Restore.
 func (r *Rule) RestoreBody(load func(*Rule) string, sum string) {
 	r.lazy = &lazyBody{load: load, sum: sum}
 	key, err := hex.DecodeString(sum)

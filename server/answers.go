@@ -36,9 +36,9 @@ type answerKey struct {
 }
 
 // answerCacheBytes bounds the packed answers one folder keeps (an answer at an
-// 8,000-token budget is ~60 KB, packed about a third of that); a full cache drops answers picked at random (a map's
-// order) until the new one fits, so that a working set a little over the bound keeps
-// most of its answers instead of losing all at once.
+// 8,000-token budget is ~60 KB, packed about a third of that); a full cache drops
+// answers picked at random (a map's order) until the new one fits, so that a working
+// set a little over the bound keeps most of its answers instead of losing all at once.
 const answerCacheBytes = 8 << 20
 
 func (a *answers) get(snap *index.Snapshot, k answerKey) (packed, bool) {
