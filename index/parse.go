@@ -196,7 +196,9 @@ func (l *layout) bodyOf(t *tree) func(*rules.Rule) string {
 		if b, ok := l.pending.take(r); ok {
 			return b
 		}
-		data, err := found{src: r.Source, tree: t}.read(nil)
+		buf := readBufs.Get().(*[]byte)
+		defer readBufs.Put(buf)
+		data, err := found{src: r.Source, tree: t}.read(buf)
 		if err != nil {
 			return ""
 		}
@@ -206,6 +208,11 @@ func (l *layout) bodyOf(t *tree) func(*rules.Rule) string {
 		return l.parseSource(r.Source, data).Body
 	}
 }
+
+// readBufs are the read buffers of body loaders: what a loader keeps is a string made
+// from the bytes (BodyAt, Parse), so the bytes can be read into a buffer used again, and
+// a prompt's first rendering reads a few dozen files.
+var readBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // readAux reads a file that is not itself indexed (a manifest, an @import target)
 // through the one hardened reader (readfile.go): a regular file, opened without
