@@ -44,7 +44,10 @@ func BudgetWith(sel Selection, maxTokens, headerTokens int) Context {
 		maxTokens = DefaultMaxTokens
 	}
 	c := Context{Path: sel.Path, Language: sel.Language, Available: sel.Available, MaxTokens: maxTokens}
-	c.Omitted = append(c.Omitted, sel.Omitted...)
+	// Most applied rules of a large workspace are over the budget: room for all of them
+	// at once rather than growing the list through every size.
+	c.Omitted = make([]Omission, len(sel.Omitted), len(sel.Omitted)+len(sel.Applied))
+	copy(c.Omitted, sel.Omitted)
 	total := headerTokens
 	opened := make([]bool, len(scopeOrder))
 	for _, m := range sel.Applied {
