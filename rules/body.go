@@ -52,12 +52,15 @@ func (r *Rule) passingText() string {
 // shared, after Restore.
 func (r *Rule) RestoreBody(load func(*Rule) string, sum string) {
 	r.lazy = &lazyBody{load: load, sum: sum}
+	if r.bodyKey == nil {
+		r.bodyKey = &bodyCell{}
+	}
+	// The cell is Restore's, unused, or a parsed rule's holding this identity already.
 	key, err := hex.DecodeString(sum)
 	if err != nil || len(key) == 0 {
-		r.bodyKey = &bodyCell{}
-		return
+		return // computed from the body on first use
 	}
-	r.bodyKey = &bodyCell{key: string(key)}
+	r.bodyKey.key = string(key)
 	r.bodyKey.once.Do(func() {})
 }
 
