@@ -72,6 +72,9 @@ func (r *Rule) ForgetBody(load func(*Rule) string) {
 		return
 	}
 	sum := r.BodySum()
+	if r.tokens != nil {
+		r.TokensAtLeast() // from the body in hand: a budget asks for it
+	}
 	r.Body = ""
 	r.RestoreBody(load, sum)
 }

@@ -48,26 +48,114 @@ func BudgetWith(sel Selection, maxTokens, headerTokens int) Context {
 	// at once rather than growing the list through every size.
 	c.Omitted = make([]Omission, len(sel.Omitted), len(sel.Omitted)+len(sel.Applied))
 	copy(c.Omitted, sel.Omitted)
-	total := headerTokens
-	opened := make([]bool, len(scopeOrder))
+	w := newBudgetWalk(maxTokens, headerTokens)
 	for _, m := range sel.Applied {
-		n := m.Rule.Tokens()
-		cost := n
-		si := scopeIndex(m.Rule.EffectiveScope())
-		if !opened[si] {
-			cost += headingTokens[scopeOrder[si]]
-		}
-		if total+cost > maxTokens {
+		// A rule whose lower bound does not fit is omitted uncounted: the decision is
+		// the count's, since the count is at least the bound.
+		if w.surelyOver(m.Rule) {
 			c.Omitted = append(c.Omitted, Omission{Rule: m.Rule, Reason: OmitBudget})
 			continue
 		}
-		opened[si] = true
-		total += cost
+		n := m.Rule.Tokens()
+		if !w.take(m.Rule, n) {
+			c.Omitted = append(c.Omitted, Omission{Rule: m.Rule, Reason: OmitBudget})
+			continue
+		}
 		c.Rules = append(c.Rules, Included{Match: m, Tokens: n})
 	}
 	if len(c.Rules) > 0 {
 		c.Prompt = render(sel.Path, renderOrder(c.Rules))
-		c.Tokens = total
+		c.Tokens = w.total
 	}
 	return c
+}
+
+// budgetWalk is the state of BudgetWith's walk through the applied rules, shared with
+// CountForBudget so that both decide alike.
+type budgetWalk struct {
+	total, max int
+	opened     []bool // scopes whose heading is in the prompt
+}
+
+func newBudgetWalk(maxTokens, headerTokens int) *budgetWalk {
+	return &budgetWalk{total: headerTokens, max: maxTokens, opened: make([]bool, len(scopeOrder))}
+}
+
+// heading is what r's section heading would add to the prompt now.
+func (w *budgetWalk) heading(r *Rule) (int, int) {
+	si := scopeIndex(r.EffectiveScope())
+	if w.opened[si] {
+		return si, 0
+	}
+	return si, headingTokens[scopeOrder[si]]
+}
+
+// surelyOver reports whether r cannot fit, judged by its lower bound.
+func (w *budgetWalk) surelyOver(r *Rule) bool {
+	_, h := w.heading(r)
+	return w.total+r.TokensAtLeast()+h > w.max
+}
+
+// take adds r, of n tokens, if it fits, and reports whether it did.
+func (w *budgetWalk) take(r *Rule, n int) bool {
+	si, h := w.heading(r)
+	if w.total+n+h > w.max {
+		return false
+	}
+	w.opened[si] = true
+	w.total += n + h
+	return true
+}
+
+// countAhead is how many rules CountForBudget counts in one call: the rule it must
+// know and the next ones it may need.
+const countAhead = 32
+
+// CountForBudget counts through c, in few calls, the rules that BudgetWith(sel,
+// maxTokens, headerTokens) will ask Tokens of, and the first listed of the rules it
+// will omit (an answer lists those with their counts): so BudgetWith counts nothing
+// itself. A rule whose lower bound does not fit is not counted unless it is listed. On
+// error it stops; BudgetWith counts what is left.
+func CountForBudget(c TokenCounter, sel Selection, maxTokens, headerTokens, listed int) error {
+	if maxTokens <= 0 {
+		maxTokens = DefaultMaxTokens
+	}
+	var omitted []*Rule // listed omitted rules, to count at the end
+	for _, o := range sel.Omitted[:min(listed, len(sel.Omitted))] {
+		omitted = append(omitted, o.Rule)
+	}
+	listed -= len(omitted)
+	w := newBudgetWalk(maxTokens, headerTokens)
+	for i, m := range sel.Applied {
+		r := m.Rule
+		if w.surelyOver(r) {
+			if listed > 0 {
+				listed--
+				omitted = append(omitted, r)
+			}
+			continue
+		}
+		if _, ok := r.CountedTokens(); !ok {
+			// Count r and the next rules not known to be over, which this walk will
+			// probably need, in one call.
+			batch := []*Rule{r}
+			for _, next := range sel.Applied[i+1:] {
+				if len(batch) == countAhead {
+					break
+				}
+				if _, ok := next.Rule.CountedTokens(); !ok && !w.surelyOver(next.Rule) {
+					batch = append(batch, next.Rule)
+				}
+			}
+			if _, err := CountWith(c, batch); err != nil {
+				return err
+			}
+		}
+		if !w.take(r, r.Tokens()) && listed > 0 {
+			listed--
+			omitted = append(omitted, r)
+		}
+	}
+	_, err := CountWith(c, omitted)
+	return err
 }

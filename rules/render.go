@@ -39,8 +39,20 @@ func sectionSize(r *Rule, body string) int {
 	return len(sectionTitle(r)) + len(r.ID) + len(body) + 24
 }
 
+// stringWriter is where writeSection writes: a strings.Builder, or a byte slice
+// (byteAppender).
+type stringWriter interface{ WriteString(string) (int, error) }
+
+// byteAppender appends to a byte slice.
+type byteAppender struct{ b []byte }
+
+func (a *byteAppender) WriteString(s string) (int, error) {
+	a.b = append(a.b, s...)
+	return len(s), nil
+}
+
 // writeSection writes one rule's part of the prompt, its body trimmed already.
-func writeSection(b *strings.Builder, r *Rule, body string) {
+func writeSection[W stringWriter](b W, r *Rule, body string) {
 	b.WriteString("### ")
 	b.WriteString(oneLine(sectionTitle(r)))
 	b.WriteString("\n\n_rule: ")

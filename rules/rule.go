@@ -169,6 +169,8 @@ type tokenCell struct {
 	once sync.Once
 	n    int
 	done atomic.Bool // n is known (counted or set)
+	// atLeast is TokensAtLeast's bound plus one, 0 until computed.
+	atLeast atomic.Int32
 }
 
 // Active reports whether the rule's own status allows it to apply.

@@ -18,7 +18,19 @@ var (
 // is the library's own, exactly (TestCountTokensIsExact, FuzzTokenCount): the text is
 // split into o200k's pieces here, in one pass, and each distinct piece is encoded once
 // (pieceCounts), since rule text repeats its words.
-func CountTokens(s string) int {
+func CountTokens(s string) int { return pieceCounts.countText(s) }
+
+// A Counter counts as CountTokens does, with a memo of its own: a thread of low priority
+// that counts in bulk must not hold a lock that urgent counts wait for.
+type Counter struct{ memo *pieceMemo }
+
+// NewCounter returns a Counter with an empty memo.
+func NewCounter() *Counter { return &Counter{memo: &pieceMemo{m: map[string]int32{}}} }
+
+// Count is CountTokens(s).
+func (c *Counter) Count(s string) int { return c.memo.countText(s) }
+
+func (p *pieceMemo) countText(s string) int {
 	if s == "" {
 		return 0
 	}
@@ -27,7 +39,7 @@ func CountTokens(s string) int {
 		return len(s) // an upper bound: no token is shorter than a byte
 	}
 	if utf8.ValidString(s) {
-		return pieceCounts.count(s)
+		return p.count(s)
 	}
 	// Not UTF-8 (such a file is AIR016 and never applied): the library's own split,
 	// whose whitespace patterns backtrack quadratically over a long run of whitespace
@@ -58,7 +70,7 @@ func LoadTokenizer() {
 }
 
 // pieceCounts memoises the token counts of o200k pieces.
-var pieceCounts = pieceMemo{m: map[string]int32{}}
+var pieceCounts = &pieceMemo{m: map[string]int32{}}
 
 const (
 	// memoPieces bounds the memo; a full memo is emptied and refilled.
