@@ -112,6 +112,13 @@ type tempTB struct {
 func (t *tempTB) TempDir() string { return t.dir }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(countWorkerEnv) == "1" { // this binary as a CountWorker's worker
+		if err := ServeTokenCounts(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	code := m.Run()
 	for _, d := range benchTemps {
 		os.RemoveAll(d)

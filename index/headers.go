@@ -25,20 +25,36 @@ func (h *headerCounts) of(rel string) int {
 	if h == nil {
 		return rules.HeaderTokens(rel)
 	}
-	h.mu.Lock()
-	n, ok := h.n[rel]
-	h.mu.Unlock()
-	if ok {
+	if n, ok := h.known(rel); ok {
 		return n
 	}
-	n = rules.HeaderTokens(rel)
+	n := rules.HeaderTokens(rel)
+	h.set(rel, n)
+	return n
+}
+
+// known is the header count for rel if a request or the store knew it.
+func (h *headerCounts) known(rel string) (int, bool) {
+	if h == nil {
+		return 0, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n, ok := h.n[rel]
+	return n, ok
+}
+
+// set records the header count n for rel, counted elsewhere.
+func (h *headerCounts) set(rel string, n int) {
+	if h == nil {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.n[rel]; !ok && len(h.n) < maxHeaderCounts {
 		h.n[rel] = n
 		h.fresh = append(h.fresh, rel)
 	}
-	return n
 }
 
 // restore takes the counts read at open.

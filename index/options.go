@@ -22,6 +22,10 @@ type Options struct {
 	DBPath string
 	// Watch starts the fsnotify watcher over the rule roots.
 	Watch bool
+	// Counter counts tokens in a worker process rather than in this one (CountWorker):
+	// a server's background counts and what its requests need counted; nil counts
+	// here. The caller owns it and closes it: several indexes may share one.
+	Counter *CountWorker
 	// Debounce is the quiet time per path before a watched change is reindexed; default 50ms.
 	Debounce time.Duration
 	// MaxEvents bounds the event log; default 10,000.

@@ -220,6 +220,9 @@ func (ix *Index) publish(d delta) Change {
 	slices.Sort(ch.Removed)
 
 	next := &Snapshot{Root: ix.lay.root, Rules: set, Files: ix.fileList, Problems: probs, MaxTokens: ix.lay.cfg.Load().MaxTokens, m: &ix.m, headers: &ix.headers}
+	if ix.opt.Counter != nil {
+		next.counter = ix.opt.Counter
+	}
 	switch {
 	case prev == nil:
 		next.Generation = 1

@@ -43,6 +43,9 @@ type Snapshot struct {
 	cached  atomic.Int64 // bytes of the prompts in cache
 	m       *counters
 	headers *headerCounts // the index's, shared by its snapshots
+	// counter counts what a request needs counted and no store knew, in the index's
+	// worker process (Options.Counter); nil counts in this one.
+	counter rules.TokenCounter
 }
 
 type contextKey struct {
@@ -94,6 +97,9 @@ func (s *Snapshot) ContextFor(q Query) rules.Context {
 	}
 	compute := func() rules.Context {
 		sel := s.Rules.SelectFor(k.rel, k.lang, content, k.agent)
+		if s.counter != nil {
+			s.countFor(sel, k.maxTokens)
+		}
 		return rules.BudgetWith(sel, k.maxTokens, s.headers.of(sel.Path))
 	}
 	if q.Uncached {
@@ -115,6 +121,26 @@ func (s *Snapshot) ContextFor(q Query) rules.Context {
 	}
 	s.cache.Store(k, c)
 	return c
+}
+
+// OmittedCounted is how many of an answer's omitted rules a server's index counts with
+// the rules it budgets (its worker's counts; the others are counted where read): as
+// many as an answer lists by default.
+const OmittedCounted = 50
+
+// countFor counts in the index's worker what budgeting sel needs and no store knew:
+// the prompt header's count, the counts BudgetWith will ask for and those of the
+// first omitted rules (rules.CountForBudget). What it cannot count, BudgetWith counts
+// in this process.
+func (s *Snapshot) countFor(sel rules.Selection, maxTokens int) {
+	if _, ok := s.headers.known(sel.Path); !ok {
+		ns, err := s.counter.CountTokens(1, stringsText([]string{rules.HeaderText(sel.Path)}))
+		if err != nil || len(ns) != 1 {
+			return
+		}
+		s.headers.set(sel.Path, ns[0])
+	}
+	_ = rules.CountForBudget(s.counter, sel, maxTokens, s.headers.of(sel.Path), OmittedCounted)
 }
 
 // RuleAt returns the rule read from the absolute path (an open buffer's version when

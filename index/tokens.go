@@ -95,11 +95,13 @@ func (ix *Index) warmTokens(ctx context.Context) (int, bool) {
 	if len(work) == 0 {
 		return 0, false
 	}
-	for i := range work {
-		if ctx.Err() != nil {
-			return 0, false
+	if err := ix.countElsewhere(ctx, work); err != nil {
+		for i := range work {
+			if ctx.Err() != nil {
+				return 0, false
+			}
+			work[i].n = work[i].rule.Tokens() // fills the rule's own cell too
 		}
-		work[i].n = work[i].rule.Tokens() // fills the rule's own cell too
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -111,6 +113,23 @@ func (ix *Index) warmTokens(ctx context.Context) (int, bool) {
 		return 0, false
 	}
 	return len(work), len(work) == tokenBatch
+}
+
+// countElsewhere counts work in the token count worker, if there is one, at low
+// priority; on error the caller counts here.
+func (ix *Index) countElsewhere(ctx context.Context, work []tokenWork) error {
+	if ix.opt.Counter == nil {
+		return errNoCountWorker
+	}
+	ns, err := ix.opt.Counter.countBulk(ctx, len(work), func(dst []byte, i int) []byte { return work[i].rule.AppendSection(dst) })
+	if err != nil {
+		return err
+	}
+	for i := range work {
+		work[i].rule.FillTokens(ns[i])
+		work[i].n = work[i].rule.Tokens() // ns[i], or a count a request made meanwhile
+	}
+	return nil
 }
 
 // storeTokens records counted rules in their entries and the store. Called with ix.mu

@@ -1,0 +1,107 @@
+package index
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/airules/airules/rules"
+)
+
+// ServeTokenCounts is the worker process of a CountWorker: it answers token count
+// requests from in on out (countproto.go) until in ends. Urgent requests are counted at
+// once, on every core; bulk ones one at a time on a thread of the lowest priority, so
+// that a background count never takes a core from the editor or the server it serves.
+func ServeTokenCounts(in io.Reader, out io.Writer) error {
+	// The bulk goroutine holds a P of its own, even while its thread waits for the CPU
+	// at its low priority: one more P than cores, so that urgent counts keep every core.
+	cores := runtime.NumCPU()
+	runtime.GOMAXPROCS(cores + 1)
+	rules.LoadTokenizer()
+	r := bufio.NewReaderSize(in, 64<<10)
+	var wmu sync.Mutex
+	var werr error
+	reply := func(id uint64, counts []int) {
+		frame := appendCountReply(nil, id, counts)
+		wmu.Lock()
+		defer wmu.Unlock()
+		if werr == nil {
+			_, werr = out.Write(frame)
+		}
+	}
+	bulk := make(chan countJob, 64)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		lowerThreadPriority()
+		own := rules.NewCounter()
+		for j := range bulk {
+			counts := make([]int, len(j.texts))
+			for i, t := range j.texts {
+				counts[i] = own.Count(t)
+			}
+			reply(j.id, counts)
+		}
+	}()
+	defer func() {
+		close(bulk)
+		wg.Wait()
+	}()
+	for {
+		id, kind, texts, err := readCountRequest(r)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read a count request: %w", err)
+		}
+		if kind == countBulk {
+			bulk <- countJob{id: id, texts: texts}
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reply(id, countEach(texts, cores))
+		}()
+	}
+}
+
+type countJob struct {
+	id    uint64
+	texts []string
+}
+
+// countEach counts texts on up to workers goroutines.
+func countEach(texts []string, workers int) []int {
+	counts := make([]int, len(texts))
+	if workers = min(workers, len(texts)); workers <= 1 {
+		for i, t := range texts {
+			counts[i] = rules.CountTokens(t)
+		}
+		return counts
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(texts) {
+					return
+				}
+				counts[i] = rules.CountTokens(texts[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return counts
+}
