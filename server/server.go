@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/airules/airules/index"
 	"go.lsp.dev/jsonrpc2"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -39,6 +40,9 @@ type Options struct {
 	// attached (Logger receives them before and after): `airules serve` without
 	// --log-file, so an editor shows them with their severity rather than as stderr.
 	LogToClient bool
+	// Counter counts tokens for every folder's index in a worker process
+	// (index.CountWorker); nil counts in this one.
+	Counter *index.CountWorker
 	// MaxMessageSize bounds one JSON-RPC message; 0 means DefaultMaxMessageSize (64 MiB).
 	MaxMessageSize int64
 

@@ -44,6 +44,7 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			DBPath:       s.opts.DBPath,
 			Watch:        cfg.serverWatch(),
 			Debounce:     s.opts.Debounce,
+			Counter:      s.opts.Counter,
 			Disabled:     cfg.DisabledRules,
 			Cause:        cause,
 			Logger:       s.logger().Named("index").With(zap.String("folder", f.root)),

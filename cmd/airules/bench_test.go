@@ -140,7 +140,7 @@ type benchServer struct {
 // startServer starts the server on root with its cache in cache and returns once its
 // index is ready (the first airules/indexChanged). With profile, the server writes its
 // CPU and heap profiles into AIRULES_BENCH_PROFILE.
-func startServer(b *testing.B, bin, cache, root string, profile bool) *benchServer {
+func startServer(b testing.TB, bin, cache, root string, profile bool) *benchServer {
 	args := []string{"serve", "--stdio", "--log-level", "error"}
 	if profile {
 		dir := os.Getenv("AIRULES_BENCH_PROFILE")
@@ -184,7 +184,7 @@ func startServer(b *testing.B, bin, cache, root string, profile bool) *benchServ
 }
 
 // context asks airules/context for rel and returns the raw answer.
-func (s *benchServer) context(b *testing.B, rel string, maxTokens int) json.RawMessage {
+func (s *benchServer) context(b testing.TB, rel string, maxTokens int) json.RawMessage {
 	var raw json.RawMessage
 	if _, err := s.conn.Call(s.ctx, "airules/context", map[string]any{
 		"textDocument": map[string]any{"uri": s.rootURI + "/" + rel}, "maxTokens": maxTokens,

@@ -114,6 +114,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(
 		newContextCmd(a), newLintCmd(a), newRulesCmd(a), newHistoryCmd(a), newInitCmd(a),
 		newSchemaCmd(a), newServeCmd(a), newMCPCmd(a), newTeamCmd(a), newVersionCmd(a), newCompletionCmd(a, root),
+		newCountWorkerCmd(a),
 	)
 	for _, c := range root.Commands() {
 		c.DisableFlagsInUseLine = true

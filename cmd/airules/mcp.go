@@ -53,6 +53,9 @@ func runMCP(o mcpOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	if o.workspace.noCache {
 		iopt.DBPath = ":memory:"
 	}
+	if iopt.Counter = newCountWorker(log.Named("counter")); iopt.Counter != nil {
+		defer iopt.Counter.Close()
+	}
 	srv, err := mcpserver.New(ctx, mcpserver.Options{
 		Index: iopt, Version: version(), Logger: log,
 		SDKLogger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: sdkLevel})),

@@ -68,7 +68,9 @@ func runServe(o serveOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Debug: no client is attached yet, and an editor shows a server's stderr as errors.
 	log.Debug("airules serve", zap.String("version", server.Version))
-	code, err := server.Run(ctx, rwc, server.Options{Logger: log, Level: &level, LogToClient: o.logFile == ""})
+	counter := newCountWorker(log.Named("counter"))
+	defer counter.Close()
+	code, err := server.Run(ctx, rwc, server.Options{Logger: log, Level: &level, LogToClient: o.logFile == "", Counter: counter})
 	if err != nil {
 		log.Error("server stopped", zap.Error(err))
 	}
