@@ -60,10 +60,12 @@ type Index struct {
 	team    *teamLayer // nil without a team source; its maps are guarded by mu
 	m       counters
 	watcher *watcher
-	bg      sync.WaitGroup     // background work Close waits for
-	poke    chan struct{}      // wakes the token warmer; nil without one
-	stopBg  context.CancelFunc // ends the token warmer
-	closing chan struct{}      // closed when Close begins
+	bg      sync.WaitGroup // background work Close waits for
+	poke    chan struct{}  // wakes the token warmer; nil without one
+	// warmQueue is what the token warmer counts next, most important first.
+	warmQueue []tokenWork
+	stopBg    context.CancelFunc // ends the token warmer
+	closing   chan struct{}      // closed when Close begins
 }
 
 // entry is one rule file on disk as the index knows it. Its source is its rule's

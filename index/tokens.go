@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"runtime/debug"
+	"slices"
 
 	"github.com/airules/airules/rules"
 	"go.uber.org/zap"
@@ -41,6 +42,9 @@ func (ix *Index) startTokenWarmer(ctx context.Context) {
 		defer ix.bg.Done()
 		for {
 			total := 0
+			ix.mu.Lock()
+			ix.warmQueue = ix.uncounted()
+			ix.mu.Unlock()
 			for {
 				n, more := ix.warmTokens(ctx)
 				total += n
@@ -49,6 +53,9 @@ func (ix *Index) startTokenWarmer(ctx context.Context) {
 				}
 				runtime.Gosched()
 			}
+			ix.mu.Lock()
+			ix.warmQueue = nil
+			ix.mu.Unlock()
 			// Every rule is counted, so what is still pending belongs to rules replaced
 			// before their first use (or parsed meanwhile, read from their file if needed).
 			ix.lay.pending.clear()
@@ -62,6 +69,20 @@ func (ix *Index) startTokenWarmer(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// uncounted lists the rules whose count is unknown in the order a file's rules are
+// budgeted, as far as it is known without the file (rules.Less: layer, then priority):
+// the rules a request takes or lists are counted first. Called with ix.mu held.
+func (ix *Index) uncounted() []tokenWork {
+	var out []tokenWork
+	for p, e := range ix.entries {
+		if e.stamp.Tokens == 0 {
+			out = append(out, tokenWork{path: p, rule: e.rule})
+		}
+	}
+	slices.SortFunc(out, func(a, b tokenWork) int { return rules.Compare(a.rule, b.rule) })
+	return out
 }
 
 // pokeTokens wakes the warmer, if there is one. Called with ix.mu held.
@@ -83,12 +104,11 @@ func (ix *Index) warmTokens(ctx context.Context) (int, bool) {
 		return 0, false
 	}
 	var work []tokenWork
-	for p, e := range ix.entries {
-		if e.stamp.Tokens == 0 {
-			work = append(work, tokenWork{path: p, rule: e.rule})
-			if len(work) == tokenBatch {
-				break
-			}
+	for len(ix.warmQueue) > 0 && len(work) < tokenBatch {
+		w := ix.warmQueue[0]
+		ix.warmQueue = ix.warmQueue[1:]
+		if e := ix.entries[w.path]; e != nil && e.rule == w.rule && e.stamp.Tokens == 0 {
+			work = append(work, w)
 		}
 	}
 	ix.mu.Unlock()

@@ -50,14 +50,15 @@ func BudgetWith(sel Selection, maxTokens, headerTokens int) Context {
 	copy(c.Omitted, sel.Omitted)
 	w := newBudgetWalk(maxTokens, headerTokens)
 	for _, m := range sel.Applied {
+		si := scopeIndex(m.Rule.EffectiveScope())
 		// A rule whose lower bound does not fit is omitted uncounted: the decision is
 		// the count's, since the count is at least the bound.
-		if w.surelyOver(m.Rule) {
+		if w.surelyOver(m.Rule, si) {
 			c.Omitted = append(c.Omitted, Omission{Rule: m.Rule, Reason: OmitBudget})
 			continue
 		}
 		n := m.Rule.Tokens()
-		if !w.take(m.Rule, n) {
+		if !w.take(si, n) {
 			c.Omitted = append(c.Omitted, Omission{Rule: m.Rule, Reason: OmitBudget})
 			continue
 		}
@@ -81,24 +82,22 @@ func newBudgetWalk(maxTokens, headerTokens int) *budgetWalk {
 	return &budgetWalk{total: headerTokens, max: maxTokens, opened: make([]bool, len(scopeOrder))}
 }
 
-// heading is what r's section heading would add to the prompt now.
-func (w *budgetWalk) heading(r *Rule) (int, int) {
-	si := scopeIndex(r.EffectiveScope())
+// heading is what the heading of section si (scopeIndex) would add to the prompt now.
+func (w *budgetWalk) heading(si int) int {
 	if w.opened[si] {
-		return si, 0
+		return 0
 	}
-	return si, headingTokens[scopeOrder[si]]
+	return headingTokens[scopeOrder[si]]
 }
 
-// surelyOver reports whether r cannot fit, judged by its lower bound.
-func (w *budgetWalk) surelyOver(r *Rule) bool {
-	_, h := w.heading(r)
-	return w.total+r.TokensAtLeast()+h > w.max
+// surelyOver reports whether r, of section si, cannot fit, judged by its lower bound.
+func (w *budgetWalk) surelyOver(r *Rule, si int) bool {
+	return w.total+r.TokensAtLeast()+w.heading(si) > w.max
 }
 
-// take adds r, of n tokens, if it fits, and reports whether it did.
-func (w *budgetWalk) take(r *Rule, n int) bool {
-	si, h := w.heading(r)
+// take adds a rule of section si and n tokens if it fits, and reports whether it did.
+func (w *budgetWalk) take(si, n int) bool {
+	h := w.heading(si)
 	if w.total+n+h > w.max {
 		return false
 	}
@@ -128,7 +127,8 @@ func CountForBudget(c TokenCounter, sel Selection, maxTokens, headerTokens, list
 	w := newBudgetWalk(maxTokens, headerTokens)
 	for i, m := range sel.Applied {
 		r := m.Rule
-		if w.surelyOver(r) {
+		si := scopeIndex(r.EffectiveScope())
+		if w.surelyOver(r, si) {
 			if listed > 0 {
 				listed--
 				omitted = append(omitted, r)
@@ -143,7 +143,8 @@ func CountForBudget(c TokenCounter, sel Selection, maxTokens, headerTokens, list
 				if len(batch) == countAhead {
 					break
 				}
-				if _, ok := next.Rule.CountedTokens(); !ok && !w.surelyOver(next.Rule) {
+				// Judged without its heading: the walk may open its section before.
+				if _, ok := next.Rule.CountedTokens(); !ok && w.total+next.Rule.TokensAtLeast() <= w.max {
 					batch = append(batch, next.Rule)
 				}
 			}
@@ -151,7 +152,7 @@ func CountForBudget(c TokenCounter, sel Selection, maxTokens, headerTokens, list
 				return err
 			}
 		}
-		if !w.take(r, r.Tokens()) && listed > 0 {
+		if !w.take(si, r.Tokens()) && listed > 0 {
 			listed--
 			omitted = append(omitted, r)
 		}
