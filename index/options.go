@@ -45,6 +45,11 @@ type Options struct {
 	// SetOverlay, ClearOverlay, SetDisabled) are that method's result only, so each
 	// change reaches the caller exactly once.
 	OnChange func(Change)
+	// OnCounting, with Watch, follows the background token counting: it is called with
+	// done 0 when a round of counts starts (a first index, a branch switch, an edit),
+	// as batches are counted, and with done == total when the round ends. It is called
+	// from the counting goroutine and must return at once.
+	OnCounting func(done, total int)
 
 	// Team is the team source (a NATS JetStream KV bucket); its zero value means none.
 	// The caller merges the configuration files (LoadTeamConfig), the environment and

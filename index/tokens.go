@@ -44,14 +44,20 @@ func (ix *Index) startTokenWarmer(ctx context.Context) {
 			total := 0
 			ix.mu.Lock()
 			ix.warmQueue = ix.uncounted()
+			round := len(ix.warmQueue)
 			ix.mu.Unlock()
+			ix.counting(0, round)
 			for {
 				n, more := ix.warmTokens(ctx)
 				total += n
 				if !more || ctx.Err() != nil {
 					break
 				}
+				ix.counting(min(total, round-1), round)
 				runtime.Gosched()
+			}
+			if ctx.Err() == nil {
+				ix.counting(round, round)
 			}
 			ix.mu.Lock()
 			ix.warmQueue = nil
@@ -69,6 +75,13 @@ func (ix *Index) startTokenWarmer(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// counting reports a counting round's progress to Options.OnCounting, if any.
+func (ix *Index) counting(done, total int) {
+	if ix.opt.OnCounting != nil && total > 0 {
+		ix.opt.OnCounting(done, total)
+	}
 }
 
 // uncounted lists the rules whose count is unknown in the order a file's rules are

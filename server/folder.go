@@ -35,13 +35,20 @@ type folder struct {
 	genBase uint64
 	// answers caches the encoded airules/context answers of the current snapshot.
 	answers answers
+	// counting is the index's token counting round, done<<32 | total rules;
+	// countingEnd is signalled as a round ends, and countingReported is set while a
+	// round is reported with $/progress (counting.go).
+	counting         atomic.Uint64
+	countingEnd      chan struct{}
+	countingReported atomic.Bool
 }
 
 func newFolder(uri, root, name string) *folder {
 	if name == "" {
 		name = filepath.Base(root)
 	}
-	return &folder{uri: uri, root: root, name: name, ready: make(chan struct{}), reindex: make(chan string, 256)}
+	return &folder{uri: uri, root: root, name: name, ready: make(chan struct{}), reindex: make(chan string, 256),
+		countingEnd: make(chan struct{}, 1)}
 }
 
 // index returns the folder's index, or nil while it is opening or when it failed.

@@ -121,9 +121,11 @@ func (r *recorder) handler(ctx context.Context, reply jsonrpc2.Replier, req json
 		}
 	case "$/progress":
 		var p struct {
+			Token any            `json:"token"`
 			Value map[string]any `json:"value"`
 		}
 		if err := json.Unmarshal(req.Params(), &p); err == nil {
+			p.Value["_token"] = fmt.Sprint(p.Token) // the value's own keys never start with _
 			r.event(func() { r.progress = append(r.progress, p.Value) })
 		}
 	case "window/workDoneProgress/create":

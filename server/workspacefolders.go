@@ -50,6 +50,7 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			Logger:       s.logger().Named("index").With(zap.String("folder", f.root)),
 			OnChange:     func(ch index.Change) { s.didModify(modification{kind: modReindexed, folder: f, change: ch}) },
 			Progress:     func(done, total int) { f.progress.Store(uint64(done)<<32 | uint64(uint32(total))) },
+			OnCounting:   func(done, total int) { s.counting(f, done, total) },
 		})
 		if err != nil {
 			f.err = fmt.Errorf("index %s: %w", f.root, err)

@@ -118,6 +118,7 @@ func BenchmarkContextStdio(b *testing.B) {
 						for _, rel := range sh.Sources {
 							srv.context(b, rel, maxTokens)
 						}
+						srv.waitCounted(b)
 						srv.stop()
 					}
 					b.StartTimer()
@@ -135,6 +136,24 @@ type benchServer struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	rootURI string
+	// countingBegan is closed when the server reports a token counting round with
+	// $/progress, countingEnded when it reports its end.
+	countingBegan, countingEnded chan struct{}
+}
+
+// waitCounted waits for the end of the token counting the server reported, if it
+// reported one: a session that ends after it stored every count.
+func (s *benchServer) waitCounted(b testing.TB) {
+	select {
+	case <-s.countingBegan:
+	default:
+		return
+	}
+	select {
+	case <-s.countingEnded:
+	case <-s.ctx.Done():
+		b.Fatal("the token counting never ended")
+	}
 }
 
 // startServer starts the server on root with its cache in cache and returns once its
@@ -155,21 +174,39 @@ func startServer(b testing.TB, bin, cache, root string, profile bool) *benchServ
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	srv := &benchServer{cmd: cmd, ctx: ctx, cancel: cancel, rootURI: wire.FileURI(root)}
+	srv := &benchServer{cmd: cmd, ctx: ctx, cancel: cancel, rootURI: wire.FileURI(root),
+		countingBegan: make(chan struct{}), countingEnded: make(chan struct{})}
+	var began, ended sync.Once
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); cancel() })
 	ready := make(chan struct{}, 1)
 	srv.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(pipeRWC{stdout, stdin}))
 	srv.conn.Go(ctx, func(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
-		if req.Method() == "airules/indexChanged" {
+		switch req.Method() {
+		case "airules/indexChanged":
 			select {
 			case ready <- struct{}{}:
 			default:
+			}
+		case "$/progress":
+			var p struct {
+				Token string `json:"token"`
+				Value struct {
+					Kind string `json:"kind"`
+				} `json:"value"`
+			}
+			if json.Unmarshal(req.Params(), &p) == nil && strings.HasPrefix(p.Token, "airules-tokens-") {
+				switch p.Value.Kind {
+				case "begin":
+					began.Do(func() { close(srv.countingBegan) })
+				case "end":
+					ended.Do(func() { close(srv.countingEnded) })
+				}
 			}
 		}
 		return reply(ctx, nil, nil)
 	})
 	if _, err := srv.conn.Call(ctx, "initialize", map[string]any{
-		"rootUri": srv.rootURI, "capabilities": map[string]any{},
+		"rootUri": srv.rootURI, "capabilities": map[string]any{"window": map[string]any{"workDoneProgress": true}},
 		"workspaceFolders": []map[string]any{{"uri": srv.rootURI, "name": "bench"}},
 	}, nil); err != nil {
 		b.Fatal(err)

@@ -27,13 +27,22 @@ async function startServer() {
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const conn = rpc.createMessageConnection(
     new rpc.StreamMessageReader(child.stdout), new rpc.StreamMessageWriter(child.stdin));
-  let ready;
+  let ready, counted;
+  let countingBegan = false;
   const indexed = new Promise((resolve) => { ready = resolve; });
-  conn.onNotification((method) => { if (method === 'airules/indexChanged') ready(); });
+  const countingEnded = new Promise((resolve) => { counted = resolve; });
+  conn.onNotification((method, params) => {
+    if (method === 'airules/indexChanged') ready();
+    // The token counting's $/progress: a session that waits for its end stores every count.
+    if (method === '$/progress' && String(params?.token).startsWith('airules-tokens-')) {
+      if (params.value?.kind === 'begin') countingBegan = true;
+      if (params.value?.kind === 'end') counted();
+    }
+  });
   conn.onRequest(() => null);
   conn.listen();
   await conn.sendRequest('initialize', {
-    processId: process.pid, rootUri: rootURI, capabilities: {},
+    processId: process.pid, rootUri: rootURI, capabilities: { window: { workDoneProgress: true } },
     workspaceFolders: [{ uri: rootURI, name: 'bench' }],
   });
   conn.sendNotification('initialized', {});
@@ -41,13 +50,14 @@ async function startServer() {
   const context = (rel) => conn.sendRequest('airules/context', {
     textDocument: { uri: `${rootURI}/${rel}` }, maxTokens,
   });
+  const waitCounted = async () => { if (countingBegan) await countingEnded; };
   const stop = async () => {
     await conn.sendRequest('shutdown');
     conn.sendNotification('exit');
     await exited;
     conn.dispose();
   };
-  return { child, conn, context, stop };
+  return { child, conn, context, waitCounted, stop };
 }
 
 function rssKB(pid) {
@@ -56,9 +66,11 @@ function rssKB(pid) {
 }
 
 if (start === 'warm') {
-  // A previous session that asked for every source file once and shut down.
+  // A previous session that asked for every source file once, let the server count
+  // every rule, and shut down.
   const prep = await startServer();
   for (const rel of sources) await prep.context(rel);
+  await prep.waitCounted();
   await prep.stop();
 }
 const srv = await startServer();
