@@ -106,6 +106,21 @@ func (w *budgetWalk) take(si, n int) bool {
 	return true
 }
 
+// allCounted reports whether every rule of sel has its count known.
+func allCounted(sel Selection) bool {
+	for _, m := range sel.Applied {
+		if _, ok := m.Rule.CountedTokens(); !ok {
+			return false
+		}
+	}
+	for _, o := range sel.Omitted {
+		if _, ok := o.Rule.CountedTokens(); !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // countAhead is how many rules CountForBudget counts in one call: the rule it must
 // know and the next ones it may need.
 const countAhead = 32
@@ -118,6 +133,9 @@ const countAhead = 32
 func CountForBudget(c TokenCounter, sel Selection, maxTokens, headerTokens, listed int) error {
 	if maxTokens <= 0 {
 		maxTokens = DefaultMaxTokens
+	}
+	if allCounted(sel) { // a warm server's every request
+		return nil
 	}
 	var omitted []*Rule // listed omitted rules, to count at the end
 	for _, o := range sel.Omitted[:min(listed, len(sel.Omitted))] {
