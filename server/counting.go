@@ -1,11 +1,8 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"time"
-
-	"go.uber.org/zap"
 )
 
 // countingProgressMin is the smallest token counting round reported with $/progress:
@@ -44,22 +41,9 @@ func (s *session) reportCounting(f *folder) {
 	case <-s.ctx.Done():
 		return
 	}
-	s.mu.Lock()
-	supported := s.caps.workDoneProgress
-	s.mu.Unlock()
-	if !supported {
+	send, ok := s.newProgress("airules-tokens-")
+	if !ok {
 		return
-	}
-	token := fmt.Sprintf("airules-tokens-%d", time.Now().UnixNano())
-	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
-	_, err := s.conn.Call(ctx, "window/workDoneProgress/create", map[string]any{"token": token}, nil)
-	cancel()
-	if err != nil {
-		s.logger().Debug("no progress token", zap.Error(err))
-		return
-	}
-	send := func(v map[string]any) {
-		_ = s.conn.Notify(s.ctx, "$/progress", map[string]any{"token": token, "value": v})
 	}
 	message := func() (string, int) {
 		p := f.counting.Load()

@@ -3,8 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
-	"github.com/airules/airules/server/wire"
 	"time"
+
+	"github.com/airules/airules/server/wire"
 
 	"go.uber.org/zap"
 )
@@ -20,21 +21,13 @@ const progressInterval = 200 * time.Millisecond
 func (s *session) reportProgress() {
 	s.mu.Lock()
 	folders := s.folders
-	supported := s.caps.workDoneProgress
 	s.mu.Unlock()
-	if !supported || len(folders) == 0 {
+	if len(folders) == 0 {
 		return
 	}
-	token := fmt.Sprintf("airules-index-%d", time.Now().UnixNano())
-	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
-	_, err := s.conn.Call(ctx, "window/workDoneProgress/create", map[string]any{"token": token}, nil)
-	cancel()
-	if err != nil {
-		s.logger().Debug("no progress token", zap.Error(err))
+	send, ok := s.newProgress("airules-index-")
+	if !ok {
 		return
-	}
-	send := func(v map[string]any) {
-		_ = s.conn.Notify(s.ctx, "$/progress", map[string]any{"token": token, "value": v})
 	}
 	send(map[string]any{"kind": "begin", "title": "airules: indexing", "message": fmt.Sprintf("%d %s", len(folders), wire.Plural(len(folders), "folder", "folders")), "percentage": 0, "cancellable": false})
 	totalRules := 0
@@ -72,4 +65,28 @@ func (s *session) reportProgress() {
 		send(map[string]any{"kind": "report", "message": msg, "percentage": (i + 1) * 100 / len(folders)})
 	}
 	send(map[string]any{"kind": "end", "message": fmt.Sprintf("%d rules indexed", totalRules)})
+}
+
+// newProgress creates a work-done progress token, named prefix and a number, with the
+// client (window/workDoneProgress/create, a call to the client: never from a handler)
+// and returns what sends its $/progress values; ok is false when the client does not
+// take progress.
+func (s *session) newProgress(prefix string) (send func(map[string]any), ok bool) {
+	s.mu.Lock()
+	supported := s.caps.workDoneProgress
+	s.mu.Unlock()
+	if !supported {
+		return nil, false
+	}
+	token := fmt.Sprintf("%s%d", prefix, time.Now().UnixNano())
+	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	_, err := s.conn.Call(ctx, "window/workDoneProgress/create", map[string]any{"token": token}, nil)
+	cancel()
+	if err != nil {
+		s.logger().Debug("no progress token", zap.Error(err))
+		return nil, false
+	}
+	return func(v map[string]any) {
+		_ = s.conn.Notify(s.ctx, "$/progress", map[string]any{"token": token, "value": v})
+	}, true
 }
