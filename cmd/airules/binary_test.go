@@ -29,6 +29,11 @@ var stamped struct {
 
 // TestMain removes the binary built for the tests.
 func TestMain(m *testing.M) {
+	// serve and mcp, run in this process, start their count worker as this binary
+	// with the command's arguments (newCountWorker): be that worker, not the tests.
+	if len(os.Args) > 1 && os.Args[1] == "count-worker" {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	code := m.Run()
 	cleanupBench()
 	if stamped.base != "" {
