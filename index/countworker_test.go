@@ -110,7 +110,7 @@ func TestCountWorkerFailsOver(t *testing.T) {
 	for _, argv := range [][]string{{filepath.Join(t.TempDir(), "no-such-program")}, {"/bin/false"}} {
 		w := NewCountWorker(argv, nil, time.Hour, testLogger(t))
 		r := rules.Parse(rules.Source{Path: "/w/.ai-rules/a.md", ID: "a"}, []byte("---\ndescription: a\n---\nSome text here.\n"))
-		if _, err := rules.CountWith(w, []*rules.Rule{r}); err == nil {
+		if err := rules.CountWith(w, []*rules.Rule{r}); err == nil {
 			t.Fatalf("%v: counted", argv)
 		}
 		if _, ok := r.CountedTokens(); ok {

@@ -166,7 +166,7 @@ func CountForBudget(c TokenCounter, sel Selection, maxTokens, headerTokens, list
 					batch = append(batch, next.Rule)
 				}
 			}
-			if _, err := CountWith(c, batch); err != nil {
+			if err := CountWith(c, batch); err != nil {
 				return err
 			}
 		}
@@ -175,6 +175,5 @@ func CountForBudget(c TokenCounter, sel Selection, maxTokens, headerTokens, list
 			omitted = append(omitted, r)
 		}
 	}
-	_, err := CountWith(c, omitted)
-	return err
+	return CountWith(c, omitted)
 }

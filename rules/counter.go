@@ -43,35 +43,28 @@ func (r *Rule) FillTokens(n int) {
 }
 
 // CountWith fills, through c and in one call, the counts of those of rs whose count is
-// not known, together with the extra texts given (a prompt's header); it returns the
-// extra texts' counts. On error nothing is filled: Tokens counts in this process then.
-func CountWith(c TokenCounter, rs []*Rule, extra ...string) ([]int, error) {
+// not known. On error nothing is filled: Tokens counts in this process then.
+func CountWith(c TokenCounter, rs []*Rule) error {
 	var todo []*Rule
 	for _, r := range rs {
 		if _, ok := r.CountedTokens(); !ok && r.tokens != nil {
 			todo = append(todo, r)
 		}
 	}
-	n := len(extra) + len(todo)
-	if n == 0 {
-		return nil, nil
+	if len(todo) == 0 {
+		return nil
 	}
-	ns, err := c.CountTokens(n, func(dst []byte, i int) []byte {
-		if i < len(extra) {
-			return append(dst, extra[i]...)
-		}
-		return todo[i-len(extra)].AppendSection(dst)
-	})
-	if err == nil && len(ns) != n {
-		err = fmt.Errorf("%d counts for %d texts", len(ns), n)
+	ns, err := c.CountTokens(len(todo), func(dst []byte, i int) []byte { return todo[i].AppendSection(dst) })
+	if err == nil && len(ns) != len(todo) {
+		err = fmt.Errorf("%d counts for %d texts", len(ns), len(todo))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("count tokens: %w", err)
+		return fmt.Errorf("count tokens: %w", err)
 	}
 	for i, r := range todo {
-		r.FillTokens(ns[len(extra)+i])
+		r.FillTokens(ns[i])
 	}
-	return ns[:len(extra)], nil
+	return nil
 }
 
 // TokensAtLeast is a lower bound of Tokens, known without the tokenizer: the count
