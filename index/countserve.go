@@ -7,7 +7,6 @@ import (
 	"io"
 	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"github.com/airules/airules/rules"
 )
@@ -81,27 +80,8 @@ type countJob struct {
 // countEach counts texts on up to workers goroutines.
 func countEach(texts []string, workers int) []int {
 	counts := make([]int, len(texts))
-	if workers = min(workers, len(texts)); workers <= 1 {
-		for i, t := range texts {
-			counts[i] = rules.CountTokens(t)
-		}
-		return counts
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(texts) {
-					return
-				}
-				counts[i] = rules.CountTokens(texts[i])
-			}
-		}()
-	}
-	wg.Wait()
+	eachOn(len(texts), workers, func() func(int) {
+		return func(i int) { counts[i] = rules.CountTokens(texts[i]) }
+	})
 	return counts
 }

@@ -138,33 +138,13 @@ func runJobs(jobs []*job, parses *atomic.Uint64, progress func(done, total int))
 			progress(n, len(jobs))
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(jobs))
-	if workers <= 1 {
-		var buf []byte
-		for _, j := range jobs {
-			j.run(parses, &buf)
+	eachOn(len(jobs), runtime.GOMAXPROCS(0), func() func(int) {
+		var buf []byte // a worker's read buffer
+		return func(i int) {
+			jobs[i].run(parses, &buf)
 			tick()
 		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []byte
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(jobs) {
-					return
-				}
-				jobs[i].run(parses, &buf)
-				tick()
-			}
-		}()
-	}
-	wg.Wait()
+	})
 }
 
 // parseSource parses one rule file and adds what needs the workspace: @imports read
