@@ -27,6 +27,9 @@ type pattern struct {
 	norm string // workspace-relative, doublestar syntax
 	lit  string // the literal the bucket is keyed by (suffix for kindSuffix)
 	kind patKind
+	// spec is how specific the glob as written is (globSpecificity): what a rule that
+	// applies by this pattern is ordered by.
+	spec Specificity
 	// A pattern head/**/tail whose tail has no ** matches the last tailSegs segments
 	// of a path against tail and the rest against head (anything when head is ""),
 	// instead of letting doublestar retry the tail at every depth.
@@ -110,6 +113,10 @@ func compileGlob(raw string) []pattern {
 	out := make([]pattern, 0, len(alts))
 	for _, a := range alts {
 		out = append(out, classify(raw, collapseStars(normalizeGlob(a))))
+	}
+	spec := globSpecificity(out)
+	for i := range out {
+		out[i].spec = spec
 	}
 	return out
 }

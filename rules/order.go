@@ -3,6 +3,7 @@ package rules
 import (
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -50,48 +51,10 @@ func (s Specificity) Less(o Specificity) bool {
 	return s.Depth < o.Depth
 }
 
-func (h *hit) specificity() Specificity {
-	var best Specificity
-	check := func(r Reason) {
-		if s := reasonSpecificity(r); best.Less(s) {
-			best = s
-		}
-	}
-	for i := 0; i < min(h.n, len(h.rs)); i++ {
-		check(h.rs[i])
-	}
-	for _, r := range h.more {
-		check(r)
-	}
-	return best
-}
-
-func reasonSpecificity(r Reason) Specificity {
-	switch r.Kind {
-	case ReasonFolder:
-		if r.Detail == "" {
-			return Specificity{Tier: TierAlways}
-		}
-		return Specificity{Tier: TierFolder, Depth: strings.Count(r.Detail, "/") + 1}
-	case ReasonGlob:
-		return globSpecificity(r.Detail)
-	case ReasonLanguage:
-		return Specificity{Tier: TierLanguage}
-	case ReasonRegex:
-		return Specificity{Tier: TierExtension}
-	}
-	return Specificity{Tier: TierAlways}
-}
-
-var globSpecCache sync.Map // glob as written → Specificity
-
 // globSpecificity ranks a glob by what it names literally: the file, a folder, only an
-// extension, or nothing (`**`). Brace alternatives count by their least specific one.
-func globSpecificity(raw string) Specificity {
-	if v, ok := globSpecCache.Load(raw); ok {
-		return v.(Specificity)
-	}
-	pats := compileGlob(strings.TrimPrefix(raw, "!"))
+// extension, or nothing (`**`), given its compiled patterns. Brace alternatives count
+// by their least specific one.
+func globSpecificity(pats []pattern) Specificity {
 	var out Specificity
 	for i, p := range pats {
 		s := patternSpecificity(p.norm)
@@ -99,7 +62,6 @@ func globSpecificity(raw string) Specificity {
 			out = s
 		}
 	}
-	globSpecCache.Store(raw, out)
 	return out
 }
 
@@ -139,6 +101,72 @@ func (s *Set) compareHits(a, b *hit) int {
 		return 1
 	}
 	return strings.Compare(a.rule.Path, b.rule.Path)
+}
+
+// sortHits fills sc.order with the indexes of hits in compareHits order. What
+// compareHits compares before the path packs into the high bits of one number per hit
+// (hitKey), its index into the low ones: the sort compares integers, and only hits
+// equal on every other key are compared by path. A value outside the packed ranges
+// sorts with compareHits itself.
+func (s *Set) sortHits(sc *scratch, hits []hit) {
+	sc.order = sc.order[:0]
+	keys := sc.keys[:0]
+	packed := len(hits) <= hitIndexMask+1
+	for i := 0; packed && i < len(hits); i++ {
+		k, ok := hitKey(&hits[i])
+		keys = append(keys, k<<hitIndexBits|uint64(i))
+		packed = ok
+	}
+	sc.keys = keys
+	if !packed {
+		for i := range hits {
+			sc.order = append(sc.order, int32(i))
+		}
+		slices.SortFunc(sc.order, func(a, b int32) int { return s.compareHits(&hits[a], &hits[b]) })
+		return
+	}
+	slices.Sort(keys)
+	for start := 0; start < len(keys); {
+		end := start + 1
+		for end < len(keys) && keys[end]>>hitIndexBits == keys[start]>>hitIndexBits {
+			end++
+		}
+		if end-start > 1 {
+			slices.SortFunc(keys[start:end], func(a, b uint64) int {
+				return strings.Compare(hits[a&hitIndexMask].rule.Path, hits[b&hitIndexMask].rule.Path)
+			})
+		}
+		start = end
+	}
+	for _, k := range keys {
+		sc.order = append(sc.order, int32(k&hitIndexMask))
+	}
+}
+
+// hitKey's layout: from the top, 4 bits of layer rank, 24 of priority, 3 of tier and
+// 12 of depth, each stored so that the more important hit has the smaller key; the
+// hit's index takes the low hitIndexBits.
+const (
+	hitIndexBits = 21
+	hitIndexMask = 1<<hitIndexBits - 1
+	prioBits     = 24
+	depthBits    = 12
+)
+
+// hitKey packs a hit's layer rank, priority and specificity; ok is false when one is
+// out of its range.
+func hitKey(h *hit) (key uint64, ok bool) {
+	rank := int64(h.rank) + 1 // Rank is -1 for an unknown layer
+	prio := int64(h.prio) + 1<<(prioBits-1)
+	tier, depth := int64(h.spec.Tier), int64(h.spec.Depth)
+	if rank < 0 || rank > 15 || prio < 0 || prio >= 1<<prioBits || tier > 7 || depth < 0 || depth >= 1<<depthBits {
+		return 0, false
+	}
+	key = uint64(15 - rank)
+	key = key<<prioBits | uint64(1<<prioBits-1-prio)
+	key = key<<3 | uint64(7-tier)
+	key = key<<depthBits | uint64(1<<depthBits-1-depth)
+	return key, true
 }
 
 // tieBreak is the key of the order that put cur after prev.

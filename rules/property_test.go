@@ -175,3 +175,45 @@ func selectedBefore(a, b Match) bool {
 	}
 	return a.Rule.Path < b.Rule.Path
 }
+
+// sortHits orders hits exactly as compareHits does, whether their keys pack (the usual
+// ranks, priorities and depths) or not (priorities and depths beyond the packed bits).
+func TestPropertySortHitsIsCompareHits(t *testing.T) {
+	s := NewSet(nil, SetOptions{})
+	rapid.Check(t, func(t *rapid.T) {
+		wide := rapid.Bool().Draw(t, "wide")
+		prio := rapid.IntRange(-3, 103)
+		depth := rapid.IntRange(0, 6)
+		if wide {
+			prio = rapid.IntRange(-1<<30, 1<<30)
+			depth = rapid.IntRange(0, 1<<14)
+		}
+		n := rapid.IntRange(0, 60).Draw(t, "n")
+		hits := make([]hit, n)
+		for i := range hits {
+			hits[i] = hit{
+				rule: &Rule{Source: Source{Path: fmt.Sprintf("/ws/%c.md", 'a'+rapid.IntRange(0, 5).Draw(t, "path"))}},
+				rank: int32(rapid.IntRange(-1, 3).Draw(t, "rank")),
+				prio: int32(prio.Draw(t, "prio")),
+				spec: Specificity{Tier: SpecTier(rapid.IntRange(0, int(TierFile)).Draw(t, "tier")), Depth: depth.Draw(t, "depth")},
+			}
+		}
+		var sc scratch
+		s.sortHits(&sc, hits)
+		if len(sc.order) != n {
+			t.Fatalf("%d hits ordered, want %d", len(sc.order), n)
+		}
+		for i := 1; i < n; i++ {
+			if c := s.compareHits(&hits[sc.order[i-1]], &hits[sc.order[i]]); c > 0 {
+				t.Fatalf("hit %d before hit %d, but compareHits says %d", sc.order[i-1], sc.order[i], c)
+			}
+		}
+		seen := map[int32]bool{}
+		for _, i := range sc.order {
+			seen[i] = true
+		}
+		if len(seen) != n {
+			t.Fatalf("order %v is not a permutation of %d hits", sc.order, n)
+		}
+	})
+}

@@ -152,7 +152,12 @@ type hit struct {
 	spec       Specificity
 }
 
-func (h *hit) add(r Reason) {
+// add records a reason the rule applies, and s, how specific that reason is (the
+// hit keeps the most specific).
+func (h *hit) add(r Reason, s Specificity) {
+	if h.spec.Less(s) {
+		h.spec = s
+	}
 	for i := 0; i < min(h.n, len(h.rs)); i++ {
 		if h.rs[i] == r {
 			return
@@ -185,7 +190,8 @@ type scratch struct {
 	// matched is one select's answer per distinct pattern of a table: 0 not tried yet,
 	// 1 matches, 2 does not.
 	matched []uint8
-	order   []int32 // hits by importance
+	order   []int32  // hits by importance
+	keys    []uint64 // sortHits' keys
 	// bodySeen holds, per body number (facts.body), 1 + the index in taken of the
 	// applied rule with that text (0: none).
 	bodySeen []int32
@@ -246,18 +252,14 @@ func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selectio
 	for i := range sc.hits {
 		h := &sc.hits[i]
 		if !h.excluded(rel, base, lang, content) && !ExcludesAgent(h.rule, agent) {
-			h.spec = h.specificity()
-			sc.hits[nApplied] = *h
+			if nApplied != i { // a hit is large: most stay where they are
+				sc.hits[nApplied] = *h
+			}
 			nApplied++
 		}
 	}
 	hits := sc.hits[:nApplied]
-	// Sorted by index: a hit is large, and hundreds of them move.
-	sc.order = sc.order[:0]
-	for i := range hits {
-		sc.order = append(sc.order, int32(i))
-	}
-	slices.SortFunc(sc.order, func(a, b int32) int { return s.compareHits(&hits[a], &hits[b]) })
+	s.sortHits(sc, hits)
 	total := 0
 	for i := range hits {
 		total += hits[i].n
@@ -315,10 +317,10 @@ func ExcludesAgent(r *Rule, agent string) bool {
 // collect gathers the rules of t whose positive patterns, alwaysApply or language
 // match, without checking exclusions yet.
 func (s *Set) collect(sc *scratch, t *table, seen []int32, rel, base, lang string, content []byte, dead map[string]bool) {
-	add := func(ri int32, rs Reason) {
+	add := func(ri int32, rs Reason, spec Specificity) {
 		if i := seen[ri]; i > 0 {
 			if rs.Kind == ReasonGlob {
-				sc.hits[i-1].add(rs)
+				sc.hits[i-1].add(rs, spec)
 			}
 			return
 		}
@@ -328,19 +330,21 @@ func (s *Set) collect(sc *scratch, t *table, seen []int32, rel, base, lang strin
 		}
 		seen[ri] = int32(len(sc.hits)) + 1
 		sc.hits = append(sc.hits, hit{rule: r, t: t, ri: ri, rank: int32(s.Rank(t.layer[ri])), prio: t.prio[ri]})
-		sc.hits[len(sc.hits)-1].add(rs)
+		sc.hits[len(sc.hits)-1].add(rs, spec)
 	}
 	for _, ri := range t.always {
-		add(ri, Reason{Kind: ReasonAlways})
+		add(ri, Reason{Kind: ReasonAlways}, Specificity{Tier: TierAlways})
 	}
 	if len(t.folder) > 0 {
 		for _, ri := range t.folder[""] {
-			add(ri, Reason{Kind: ReasonFolder})
+			add(ri, Reason{Kind: ReasonFolder}, Specificity{Tier: TierAlways})
 		}
+		depth := 0
 		for i := 0; i < len(rel); i++ {
 			if rel[i] == '/' {
+				depth++
 				for _, ri := range t.folder[rel[:i]] {
-					add(ri, Reason{Kind: ReasonFolder, Detail: rel[:i]})
+					add(ri, Reason{Kind: ReasonFolder, Detail: rel[:i]}, Specificity{Tier: TierFolder, Depth: depth})
 				}
 			}
 		}
@@ -348,13 +352,13 @@ func (s *Set) collect(sc *scratch, t *table, seen []int32, rel, base, lang strin
 	if content != nil {
 		for _, ri := range t.regexOnly {
 			if re := t.matchRegex(ri, content); re != "" {
-				add(ri, Reason{Kind: ReasonRegex, Detail: re})
+				add(ri, Reason{Kind: ReasonRegex, Detail: re}, Specificity{Tier: TierExtension})
 			}
 		}
 	}
 	if lang != "" {
 		for _, ri := range t.langOnly[lang] {
-			add(ri, Reason{Kind: ReasonLanguage, Detail: lang})
+			add(ri, Reason{Kind: ReasonLanguage, Detail: lang}, Specificity{Tier: TierLanguage})
 		}
 	}
 	if cap(sc.matched) < int(t.distinct) {
@@ -374,7 +378,8 @@ func (s *Set) collect(sc *scratch, t *table, seen []int32, rel, base, lang strin
 				matched[rf.id] = m
 			}
 			if m == 1 {
-				add(rf.rule, Reason{Kind: ReasonGlob, Detail: t.pos[rf.rule][rf.pat].raw})
+				p := &t.pos[rf.rule][rf.pat]
+				add(rf.rule, Reason{Kind: ReasonGlob, Detail: p.raw}, p.spec)
 			}
 		}
 	}
@@ -416,7 +421,7 @@ func (h *hit) excluded(rel, base, lang string, content []byte) bool {
 		if re == "" {
 			return true
 		}
-		defer h.add(Reason{Kind: ReasonRegex, Detail: re})
+		defer h.add(Reason{Kind: ReasonRegex, Detail: re}, Specificity{Tier: TierExtension})
 	}
 	if f&factNegation != 0 {
 		for i := range h.t.neg[h.ri] {
@@ -436,7 +441,7 @@ func (h *hit) excluded(rel, base, lang string, content []byte) bool {
 	if !in {
 		return true
 	}
-	h.add(Reason{Kind: ReasonLanguage, Detail: lang})
+	h.add(Reason{Kind: ReasonLanguage, Detail: lang}, Specificity{Tier: TierLanguage})
 	return false
 }
 
