@@ -203,6 +203,9 @@ func (r *replier) Reply(ctx context.Context, result any, err error) error {
 	}
 	r.done = true
 	r.mu.Unlock()
+	if fr, ok := result.(*fresh); ok {
+		defer fr.keep()
+	}
 	if r.isCall {
 		r.s.inflight.remove(r.id)
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
@@ -215,12 +218,7 @@ func (r *replier) Reply(ctx context.Context, result any, err error) error {
 	if err != nil && r.isCall {
 		r.s.logger().Debug("request failed", zap.String("method", r.method), zap.Error(err))
 	}
-	if raw, ok := result.(packed); ok && err == nil && r.isCall && r.s.frames != nil {
-		// jsonrpc2 would compact and escape the result again, which for a cached
-		// airules/context answer costs as much as encoding it.
-		if werr := r.s.frames.writeResult(r.id, raw); werr != nil {
-			r.s.logger().Debug("reply not sent", zap.String("method", r.method), zap.Error(werr))
-		}
+	if err == nil && r.writeOwn(result) {
 		return nil
 	}
 	// The write must not be cancelled with the request: use a fresh context.
@@ -228,6 +226,28 @@ func (r *replier) Reply(ctx context.Context, result any, err error) error {
 		r.s.logger().Debug("reply not sent", zap.String("method", r.method), zap.Error(werr))
 	}
 	return nil
+}
+
+// writeOwn writes a result this server encoded itself (packed or fresh) to the stream
+// as is, and reports whether it did: jsonrpc2 would compact and escape it again, which
+// for an airules/context answer costs as much as encoding it.
+func (r *replier) writeOwn(result any) bool {
+	if !r.isCall || r.s.frames == nil {
+		return false
+	}
+	var err error
+	switch raw := result.(type) {
+	case packed:
+		err = r.s.frames.writeResult(r.id, raw)
+	case *fresh:
+		err = r.s.frames.writeEncoded(r.id, raw.body)
+	default:
+		return false
+	}
+	if err != nil {
+		r.s.logger().Debug("reply not sent", zap.String("method", r.method), zap.Error(err))
+	}
+	return true
 }
 
 // wireError gives every error a JSON-RPC code: jsonrpc2 sends other errors with code 0.

@@ -140,15 +140,17 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 		return res, nil
 	}
 	buf := answerBufs.Get().(*[]byte)
-	defer putScratch(answerBufs, buf)
 	raw, err := segjson.Append((*buf)[:0], res, segjson.EscapeHTML|segjson.SortMapKeys) // as Marshal
 	*buf = raw
 	if err != nil {
+		putScratch(answerBufs, buf)
 		return nil, fmt.Errorf("encode airules/context: %w", err)
 	}
-	answer := pack(raw)
-	t.folder.answers.put(snap, key, answer)
-	return answer, nil
+	// Packed for the cache once it is sent.
+	return &fresh{body: raw, keep: func() {
+		t.folder.answers.put(snap, key, pack(raw))
+		putScratch(answerBufs, buf)
+	}}, nil
 }
 
 // content is the open buffer's text, for rules that match on content (Continue's

@@ -316,6 +316,31 @@ func putScratch(pool *sync.Pool, b *[]byte) {
 // calling handlers directly).
 func (p packed) MarshalJSON() ([]byte, error) { return s2.Decode(nil, p) }
 
+// fresh is a result this server has just encoded (never bytes from a client): the
+// replier frames it as is and only then calls keep, which packs it for the answer
+// cache, so that packing is not on the request's path. keep runs once, after the
+// answer is written or dropped.
+type fresh struct {
+	body []byte
+	keep func()
+}
+
+// MarshalJSON makes a fresh result usable where the replier is bypassed (tests
+// calling handlers directly).
+func (r *fresh) MarshalJSON() ([]byte, error) { return bytes.Clone(r.body), nil }
+
+// writeEncoded answers the call id with a result encoded by this server, framed as is.
+func (f *frameStream) writeEncoded(id jsonrpc2.ID, body []byte) error {
+	idJSON, err := id.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	_, err = f.writeFramed([]byte(`{"jsonrpc":"2.0","result":`), body, []byte(`,"id":`), idJSON, []byte("}"))
+	return err
+}
+
 // writeResult answers the call id with a packed result, unpacked and framed in the
 // stream's own buffers: a cached answer costs no allocation of its size.
 func (f *frameStream) writeResult(id jsonrpc2.ID, result packed) error {

@@ -72,6 +72,11 @@ func TestWriteResultUnpacks(t *testing.T) {
 		if j, err := p.MarshalJSON(); err != nil || string(j) != result {
 			t.Errorf("%d bytes: MarshalJSON %.80q, %v", size, j, err)
 		}
+		// A fresh answer (a miss, not packed yet) is framed the same.
+		out.Reset()
+		if err := f.writeEncoded(jsonrpc2.NewNumberID(3), []byte(result)); err != nil || out.String() != want {
+			t.Errorf("%d bytes: fresh frame %.80q, %v; want %.80q", size, out.String(), err, want)
+		}
 	}
 	if err := newFrameStream(writeOnly{Reader: strings.NewReader(""), Writer: io.Discard}).writeResult(jsonrpc2.NewNumberID(1), packed("not s2")); err == nil {
 		t.Error("a damaged packed answer was written")
