@@ -307,6 +307,33 @@ func BenchmarkContextShape(b *testing.B) {
 	b.ReportMetric(float64(included)/float64(i), "included/op")
 }
 
+// BenchmarkContextMiss is what a server computes for an airules/context it has no
+// answer for, on the workspace shape of testdata/gen with every count stored: the
+// select, budget and rendering of Snapshot.ContextFor, uncached and in reused memory,
+// over the 160 source files in turn (each file's rule bodies read once, as a server
+// reads them).
+func BenchmarkContextMiss(b *testing.B) {
+	sh, err := gen.Workspace(filepath.Join(b.TempDir(), "ws"), 10_000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := filepath.Join(b.TempDir(), "index.db")
+	ix := benchOpen(b, sh.Root, db)
+	for _, r := range ix.Snapshot().Rules.Rules() {
+		r.Tokens()
+	}
+	ix.Close() // stores the counts
+	ix = benchOpen(b, sh.Root, db)
+	defer ix.Close()
+	s := ix.Snapshot()
+	var u rules.Reuse
+	i := 0
+	for b.Loop() {
+		s.ContextFor(Query{Rel: sh.Sources[i%len(sh.Sources)], MaxTokens: 8000, Uncached: true, Reuse: &u})
+		i++
+	}
+}
+
 // BenchmarkContextShapeWarm is the first airules/context of each source file after a
 // warm start (restored rules, bodies not read yet, counts stored), as a server's misses
 // are: ns/op is per file.

@@ -64,6 +64,9 @@ type Query struct {
 	// Uncached asks for an answer the snapshot does not keep: the caller keeps it
 	// itself (the LSP server keeps airules/context answers encoded).
 	Uncached bool
+	// Reuse, with Uncached, is where the answer is built (rules.Reuse): it is valid
+	// until Reuse is used again.
+	Reuse *rules.Reuse
 }
 
 // Context is the one answer to "which rules apply to this file, in which order, and
@@ -95,15 +98,15 @@ func (s *Snapshot) ContextFor(q Query) rules.Context {
 		h.Write(content)
 		k.content = h.Sum64() | 1 // never 0, which stands for "no content"
 	}
-	compute := func() rules.Context {
-		sel := s.Rules.SelectFor(k.rel, k.lang, content, k.agent)
+	compute := func(u *rules.Reuse) rules.Context {
+		sel := s.Rules.SelectReusing(u, k.rel, k.lang, content, k.agent)
 		if s.counter != nil {
 			s.countFor(sel, k.maxTokens)
 		}
-		return rules.BudgetWith(sel, k.maxTokens, s.headers.of(sel.Path))
+		return rules.BudgetReusing(u, sel, k.maxTokens, s.headers.of(sel.Path))
 	}
 	if q.Uncached {
-		return compute()
+		return compute(q.Reuse)
 	}
 	if v, ok := s.cache.Load(k); ok {
 		if s.m != nil {
@@ -114,7 +117,7 @@ func (s *Snapshot) ContextFor(q Query) rules.Context {
 	if s.m != nil {
 		s.m.misses.Add(1)
 	}
-	c := compute()
+	c := compute(nil)
 	if n := contextSize(&c, k.rel); s.cached.Add(n) > contextCacheBytes {
 		s.cache.Clear()
 		s.cached.Store(n)

@@ -40,17 +40,28 @@ func HeaderTokens(rel string) int { return CountTokens(promptHeader(relPath(rel)
 // index that stored it budgets without the tokenizer when every rule's count is
 // stored too.
 func BudgetWith(sel Selection, maxTokens, headerTokens int) Context {
+	return BudgetReusing(nil, sel, maxTokens, headerTokens)
+}
+
+// BudgetReusing is BudgetWith building its answer in u (nil: in memory of its own);
+// see Reuse.
+func BudgetReusing(u *Reuse, sel Selection, maxTokens, headerTokens int) Context {
 	if maxTokens <= 0 {
 		maxTokens = DefaultMaxTokens
 	}
 	c := Context{Path: sel.Path, Language: sel.Language, Available: sel.Available, MaxTokens: maxTokens}
 	// Most applied rules of a large workspace are over the budget: room for all of them
 	// at once rather than growing the list through every size.
-	c.Omitted = make([]Omission, len(sel.Omitted), len(sel.Omitted)+len(sel.Applied))
-	copy(c.Omitted, sel.Omitted)
+	if n := len(sel.Omitted) + len(sel.Applied); u != nil {
+		c.Omitted = append(reuse(u.omitted, n), sel.Omitted...)
+		defer func() { u.omitted = c.Omitted }()
+	} else {
+		c.Omitted = make([]Omission, len(sel.Omitted), n)
+		copy(c.Omitted, sel.Omitted)
+	}
 	w := newBudgetWalk(maxTokens, headerTokens)
 	for _, m := range sel.Applied {
-		si := scopeIndex(m.Rule.EffectiveScope())
+		si := m.sectionIndex()
 		// A rule whose lower bound does not fit is omitted uncounted: the decision is
 		// the count's, since the count is at least the bound.
 		if w.surelyOver(m.Rule, si) {
@@ -145,7 +156,7 @@ func CountForBudget(c TokenCounter, sel Selection, maxTokens, headerTokens, list
 	w := newBudgetWalk(maxTokens, headerTokens)
 	for i, m := range sel.Applied {
 		r := m.Rule
-		si := scopeIndex(r.EffectiveScope())
+		si := m.sectionIndex()
 		if w.surelyOver(r, si) {
 			if listed > 0 {
 				listed--

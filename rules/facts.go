@@ -22,6 +22,9 @@ type facts struct {
 	langs []uint64 // bits of the rule's languages (langBit)
 	layer []Layer
 	prio  []int32
+	// section is 1 + the index of the rule's prompt section (scopeIndex of its
+	// EffectiveScope), carried into its matches for the budget and the rendering.
+	section []int8
 	// body numbers each rule's body identity: rules with one number have the same
 	// text. Numbers are shared with the base table a delta table is built over.
 	body    []int32
@@ -38,6 +41,7 @@ func (t *table) buildFacts(base *table) {
 	t.langs = make([]uint64, n)
 	t.layer = make([]Layer, n)
 	t.prio = make([]int32, n)
+	t.section = make([]int8, n)
 	t.body = make([]int32, n)
 	t.langIDs = map[string]uint8{}
 	var baseIDs map[string]int32
@@ -48,6 +52,7 @@ func (t *table) buildFacts(base *table) {
 	t.bodyIDs = map[string]int32{}
 	for i, r := range t.rules {
 		t.layer[i], t.prio[i] = r.Layer, int32(r.Priority)
+		t.section[i] = int8(scopeIndex(r.EffectiveScope()) + 1)
 		if len(t.re[i]) > 0 {
 			t.flags[i] |= factRegex
 		}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -214,6 +215,25 @@ func TestPropertySortHitsIsCompareHits(t *testing.T) {
 		}
 		if len(seen) != n {
 			t.Fatalf("order %v is not a permutation of %d hits", sc.order, n)
+		}
+	})
+}
+
+// An answer built in a Reuse is the answer built in memory of its own, however many
+// answers of other files, larger or smaller, the Reuse held before.
+func TestPropertyReuseGivesTheSameAnswers(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		set := NewSet(genRules(t), SetOptions{})
+		max := rapid.IntRange(1, 3000).Draw(t, "max")
+		var u Reuse
+		for i := range rapid.IntRange(1, 6).Draw(t, "files") {
+			p := rapid.SampledFrom(genPaths).Draw(t, fmt.Sprint("path", i))
+			lang := rapid.SampledFrom(genLangs).Draw(t, fmt.Sprint("lang", i))
+			want := BudgetWith(set.SelectFor(p, lang, nil, ""), max, HeaderTokens(p))
+			got := BudgetReusing(&u, set.SelectReusing(&u, p, lang, nil, ""), max, HeaderTokens(p))
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("file %d (%s, %q): reused answer\n%+v\nwant\n%+v", i, p, lang, got, want)
+			}
 		}
 	})
 }

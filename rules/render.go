@@ -84,7 +84,7 @@ func render(rel string, included []Included) string {
 	groups := make([][]section, len(scopeOrder))
 	size := len(promptHeader(rel))
 	for _, in := range included {
-		i := scopeIndex(in.Rule.EffectiveScope())
+		i := in.sectionIndex()
 		if len(groups[i]) == 0 {
 			size += len(scopeHeading(scopeOrder[i]))
 		}

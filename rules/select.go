@@ -54,6 +54,17 @@ type Match struct {
 	After     *Rule
 	TieBreak  TieBreak
 	afterSpec Specificity
+	// section is 1 + the index of the rule's prompt section, 0 when the match was
+	// built elsewhere than a select (see sectionIndex).
+	section int8
+}
+
+// sectionIndex is the index of the prompt section m's rule is rendered in.
+func (m *Match) sectionIndex() int {
+	if m.section > 0 {
+		return int(m.section - 1)
+	}
+	return scopeIndex(m.Rule.EffectiveScope())
 }
 
 // TieBreak names the key of the order that decided between two applied rules.
@@ -227,6 +238,33 @@ func (s *Set) SelectContent(rel, lang string, content []byte) Selection {
 // coding-agent, code-review): a rule whose excludeAgent names it neither applies nor
 // is offered. "" is any agent.
 func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selection {
+	return s.SelectReusing(nil, rel, lang, content, agent)
+}
+
+// Reuse is memory that a select and a budget build their answer in, taken back from
+// the answer before: for a caller that answers many files, one at a time, and keeps
+// nothing of an answer once it has used it (a server encodes each answer at once).
+// At 10,000 rules a file has hundreds of applicable rules, and their matches and
+// omissions were most of what an answer allocated. An answer made with a Reuse is
+// valid until the Reuse is used again. The zero value is ready; a Reuse is not safe
+// for concurrent use.
+type Reuse struct {
+	applied []Match
+	slab    []Reason
+	omitted []Omission
+}
+
+// reuse returns buf emptied with room for n, or a new slice when it has less: the
+// caller gives back what it built (keep) so that a grown one is kept.
+func reuse[T any](buf []T, n int) []T {
+	if buf == nil || cap(buf) < n {
+		return make([]T, 0, n)
+	}
+	return buf[:0]
+}
+
+// SelectReusing is SelectFor building its answer in u (nil: in memory of its own).
+func (s *Set) SelectReusing(u *Reuse, rel, lang string, content []byte, agent string) Selection {
 	rel = relPath(rel)
 	if len(content) > MaxContentBytes {
 		content = content[:MaxContentBytes]
@@ -265,8 +303,13 @@ func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selectio
 		total += hits[i].n
 	}
 	// One slab holds every reason of the answer: two allocations however many rules.
-	slab := make([]Reason, 0, total)
-	sel.Applied = make([]Match, 0, len(hits))
+	var slab []Reason
+	if u != nil {
+		slab, sel.Applied = reuse(u.slab, total), reuse(u.applied, len(hits))
+		defer func() { u.slab, u.applied = slab, sel.Applied }()
+	} else {
+		slab, sel.Applied = make([]Reason, 0, total), make([]Match, 0, len(hits))
+	}
 	var taken []*Rule // applied so far, for duplicates
 	nBodies := s.base.bodies
 	if s.delta != nil {
@@ -295,7 +338,7 @@ func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selectio
 		sc.bodySeen[h.t.body[h.ri]] = int32(len(taken))
 		start := len(slab)
 		slab = h.appendReasons(slab)
-		m := Match{Rule: h.rule, Reasons: slab[start:len(slab):len(slab)], Specificity: h.spec}
+		m := Match{Rule: h.rule, Reasons: slab[start:len(slab):len(slab)], Specificity: h.spec, section: h.t.section[h.ri]}
 		if prev != nil {
 			m.After, m.TieBreak, m.afterSpec = prev.rule, tieBreak(prev, h), prev.spec
 		}

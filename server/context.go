@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/airules/airules/index"
@@ -133,8 +134,11 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 			return answer, nil
 		}
 	}
-	// The snapshot need not keep what the answer cache keeps.
-	c := snap.ContextFor(index.Query{Rel: t.rel, Language: t.languageOf(p.LanguageID), Content: t.content(), MaxTokens: maxTokens, Uncached: cacheable})
+	// The snapshot need not keep what the answer cache keeps, and the answer is
+	// encoded before this returns: it is built in reused memory.
+	u := reuses.Get().(*rules.Reuse)
+	defer reuses.Put(u)
+	c := snap.ContextFor(index.Query{Rel: t.rel, Language: t.languageOf(p.LanguageID), Content: t.content(), MaxTokens: maxTokens, Uncached: cacheable, Reuse: u})
 	res := wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape())
 	if !cacheable {
 		return res, nil
@@ -152,6 +156,10 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 		putScratch(answerBufs, buf)
 	}}, nil
 }
+
+// reuses hold the memory of answers being computed (rules.Reuse): each answer is
+// encoded, or turned into its wire result, before its Reuse goes back.
+var reuses = sync.Pool{New: func() any { return new(rules.Reuse) }}
 
 // content is the open buffer's text, for rules that match on content (Continue's
 // regex); nil when the file is not open: no handler reads the disk.
