@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/airules/airules/index"
@@ -154,6 +155,7 @@ func cliLogger(stderr io.Writer) *zap.Logger {
 
 // openWorkspace opens the workspace's index: warm from the cache unless --no-cache.
 func openWorkspace(root string, f *workspaceFlags, stderr io.Writer) (*workspace, error) {
+	commandGC()
 	opt := index.Options{
 		Root: root, RulesDir: f.rulesDir, UserRulesDir: userRulesDir(), Cause: "cli", Logger: cliLogger(stderr),
 	}
@@ -173,4 +175,16 @@ func openWorkspace(root string, f *workspaceFlags, stderr io.Writer) (*workspace
 	syncTeam(ix, f.teamTimeout, stderr)
 	snap := ix.Snapshot()
 	return &workspace{root: root, ix: ix, snap: snap, set: snap.Rules, files: snap.Files, problems: snap.Problems, generation: snap.Generation}, nil
+}
+
+// commandGC sets the collector of a command that answers once and exits (rules,
+// context, lint, history): everything it builds is alive until it prints, so a
+// collection finds little to free, and at the default setting a warm start of 10,000
+// rules spent a sixth of its time collecting. Collecting at four times the live heap
+// instead of twice costs a few megabytes for as long as the command runs
+// (BenchmarkWarmStartCLI). GOGC in the environment wins.
+func commandGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

@@ -32,3 +32,26 @@ func TestWriteJSONIsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// appendIndented indents any compact JSON as encoding/json's Indent does.
+func FuzzAppendIndented(f *testing.F) {
+	for _, s := range []string{`{}`, `[]`, `{"a":[],"b":{},"c":[1,{"d":"e"}]}`, `"x"`, `[[[]]]`,
+		`{"s":"a \"quoted\" \\ back\\slash, ] } [ { : , inside"}`, `{"u":"\u2028\u00e9","n":-1.5e3,"t":true,"z":null}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if !json.Valid(in) {
+			return
+		}
+		var compact, want bytes.Buffer
+		if err := json.Compact(&compact, in); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Indent(&want, compact.Bytes(), "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if got := appendIndented(nil, compact.Bytes()); string(got) != want.String() {
+			t.Fatalf("appendIndented(%q)\n%s\nencoding/json\n%s", compact.Bytes(), got, want.Bytes())
+		}
+	})
+}
