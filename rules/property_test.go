@@ -237,3 +237,17 @@ func TestPropertyReuseGivesTheSameAnswers(t *testing.T) {
 		}
 	})
 }
+
+// Compare agrees with Less both ways.
+func TestPropertyCompareIsLess(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		rs := genRules(t)
+		for _, a := range rs {
+			for _, b := range rs {
+				if c := Compare(a, b); (c < 0) != Less(a, b) || (c > 0) != Less(b, a) {
+					t.Fatalf("Compare(%s, %s) = %d, Less %v, reversed %v", a.Path, b.Path, c, Less(a, b), Less(b, a))
+				}
+			}
+		}
+	})
+}

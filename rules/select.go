@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"path"
 	"slices"
 	"strconv"
@@ -140,12 +141,12 @@ func Less(a, b *Rule) bool {
 // Compare is Less as a three-way comparison, for slices.SortFunc.
 func Compare(a, b *Rule) int {
 	switch {
-	case Less(a, b):
-		return -1
-	case Less(b, a):
-		return 1
+	case a.Layer != b.Layer:
+		return cmp.Compare(b.Layer, a.Layer)
+	case a.Priority != b.Priority:
+		return cmp.Compare(b.Priority, a.Priority)
 	}
-	return 0
+	return strings.Compare(a.Path, b.Path)
 }
 
 // hit is a rule found for a path during one Select. Its reasons live inline (a rule

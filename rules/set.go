@@ -362,6 +362,16 @@ func newTable(rs []*Rule, base *table) *table {
 		ext:      map[string][]ref{},
 	}
 	ids := map[string]int32{}
+	// A workspace's rules share a handful of globs: each is compiled once.
+	compiled := map[string][]pattern{}
+	compile := func(g string) []pattern {
+		ps, ok := compiled[g]
+		if !ok {
+			ps = compileGlob(g)
+			compiled[g] = ps
+		}
+		return ps
+	}
 	for i, r := range rs {
 		ri := int32(i)
 		t.byPath[r.Path] = ri
@@ -404,10 +414,10 @@ func newTable(rs []*Rule, base *table) *table {
 		}
 		for _, g := range r.Globs {
 			if neg, ok := cutNegation(g); ok {
-				t.neg[i] = append(t.neg[i], compileGlob(neg)...)
+				t.neg[i] = append(t.neg[i], compile(neg)...)
 				continue
 			}
-			for _, p := range compileGlob(g) {
+			for _, p := range compile(g) {
 				pi := int32(len(t.pos[i]))
 				t.pos[i] = append(t.pos[i], p)
 				// The normalised pattern decides a match (kind, literal and tail are
