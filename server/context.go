@@ -157,6 +157,18 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 	}}, nil
 }
 
+// primeContext does, before a folder is ready, what its first airules/context would
+// otherwise pay for, a few milliseconds at 10,000 rules: the encoder of the answer
+// type is built (by reflection, once per process), and one select runs over the
+// snapshot's tables, which makes its scratch memory and touches the tables' pages. It
+// computes no answer, counts nothing and keeps nothing.
+func primeContext(snap *index.Snapshot) {
+	_, _ = segjson.Append(nil, wire.ContextResult{}, segjson.EscapeHTML|segjson.SortMapKeys)
+	if snap != nil {
+		snap.Rules.Select(".airules-prime", "")
+	}
+}
+
 // reuses hold the memory of answers being computed (rules.Reuse): each answer is
 // encoded, or turned into its wire result, before its Reuse goes back.
 var reuses = sync.Pool{New: func() any { return new(rules.Reuse) }}

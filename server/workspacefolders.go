@@ -82,6 +82,7 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			}
 		}
 		s.mu.Unlock()
+		primeContext(ix.Snapshot())
 		close(f.ready)
 		snap := ix.Snapshot()
 		s.outbox.push(func() {
