@@ -305,16 +305,32 @@ func benchMaxTokens(b *testing.B) int {
 // stdioRun is what one run of requests measured, for reportRoundTrips.
 type stdioRun struct {
 	lat, floor           []float64 // round trips of airules/context and of the floor, ms
+	first                []bool    // per request: the first for its file (a miss); nil if unknown
 	bytes                int64     // of every answer together
 	rssMB                float64   // the server's VmRSS afterwards
 	applicable, included int       // over every answer
 }
 
-// reportRoundTrips reports a run's figures, the same for every client.
+// reportRoundTrips reports a run's figures, the same for every client: with first
+// known, the requests the server computed (misses: a file's first) apart too.
 func reportRoundTrips(b *testing.B, r stdioRun) {
+	q := func(d []float64, p float64) float64 { return d[int(p*float64(len(d)-1))] }
+	if len(r.first) == len(r.lat) {
+		var miss []float64
+		for i, f := range r.first {
+			if f {
+				miss = append(miss, r.lat[i])
+			}
+		}
+		if len(miss) > 0 {
+			slices.Sort(miss)
+			b.ReportMetric(float64(len(miss)), "misses")
+			b.ReportMetric(q(miss, 0.5), "miss-p50-ms")
+			b.ReportMetric(q(miss, 0.9), "miss-p90-ms")
+		}
+	}
 	slices.Sort(r.lat)
 	slices.Sort(r.floor)
-	q := func(d []float64, p float64) float64 { return d[int(p*float64(len(d)-1))] }
 	n := float64(len(r.lat))
 	b.ReportMetric(q(r.lat, 0.5), "p50-ms")
 	b.ReportMetric(q(r.lat, 0.9), "p90-ms")

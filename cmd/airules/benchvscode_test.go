@@ -43,13 +43,14 @@ func BenchmarkContextVSCode(b *testing.B) {
 					}
 					var res struct {
 						Lat, Floor             []float64
+						First                  []bool
 						Bytes, RSS             int64
 						Included, Listed, More int
 					}
 					if err := json.Unmarshal(out, &res); err != nil {
 						b.Fatalf("bench client said %q: %v", out, err)
 					}
-					reportRoundTrips(b, stdioRun{lat: res.Lat, floor: res.Floor, bytes: res.Bytes, rssMB: float64(res.RSS) / 1024,
+					reportRoundTrips(b, stdioRun{lat: res.Lat, floor: res.Floor, first: res.First, bytes: res.Bytes, rssMB: float64(res.RSS) / 1024,
 						applicable: res.Included + res.Listed + res.More, included: res.Included})
 				}
 			})
