@@ -307,12 +307,9 @@ func BenchmarkContextShape(b *testing.B) {
 	b.ReportMetric(float64(included)/float64(i), "included/op")
 }
 
-// BenchmarkContextMiss is what a server computes for an airules/context it has no
-// answer for, on the workspace shape of testdata/gen with every count stored: the
-// select, budget and rendering of Snapshot.ContextFor, uncached and in reused memory,
-// over the 160 source files in turn (each file's rule bodies read once, as a server
-// reads them).
-func BenchmarkContextMiss(b *testing.B) {
+// countedShape writes the workspace shape of testdata/gen at 10,000 rules and a
+// database of it with every count stored, as a warm server finds them.
+func countedShape(b *testing.B) (gen.Shape, string) {
 	sh, err := gen.Workspace(filepath.Join(b.TempDir(), "ws"), 10_000)
 	if err != nil {
 		b.Fatal(err)
@@ -323,7 +320,17 @@ func BenchmarkContextMiss(b *testing.B) {
 		r.Tokens()
 	}
 	ix.Close() // stores the counts
-	ix = benchOpen(b, sh.Root, db)
+	return sh, db
+}
+
+// BenchmarkContextMiss is what a server computes for an airules/context it has no
+// answer for, on the workspace shape of testdata/gen with every count stored: the
+// select, budget and rendering of Snapshot.ContextFor, uncached and in reused memory,
+// over the 160 source files in turn (each file's rule bodies read once, as a server
+// reads them).
+func BenchmarkContextMiss(b *testing.B) {
+	sh, db := countedShape(b)
+	ix := benchOpen(b, sh.Root, db)
 	defer ix.Close()
 	s := ix.Snapshot()
 	var u rules.Reuse
@@ -338,16 +345,7 @@ func BenchmarkContextMiss(b *testing.B) {
 // warm start (restored rules, bodies not read yet, counts stored), as a server's misses
 // are: ns/op is per file.
 func BenchmarkContextShapeWarm(b *testing.B) {
-	sh, err := gen.Workspace(filepath.Join(b.TempDir(), "ws"), 10_000)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db := filepath.Join(b.TempDir(), "index.db")
-	ix := benchOpen(b, sh.Root, db)
-	for _, r := range ix.Snapshot().Rules.Rules() {
-		r.Tokens()
-	}
-	ix.Close() // stores the counts
+	sh, db := countedShape(b)
 	files := 0
 	for b.Loop() {
 		b.StopTimer()
