@@ -157,6 +157,13 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 	}}, nil
 }
 
+// readAheadBytes is how much rule text a folder reads ahead before it is ready
+// (index.ReadAhead): the bodies of the rules that prompts take first, which would
+// otherwise be read from their files by the first answers that render them. About the
+// 500 most important rules of 2 KB; at 10,000 rules the prompts of the benchmark's
+// files take their rules from among them.
+const readAheadBytes = 1 << 20
+
 // primeContext does, before a folder is ready, what its first airules/context would
 // otherwise pay for, a few milliseconds at 10,000 rules: the encoder of the answer
 // type is built (by reflection, once per process), and one select runs over the

@@ -82,6 +82,7 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			}
 		}
 		s.mu.Unlock()
+		ix.ReadAhead(readAheadBytes)
 		primeContext(ix.Snapshot())
 		close(f.ready)
 		snap := ix.Snapshot()
