@@ -255,8 +255,8 @@ type Reuse struct {
 	omitted []Omission
 }
 
-// reuse returns buf emptied with room for n, or a new slice when it has less: the
-// caller gives back what it built (keep) so that a grown one is kept.
+// reuse returns buf emptied, or a new slice with room for n when buf has less; the
+// caller stores what it built back in its Reuse, so that a grown slice is kept.
 func reuse[T any](buf []T, n int) []T {
 	if buf == nil || cap(buf) < n {
 		return make([]T, 0, n)
