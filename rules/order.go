@@ -125,6 +125,20 @@ func (s *Set) sortHits(sc *scratch, hits []hit) {
 		slices.SortFunc(sc.order, func(a, b int32) int { return s.compareHits(&hits[a], &hits[b]) })
 		return
 	}
+	if t := s.base; s.delta == nil && len(t.rules) <= hitIndexMask+1 && allOf(hits, t) {
+		// Every hit is of one table: its rank by path takes the low bits instead of
+		// the hit's index, so one integer sort is the whole order, and sc.seen leads
+		// from a rule back to its hit.
+		t.rankOnce.Do(t.rankPaths)
+		for i := range keys {
+			keys[i] = keys[i]&^hitIndexMask | uint64(t.pathRank[hits[i].ri])
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			sc.order = append(sc.order, sc.seen[t.byRank[k&hitIndexMask]]-1)
+		}
+		return
+	}
 	slices.Sort(keys)
 	for start := 0; start < len(keys); {
 		end := start + 1
@@ -141,6 +155,16 @@ func (s *Set) sortHits(sc *scratch, hits []hit) {
 	for _, k := range keys {
 		sc.order = append(sc.order, int32(k&hitIndexMask))
 	}
+}
+
+// allOf reports whether every hit is of table t.
+func allOf(hits []hit, t *table) bool {
+	for i := range hits {
+		if hits[i].t != t {
+			return false
+		}
+	}
+	return true
 }
 
 // hitKey's layout: from the top, 4 bits of layer rank, 24 of priority, 3 of tier and

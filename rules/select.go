@@ -294,6 +294,9 @@ func (s *Set) SelectReusing(u *Reuse, rel, lang string, content []byte, agent st
 			if nApplied != i { // a hit is large: most stay where they are
 				sc.hits[nApplied] = *h
 			}
+			if h.t == s.base {
+				sc.seen[h.ri] = int32(nApplied) + 1 // where it is now, for sortHits
+			}
 			nApplied++
 		}
 	}

@@ -339,6 +339,23 @@ type table struct {
 	// handful of globs (**/*.go, apps/*/lib/**), so a select matches each once (see
 	// collect) however many rules carry it.
 	distinct int32
+	// pathRank is each rule's rank by path in the table and byRank its inverse, made
+	// on the first select that needs them (sortHits).
+	rankOnce         sync.Once
+	pathRank, byRank []int32
+}
+
+// rankPaths fills pathRank and byRank.
+func (t *table) rankPaths() {
+	t.byRank = make([]int32, len(t.rules))
+	for i := range t.byRank {
+		t.byRank[i] = int32(i)
+	}
+	slices.SortFunc(t.byRank, func(a, b int32) int { return strings.Compare(t.rules[a].Path, t.rules[b].Path) })
+	t.pathRank = make([]int32, len(t.rules))
+	for rank, ri := range t.byRank {
+		t.pathRank[ri] = int32(rank)
+	}
 }
 
 // ref points at one positive pattern of one rule; id numbers its pattern among the
