@@ -105,9 +105,11 @@ func (s *Set) compareHits(a, b *hit) int {
 
 // sortHits fills sc.order with the indexes of hits in compareHits order. What
 // compareHits compares before the path packs into the high bits of one number per hit
-// (hitKey), its index into the low ones: the sort compares integers, and only hits
-// equal on every other key are compared by path. A value outside the packed ranges
-// sorts with compareHits itself.
+// (hitKey). When every hit is of the base table and there is no delta, the rule's
+// rank by path fills the low bits, and sc.seen (1 + the index of each base rule's hit,
+// as the select leaves it) leads back to the hit; otherwise the hit's index does, and
+// hits equal on every other key are compared by path. A value outside the packed
+// ranges sorts with compareHits itself.
 func (s *Set) sortHits(sc *scratch, hits []hit) {
 	sc.order = sc.order[:0]
 	keys := sc.keys[:0]
