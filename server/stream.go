@@ -337,7 +337,13 @@ func (f *frameStream) writeEncoded(id jsonrpc2.ID, body []byte) error {
 	}
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
-	_, err = f.writeFramed([]byte(`{"jsonrpc":"2.0","result":`), body, []byte(`,"id":`), idJSON, []byte("}"))
+	return f.frameResult(idJSON, body)
+}
+
+// frameResult writes the response of id (idJSON) with the encoded result body, with
+// wmu held.
+func (f *frameStream) frameResult(idJSON, body []byte) error {
+	_, err := f.writeFramed([]byte(`{"jsonrpc":"2.0","result":`), body, []byte(`,"id":`), idJSON, []byte("}"))
 	return err
 }
 
@@ -364,8 +370,7 @@ func (f *frameStream) writeResult(id jsonrpc2.ID, result packed) error {
 	if cap(f.unpacked) > 1<<20 {
 		f.unpacked = nil // as writeFramed does with buf
 	}
-	_, err = f.writeFramed([]byte(`{"jsonrpc":"2.0","result":`), body, []byte(`,"id":`), idJSON, []byte("}"))
-	return err
+	return f.frameResult(idJSON, body)
 }
 
 // writeError answers a message that could not be dispatched; id nil is null.
