@@ -91,6 +91,7 @@ func (j *job) run(parses *atomic.Uint64, buf *[]byte) {
 	if j.lay.forgetBodies && j.f.src.Format.Restorable() {
 		body := j.rule.Body
 		j.rule.ForgetBody(j.lay.bodyOf(j.f.tree))
+		j.rule.PassBodyWith(j.lay.pending.pass)
 		j.lay.pending.put(j.rule, body)
 	}
 	if j.stored != nil {

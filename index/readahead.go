@@ -7,28 +7,57 @@ import (
 )
 
 // ReadAhead reads the bodies of the rules a budget takes first when it does not know
-// the file (rules.Compare: layer, then priority), until max bytes of rule text are
-// held, and keeps them, as a body read by a request is kept. A restored rule's body
-// is read from its file the first time a prompt renders it: at 10,000 rules that was
-// about a fifth of a server's first answer for a file (BenchmarkContextVSCode,
-// miss-p50-ms). A server calls it before its first answer, off the request path.
-// Rules that are never rendered (agent-requested, disabled, unreadable) are passed
-// over.
-func (ix *Index) ReadAhead(max int) {
+// the file (rules.Compare: layer, then priority), until read bytes of rule text are
+// held, and keeps them, as a body read by a request is kept; and it counts, in the
+// count worker, the rules in that order whose count no store knew, until count bytes
+// of rule text. A restored rule's body is read from its file the first time a prompt
+// renders it: at 10,000 rules that was about a fifth of a server's first answer for a
+// file (BenchmarkContextVSCode, miss-p50-ms). And on a first index, the rules the
+// first answers take would be counted by those answers, each waiting for the worker
+// while it counts the rest of the workspace (cold). A warm index knows every count
+// and counts nothing; a count that fails is left to the warmer. A server calls it
+// before its first answer, off the request path. Rules that are never rendered
+// (agent-requested, disabled, unreadable) are passed over.
+func (ix *Index) ReadAhead(read, count int) {
+	type sized struct {
+		r    *rules.Rule
+		size int64 // of its file: a bound of its text known without reading it
+	}
 	ix.mu.Lock()
-	rs := make([]*rules.Rule, 0, len(ix.entries))
+	rs := make([]sized, 0, len(ix.entries))
 	for _, e := range ix.entries {
 		if r := e.rule; r.Active() && !r.AgentRequested() && !r.Unreadable() {
-			rs = append(rs, r)
+			rs = append(rs, sized{r, e.stamp.Size})
 		}
 	}
 	ix.mu.Unlock()
-	slices.SortFunc(rs, rules.Compare)
+	slices.SortFunc(rs, func(a, b sized) int { return rules.Compare(a.r, b.r) })
 	held := 0
-	for _, r := range rs {
-		if held >= max {
-			return
+	for _, s := range rs {
+		if held >= read {
+			break
 		}
-		held += len(r.Text())
+		held += len(s.r.Text())
 	}
+	if ix.opt.Counter == nil {
+		return
+	}
+	var batch []*rules.Rule
+	var seen int64
+	for _, s := range rs {
+		if seen += s.size; seen > int64(count) {
+			break
+		}
+		if _, ok := s.r.CountedTokens(); ok {
+			continue
+		}
+		if batch = append(batch, s.r); len(batch) == countAheadBatch {
+			_ = rules.CountWith(ix.opt.Counter, batch)
+			batch = batch[:0]
+		}
+	}
+	_ = rules.CountWith(ix.opt.Counter, batch)
 }
+
+// countAheadBatch is how many rules ReadAhead sends the worker at once.
+const countAheadBatch = 64

@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/airules/airules/rules"
 )
 
 // ReadAhead keeps the bodies of the most important rules, up to its byte bound, and
@@ -21,7 +24,7 @@ func TestReadAheadKeepsTheFirstRulesBodies(t *testing.T) {
 	reopenWith(t, Options{Root: root, DBPath: db}).Close()
 
 	ix := reopenWith(t, Options{Root: root, DBPath: db}) // restored: bodies on disk
-	ix.ReadAhead(3 * len(body))
+	ix.ReadAhead(3*len(body), 0)
 	snap := ix.Snapshot()
 	for i := range 6 {
 		write(t, root, fmt.Sprintf(".ai-rules/r%d.md", i), fmt.Sprintf("---\ndescription: rule %d\npriority: %d\nglobs: [\"*.go\"]\n---\nchanged\n", i, 90-i))
@@ -35,5 +38,40 @@ func TestReadAheadKeepsTheFirstRulesBodies(t *testing.T) {
 		if want := i < 3; kept != want {
 			t.Errorf("rule %d (priority %d): body kept %v, want %v", i, 90-i, kept, want)
 		}
+	}
+}
+
+// On a first index, ReadAhead counts the most important rules in the count worker, up
+// to its byte bound of rule files, and no other: their counts are the tokenizer's.
+func TestReadAheadCountsTheFirstRules(t *testing.T) {
+	root := t.TempDir()
+	body := strings.Repeat("word ", 40)
+	for i := range 6 {
+		write(t, root, fmt.Sprintf(".ai-rules/r%d.md", i), fmt.Sprintf("---\ndescription: rule %d\npriority: %d\nglobs: [\"*.go\"]\n---\n%s\n", i, 90-i, body))
+	}
+	write(t, root, ".ai-rules/agent.md", "---\ndescription: on request\npriority: 100\n---\n"+body+"\n")
+	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Counter: testCountWorker(t, time.Hour)})
+	snap := ix.Snapshot()
+	ruleOf := func(name string) *rules.Rule {
+		r := snap.RuleAt(filepath.Join(root, ".ai-rules", name))
+		if r == nil {
+			t.Fatalf("%s missing", name)
+		}
+		return r
+	}
+	size := len(fmt.Sprintf("---\ndescription: rule %d\npriority: %d\nglobs: [\"*.go\"]\n---\n%s\n", 0, 90, body))
+	ix.ReadAhead(0, 3*size)
+	for i := range 6 {
+		r := ruleOf(fmt.Sprintf("r%d.md", i))
+		n, counted := r.CountedTokens()
+		if want := i < 3; counted != want {
+			t.Errorf("rule %d (priority %d): counted %v, want %v", i, 90-i, counted, want)
+		}
+		if counted && n != rules.CountTokens(r.SectionText()) {
+			t.Errorf("rule %d: count %d, the tokenizer says %d", i, n, rules.CountTokens(r.SectionText()))
+		}
+	}
+	if _, counted := ruleOf("agent.md").CountedTokens(); counted {
+		t.Error("the agent-requested rule was counted ahead")
 	}
 }

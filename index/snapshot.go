@@ -99,8 +99,10 @@ func (s *Snapshot) ContextFor(q Query) rules.Context {
 		k.content = h.Sum64() | 1 // never 0, which stands for "no content"
 	}
 	compute := func(u *rules.Reuse) rules.Context {
+		header := s.countHeader(rules.SelectionPath(k.rel)) // travels while the select runs
 		sel := s.Rules.SelectReusing(u, k.rel, k.lang, content, k.agent)
 		if s.counter != nil {
+			<-header
 			s.countFor(sel, k.maxTokens)
 		}
 		return rules.BudgetReusing(u, sel, k.maxTokens, s.headers.of(sel.Path))
@@ -130,6 +132,36 @@ func (s *Snapshot) ContextFor(q Query) rules.Context {
 // the rules it budgets (its worker's counts; the others are counted where read): as
 // many as an answer lists by default.
 const OmittedCounted = 50
+
+// countHeader counts in the index's worker, from a goroutine of its own, the prompt
+// header of the file at rel when no store or request knew its count: every file's
+// first answer needs it, and the worker's round trip would otherwise come after the
+// select. The channel is closed once the count is in, or failed (countFor then counts
+// it again).
+func (s *Snapshot) countHeader(rel string) <-chan struct{} {
+	if s.counter == nil {
+		return closed
+	}
+	if _, ok := s.headers.known(rel); ok {
+		return closed
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ns, err := s.counter.CountTokens(1, stringsText([]string{rules.HeaderText(rel)}))
+		if err == nil && len(ns) == 1 {
+			s.headers.set(rel, ns[0])
+		}
+	}()
+	return done
+}
+
+// closed is a channel closed already.
+var closed = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 // countFor counts in the index's worker what budgeting sel needs and no store knew:
 // the prompt header's count, the counts BudgetWith will ask for and those of the

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -10,8 +11,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/airules/airules/rules"
+	"github.com/klauspost/compress/s2"
 	"golang.org/x/mod/module"
 )
 
@@ -57,28 +60,81 @@ type layout struct {
 	pending pendingBodies
 }
 
-// pendingBodies are parsed bodies kept until their first use (layout.pending).
+// pendingBodies are parsed bodies kept until their first use (layout.pending), packed
+// (s2): on a first index they are the whole workspace's rule text, held while the
+// counting works through it, and rule text packs to a third of its size or less.
 type pendingBodies struct {
 	mu sync.Mutex
-	m  map[*rules.Rule]string
+	m  map[*rules.Rule][]byte
 }
 
 func (p *pendingBodies) put(r *rules.Rule, body string) {
+	// s2 encodes into a buffer of the worst case's size: packed into a scratch one and
+	// copied out at its own size.
+	scratch := packBufs.Get().(*[]byte)
+	if n := s2.MaxEncodedLen(len(body)); cap(*scratch) < n {
+		*scratch = make([]byte, n)
+	}
+	packed := bytes.Clone(s2.Encode((*scratch)[:cap(*scratch)], unsafe.Slice(unsafe.StringData(body), len(body))))
+	packBufs.Put(scratch)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.m == nil {
-		p.m = map[*rules.Rule]string{}
+		p.m = map[*rules.Rule][]byte{}
 	}
-	p.m[r] = body
+	p.m[r] = packed
+}
+
+// packBufs are the scratch buffers of packing and of pass.
+var packBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// pass calls use with the body of r, unpacked into a buffer that is used again, and
+// forgets it; it reports whether r had one (rules.Rule.PassBodyWith). A count is most
+// bodies' only use, and a string made of each would be the whole workspace's rule
+// text of garbage while a server answers its first requests.
+func (p *pendingBodies) pass(r *rules.Rule, use func(string)) bool {
+	p.mu.Lock()
+	packed, ok := p.m[r]
+	delete(p.m, r)
+	p.mu.Unlock()
+	if !ok {
+		return false
+	}
+	n, err := s2.DecodedLen(packed)
+	if err != nil {
+		return false
+	}
+	scratch := packBufs.Get().(*[]byte)
+	defer packBufs.Put(scratch)
+	if cap(*scratch) < n {
+		*scratch = make([]byte, n)
+	}
+	body, err := s2.Decode((*scratch)[:n], packed)
+	if err != nil {
+		return false
+	}
+	use(unsafe.String(unsafe.SliceData(body), len(body)))
+	return true
 }
 
 // take returns the body of r and forgets it.
 func (p *pendingBodies) take(r *rules.Rule) (string, bool) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	b, ok := p.m[r]
+	packed, ok := p.m[r]
 	delete(p.m, r)
-	return b, ok
+	p.mu.Unlock()
+	if !ok {
+		return "", false
+	}
+	n, err := s2.DecodedLen(packed)
+	if err != nil { // cannot happen to what put packed; read from the file instead
+		return "", false
+	}
+	body, err := s2.Decode(make([]byte, n), packed)
+	if err != nil {
+		return "", false
+	}
+	return unsafe.String(unsafe.SliceData(body), len(body)), true // body is not kept
 }
 
 // clear forgets every body.

@@ -135,3 +135,37 @@ func TestUnreadableFolderIsSkipped(t *testing.T) {
 		t.Fatalf("problems %+v", s.Problems)
 	}
 }
+
+// A pending body comes back as it was put, once, whether taken (to keep) or passed (to
+// use and drop); a rule with none has none.
+func TestPendingBodies(t *testing.T) {
+	bodies := []string{"", "a", "- Prefer small functions.\n", strings.Repeat("naïve café — 東京 🚀\n", 300), strings.Repeat("x", 70_000)}
+	var p pendingBodies
+	rs := make([]*rules.Rule, len(bodies))
+	for i, b := range bodies {
+		rs[i] = &rules.Rule{}
+		p.put(rs[i], b)
+	}
+	for i, b := range bodies {
+		if i%2 == 0 {
+			got, ok := p.take(rs[i])
+			if !ok || got != b {
+				t.Errorf("take %d: %q, %v", i, trim(got), ok)
+			}
+		} else {
+			var got string
+			ok := p.pass(rs[i], func(body string) { got = strings.Clone(body) })
+			if !ok || got != b {
+				t.Errorf("pass %d: %q, %v", i, trim(got), ok)
+			}
+		}
+		if _, ok := p.take(rs[i]); ok {
+			t.Errorf("body %d given twice", i)
+		}
+		if p.pass(rs[i], func(string) { t.Errorf("body %d passed after it was given", i) }) {
+			t.Errorf("body %d passed twice", i)
+		}
+	}
+}
+
+func trim(s string) string { return s[:min(len(s), 40)] }

@@ -154,13 +154,25 @@ func (ix *Index) countElsewhere(ctx context.Context, work []tokenWork) error {
 	if ix.opt.Counter == nil {
 		return errNoCountWorker
 	}
-	ns, err := ix.opt.Counter.countBulk(ctx, len(work), func(dst []byte, i int) []byte { return work[i].rule.AppendSection(dst) })
+	// Rules counted already (ahead of a first answer, or by a request) need only storing.
+	todo := make([]int, 0, len(work))
+	for i := range work {
+		if n, ok := work[i].rule.CountedTokens(); ok {
+			work[i].n = n
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	ns, err := ix.opt.Counter.countBulk(ctx, len(todo), func(dst []byte, i int) []byte { return work[todo[i]].rule.AppendSection(dst) })
 	if err != nil {
 		return err
 	}
-	for i := range work {
-		work[i].rule.FillTokens(ns[i])
-		work[i].n = work[i].rule.Tokens() // ns[i], or a count a request made meanwhile
+	for j, i := range todo {
+		work[i].rule.FillTokens(ns[j])
+		work[i].n = work[i].rule.Tokens() // ns[j], or a count a request made meanwhile
 	}
 	return nil
 }

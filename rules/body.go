@@ -17,7 +17,8 @@ import (
 type lazyBody struct {
 	once   sync.Once
 	load   func(*Rule) string
-	sum    string // as given to RestoreBody
+	pass   func(r *Rule, use func(body string)) bool // PassBodyWith's
+	sum    string                                    // as given to RestoreBody
 	text   string
 	loaded atomic.Bool // text is set
 }
@@ -35,13 +36,30 @@ func (r *Rule) Text() string {
 	return r.lazy.text
 }
 
-// passingText is Text without keeping a body that had to be read for it: counting
-// every rule of a workspace must not bring every body into memory.
-func (r *Rule) passingText() string {
+// withPassingText calls use with the rule's body without keeping a body that had to
+// be read for it: counting every rule of a workspace must not bring every body into
+// memory. use must not keep the string.
+func (r *Rule) withPassingText(use func(body string)) {
 	if r.lazy == nil || r.lazy.loaded.Load() {
-		return r.Text()
+		use(r.Text())
+		return
 	}
-	return r.lazy.load(r)
+	if r.lazy.pass != nil && r.lazy.pass(r, use) {
+		return
+	}
+	use(r.lazy.load(r))
+}
+
+// PassBodyWith gives a rule that forgot its body or was restored without one a second
+// way to read it, for uses that keep nothing of it (a count): pass calls use with the
+// body, which use does not keep, and reports whether it could; when it cannot, the
+// loader reads the body. It lets a loader lend memory of its own instead of making a
+// string of each body. Call it after ForgetBody or RestoreBody, before the rule is
+// shared.
+func (r *Rule) PassBodyWith(pass func(r *Rule, use func(body string)) bool) {
+	if r.lazy != nil {
+		r.lazy.pass = pass
+	}
 }
 
 // RestoreBody gives a rule restored without its body a loader for it, called with the

@@ -73,3 +73,43 @@ func TestForgetBody(t *testing.T) {
 		t.Fatal("a second ForgetBody changed the body")
 	}
 }
+
+// A rule given a way to pass its body counts and bounds with the passed body, which it
+// does not keep, and falls back to its loader when passing cannot; rendering loads.
+func TestPassBodyWith(t *testing.T) {
+	text := "---\ndescription: d\n---\n# Title\n\nDo the thing, and the other thing.\n"
+	kept := Parse(Source{Path: "/x.md", ID: "x"}, []byte(text))
+	r := Parse(Source{Path: "/x.md", ID: "x"}, []byte(text))
+	loads, passes := 0, 0
+	r.ForgetBody(func(r *Rule) string {
+		loads++
+		return BodyAt([]byte(text), r.BodyLine)
+	})
+	can := true
+	r.PassBodyWith(func(r *Rule, use func(string)) bool {
+		if !can {
+			return false
+		}
+		passes++
+		use(BodyAt([]byte(text), r.BodyLine))
+		return true
+	})
+	if got, want := string(r.AppendSection([]byte("> "))), "> "+kept.SectionText(); got != want || passes != 1 || loads != 0 {
+		t.Fatalf("section %q after %d passes, %d loads; want %q after 1, 0", got, passes, loads, want)
+	}
+	if n := r.Tokens(); n != kept.Tokens() || passes != 2 || loads != 0 {
+		t.Fatalf("count %d after %d passes, %d loads; want %d after 2, 0", n, passes, loads, kept.Tokens())
+	}
+	can = false
+	if got := r.SectionText(); got != kept.SectionText() || loads != 1 {
+		t.Fatalf("section %q after %d loads; want %q after 1", got, loads, kept.SectionText())
+	}
+	if got := r.Text(); got != kept.Body || loads != 2 {
+		t.Fatalf("text %q after %d loads; want %q after 2", got, loads, kept.Body)
+	}
+	can = true
+	_ = r.SectionText()
+	if passes != 2 {
+		t.Fatal("a rule that keeps its body passed it")
+	}
+}

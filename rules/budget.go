@@ -59,6 +59,9 @@ func BudgetReusing(u *Reuse, sel Selection, maxTokens, headerTokens int) Context
 		c.Omitted = make([]Omission, len(sel.Omitted), n)
 		copy(c.Omitted, sel.Omitted)
 	}
+	if u != nil {
+		c.Rules = reuse(u.included, 0)
+	}
 	w := newBudgetWalk(maxTokens, headerTokens)
 	for _, m := range sel.Applied {
 		si := m.sectionIndex()
@@ -75,8 +78,14 @@ func BudgetReusing(u *Reuse, sel Selection, maxTokens, headerTokens int) Context
 		}
 		c.Rules = append(c.Rules, Included{Match: m, Tokens: n})
 	}
+	if u != nil {
+		u.included = c.Rules
+		if len(c.Rules) == 0 {
+			c.Rules = nil // as a budget without a Reuse answers
+		}
+	}
 	if len(c.Rules) > 0 {
-		c.Prompt = render(sel.Path, renderOrder(c.Rules))
+		c.Prompt = render(u, sel.Path, renderOrder(u, c.Rules))
 		c.Tokens = w.total
 	}
 	return c

@@ -18,12 +18,16 @@ type TokenCounter interface {
 
 // SectionText is the text Tokens counts for r: its section as a prompt renders it. A
 // restored rule's body is read for it without being kept.
-func (r *Rule) SectionText() string { return renderSectionOf(r, r.passingText()) }
+func (r *Rule) SectionText() string {
+	var s string
+	r.withPassingText(func(body string) { s = renderSectionOf(r, body) })
+	return s
+}
 
 // AppendSection appends SectionText to dst.
 func (r *Rule) AppendSection(dst []byte) []byte {
 	a := &byteAppender{b: dst}
-	writeSection(a, r, strings.TrimSpace(r.passingText()))
+	r.withPassingText(func(body string) { writeSection(a, r, strings.TrimSpace(body)) })
 	return a.b
 }
 
@@ -75,13 +79,16 @@ func (r *Rule) TokensAtLeast() int {
 	if n, ok := r.CountedTokens(); ok {
 		return n
 	}
+	var n int
+	bound := func(body string) { n = sectionLowerBound(r, body) }
 	if r.tokens == nil {
-		return sectionLowerBound(r, r.passingText())
+		r.withPassingText(bound)
+		return n
 	}
 	if v := r.tokens.atLeast.Load(); v > 0 {
 		return int(v - 1)
 	}
-	n := sectionLowerBound(r, r.passingText())
+	r.withPassingText(bound)
 	r.tokens.atLeast.Store(int32(min(n, 1<<30)) + 1)
 	return n
 }

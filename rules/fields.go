@@ -40,8 +40,8 @@ func (p *parser) fields(root *yaml.Node) {
 		case "scope":
 			for _, s := range p.list(key, v, false) {
 				if scopeIndex(s.value) < 0 {
-					pb := p.problem(CodeUnknownValue, s.rg, "unknown scope %q: use one of %s", s.value, strings.Join(scopeOrder, ", "))
-					p.replaceFix(pb, s.rg, suggest(s.value, scopeOrder))
+					pb := p.problem(CodeUnknownValue, s.rg, "unknown scope %q: use one of %s", s.value, strings.Join(scopeOrder[:], ", "))
+					p.replaceFix(pb, s.rg, suggest(s.value, scopeOrder[:]))
 					continue
 				}
 				r.Scope = append(r.Scope, s.value)

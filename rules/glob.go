@@ -349,6 +349,10 @@ func hasBraceGroup(s string) bool {
 	return false
 }
 
+// SelectionPath is the form of a workspace-relative path that a Selection's Path
+// takes: slash-separated and clean.
+func SelectionPath(p string) string { return relPath(p) }
+
 // relPath makes p slash-separated and clean, the form patterns match against.
 func relPath(p string) string {
 	p = strings.ReplaceAll(p, "\\", "/")

@@ -34,4 +34,4 @@ func keyNames(f Format) []string {
 }
 
 // Scopes lists the valid scope values, least specific first.
-func Scopes() []string { return append([]string(nil), scopeOrder...) }
+func Scopes() []string { return append([]string(nil), scopeOrder[:]...) }

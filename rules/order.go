@@ -263,8 +263,14 @@ func (r *Rule) bodyIdentity() string {
 
 // renderOrder sorts included rules for the prompt: general before specific, so that
 // nearer or narrower text refines what came before; ties keep the selection order.
-func renderOrder(rs []Included) []Included {
-	out := append([]Included(nil), rs...)
+func renderOrder(u *Reuse, rs []Included) []Included {
+	var out []Included
+	if u != nil {
+		out = append(reuse(u.order, len(rs)), rs...)
+		defer func() { u.order = out }()
+	} else {
+		out = append([]Included(nil), rs...)
+	}
 	// Insertion sort: stable, and a prompt holds few rules.
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && out[j].Specificity.Less(out[j-1].Specificity); j-- {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"strings"
+	"unsafe"
 )
 
 // Prompt layout. Every part ends with a blank line and the next starts with a
@@ -71,40 +72,70 @@ func oneLine(s string) string {
 	return s
 }
 
+// section is one rule's part of a prompt being rendered.
+type section struct {
+	r     *Rule
+	body  string // trimmed
+	group int    // index in scopeOrder
+}
+
 // render writes the prompt for the included rules, grouped by scope in the canonical
-// order and in the given order within a group.
-func render(rel string, included []Included) string {
+// order and in the given order within a group, into u's memory (nil: memory of its
+// own). The string it returns shares that memory: it is valid until u is used again,
+// like every other part of an answer built in a Reuse. A prompt is tens of kilobytes,
+// most of what a new answer allocated.
+func render(u *Reuse, rel string, included []Included) string {
 	if len(included) == 0 {
 		return ""
 	}
-	type section struct {
-		r    *Rule
-		body string // trimmed
+	var secs []section
+	if u != nil {
+		secs = reuse(u.sections, len(included))
+		defer func() { u.sections = secs }()
+	} else {
+		secs = make([]section, 0, len(included))
 	}
-	groups := make([][]section, len(scopeOrder))
-	size := len(promptHeader(rel))
+	header := promptHeader(rel)
+	size := len(header)
+	var opened [len(scopeOrder)]bool
 	for _, in := range included {
 		i := in.sectionIndex()
-		if len(groups[i]) == 0 {
+		if !opened[i] {
+			opened[i] = true
 			size += len(scopeHeading(scopeOrder[i]))
 		}
-		sec := section{in.Rule, strings.TrimSpace(in.Rule.Text())}
-		groups[i] = append(groups[i], sec)
+		sec := section{in.Rule, strings.TrimSpace(in.Rule.Text()), i}
+		secs = append(secs, sec)
 		size += sectionSize(sec.r, sec.body)
 	}
-	// One buffer of the prompt's size: a prompt is tens of kilobytes, and growing it
-	// (and building each section apart) was most of what a new answer allocated.
-	var b strings.Builder
-	b.Grow(size)
-	b.WriteString(promptHeader(rel))
-	for i, g := range groups {
-		if len(g) == 0 {
-			continue
-		}
-		b.WriteString(scopeHeading(scopeOrder[i]))
-		for _, sec := range g {
-			writeSection(&b, sec.r, sec.body)
+	// One buffer of the prompt's size, not one grown through every size.
+	if u == nil {
+		var b strings.Builder
+		b.Grow(size)
+		writePrompt(&b, header, secs)
+		return b.String()
+	}
+	b := &byteAppender{reuse(u.prompt, size)}
+	writePrompt(b, header, secs)
+	u.prompt = b.b
+	return unsafe.String(unsafe.SliceData(b.b), len(b.b))
+}
+
+// writePrompt writes the header, then the sections group by group in scopeOrder, each
+// group under its heading; within a group, in the order given.
+func writePrompt[W stringWriter](b W, header string, secs []section) {
+	b.WriteString(header)
+	for g := range scopeOrder {
+		opened := false
+		for _, sec := range secs {
+			if sec.group != g {
+				continue
+			}
+			if !opened {
+				opened = true
+				b.WriteString(scopeHeading(scopeOrder[g]))
+			}
+			writeSection(b, sec.r, sec.body)
 		}
 	}
-	return b.String()
 }

@@ -227,13 +227,17 @@ func (r *Rule) Restore(globRanges []Range, tokens int) {
 
 // Tokens is the token count of the rule's rendered section in a prompt. It is counted
 // once, on first use, because counting costs far more than parsing. Counting reads a
-// restored rule's body without keeping it (passingText).
+// restored rule's body without keeping it (withPassingText).
 func (r *Rule) Tokens() int {
+	count := func() (n int) {
+		r.withPassingText(func(body string) { n = CountTokens(renderSectionOf(r, body)) })
+		return n
+	}
 	if r.tokens == nil {
-		return CountTokens(renderSectionOf(r, r.passingText()))
+		return count()
 	}
 	r.tokens.once.Do(func() {
-		r.tokens.n = CountTokens(renderSectionOf(r, r.passingText()))
+		r.tokens.n = count()
 		r.tokens.done.Store(true)
 	})
 	return r.tokens.n
@@ -284,7 +288,7 @@ func (r *Rule) EffectiveScope() string {
 }
 
 // scopeOrder is the order of the prompt's sections, least specific first.
-var scopeOrder = []string{"global", "project", "language", "framework", "context"}
+var scopeOrder = [...]string{"global", "project", "language", "framework", "context"}
 
 func scopeIndex(s string) int {
 	for i, o := range scopeOrder {

@@ -207,6 +207,7 @@ type scratch struct {
 	// bodySeen holds, per body number (facts.body), 1 + the index in taken of the
 	// applied rule with that text (0: none).
 	bodySeen []int32
+	taken    []*Rule // applied so far, for duplicates
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
@@ -250,9 +251,28 @@ func (s *Set) SelectFor(rel, lang string, content []byte, agent string) Selectio
 // valid until the Reuse is used again. The zero value is ready; a Reuse is not safe
 // for concurrent use.
 type Reuse struct {
-	applied []Match
-	slab    []Reason
-	omitted []Omission
+	applied  []Match
+	slab     []Reason
+	omitted  []Omission
+	included []Included
+	order    []Included
+	sections []section
+	prompt   []byte
+	sc       *scratch
+}
+
+// scratch is the working memory of a select in u, or from the pool for a nil u. A
+// Reuse keeps its own: a sync.Pool hands a goroutine that moved to the other core, or
+// that asks after a collection, a new one, and at 10,000 rules that is a hundred
+// kilobytes grown again.
+func (u *Reuse) scratch() *scratch {
+	if u == nil {
+		return scratchPool.Get().(*scratch)
+	}
+	if u.sc == nil {
+		u.sc = new(scratch)
+	}
+	return u.sc
 }
 
 // reuse returns buf emptied, or a new slice with room for n when buf has less; the
@@ -273,11 +293,13 @@ func (s *Set) SelectReusing(u *Reuse, rel, lang string, content []byte, agent st
 	if lang == "" {
 		lang = LanguageOf(rel)
 	}
-	sc := scratchPool.Get().(*scratch)
+	sc := u.scratch()
 	defer func() {
 		clear(sc.hits) // drop pointers to rules of old sets
 		sc.hits = sc.hits[:0]
-		scratchPool.Put(sc)
+		if u == nil {
+			scratchPool.Put(sc)
+		}
 	}()
 	base := path.Base(rel)
 	sc.seen = marks(sc.seen, len(s.base.rules))
@@ -314,7 +336,8 @@ func (s *Set) SelectReusing(u *Reuse, rel, lang string, content []byte, agent st
 	} else {
 		slab, sel.Applied = make([]Reason, 0, total), make([]Match, 0, len(hits))
 	}
-	var taken []*Rule // applied so far, for duplicates
+	taken := sc.taken[:0]
+	defer func() { clear(taken); sc.taken = taken[:0] }()
 	nBodies := s.base.bodies
 	if s.delta != nil {
 		nBodies = s.delta.bodies

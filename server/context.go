@@ -136,24 +136,25 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 	}
 	// The snapshot need not keep what the answer cache keeps, and the answer is
 	// encoded before this returns: it is built in reused memory.
-	u := reuses.Get().(*rules.Reuse)
-	defer reuses.Put(u)
-	c := snap.ContextFor(index.Query{Rel: t.rel, Language: t.languageOf(p.LanguageID), Content: t.content(), MaxTokens: maxTokens, Uncached: cacheable, Reuse: u})
-	res := wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape())
-	if !cacheable {
-		return res, nil
+	m := memories.get()
+	c := snap.ContextFor(index.Query{Rel: t.rel, Language: t.languageOf(p.LanguageID), Content: t.content(), MaxTokens: maxTokens, Uncached: cacheable, Reuse: &m.context})
+	if !cacheable { // encoded after this returns: in memory of its own
+		memories.put(m)
+		return wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape()), nil
 	}
-	buf := answerBufs.Get().(*[]byte)
-	raw, err := segjson.Append((*buf)[:0], res, segjson.EscapeHTML|segjson.SortMapKeys) // as Marshal
-	*buf = raw
+	res := wire.NewContextResultIn(&m.result, c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape())
+	raw, err := segjson.Append(m.body[:0], res, segjson.EscapeHTML|segjson.SortMapKeys) // as Marshal
+	m.body = raw
 	if err != nil {
-		putScratch(answerBufs, buf)
+		memories.put(m)
 		return nil, fmt.Errorf("encode airules/context: %w", err)
 	}
 	// Packed for the cache once it is sent.
 	return &fresh{body: raw, keep: func() {
-		t.folder.answers.put(snap, key, pack(raw))
-		putScratch(answerBufs, buf)
+		var p packed
+		p, m.packing = pack(raw, m.packing)
+		t.folder.answers.put(snap, key, p)
+		memories.put(m)
 	}}, nil
 }
 
@@ -163,6 +164,13 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 // 500 most important rules of 2 KB; at 10,000 rules the prompts of the benchmark's
 // files take their rules from among them.
 const readAheadBytes = 1 << 20
+
+// countAheadBytes is how much rule text a folder's first index counts before it is
+// ready (index.ReadAhead), in the same order: answers list the omitted rules nearest
+// to being taken with their counts too, and those come from a wider set, about the
+// 2,000 most important rules of 2 KB at 10,000 rules. It costs a first index a few
+// tens of milliseconds of the worker (BenchmarkCountTokens); a warm one, nothing.
+const countAheadBytes = 4 << 20
 
 // primeContext does, before a folder is ready, what its first airules/context would
 // otherwise pay for, a few milliseconds at 10,000 rules: the encoder of the answer
@@ -176,9 +184,54 @@ func primeContext(snap *index.Snapshot) {
 	}
 }
 
-// reuses hold the memory of answers being computed (rules.Reuse): each answer is
-// encoded, or turned into its wire result, before its Reuse goes back.
-var reuses = sync.Pool{New: func() any { return new(rules.Reuse) }}
+// answerMemory is the memory a new answer is computed in, from its context
+// (rules.Reuse) to its packing, held until the answer is sent and packed.
+type answerMemory struct {
+	context rules.Reuse
+	result  wire.ResultMemory
+	body    []byte // the encoded answer
+	packing []byte // s2's output
+}
+
+// answerMemories keeps the memory of a few answers for the next ones. Unlike a
+// sync.Pool's, it survives collections and is the same on both cores: a pool that
+// missed had the hundreds of kilobytes of an answer grown again, and made garbage.
+type answerMemories struct {
+	mu   sync.Mutex
+	free []*answerMemory
+}
+
+// keptMemories is how many answers' memory is kept: one per answer computed at once
+// (the queue's, and the few waiting for a first index).
+const keptMemories = 4
+
+// keptAnswerBytes bounds what one kept answer's memory may hold: one huge answer is
+// not worth keeping its memory for.
+const keptAnswerBytes = 1 << 20
+
+var memories answerMemories
+
+func (a *answerMemories) get() *answerMemory {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if n := len(a.free); n > 0 {
+		m := a.free[n-1]
+		a.free = a.free[:n-1]
+		return m
+	}
+	return new(answerMemory)
+}
+
+func (a *answerMemories) put(m *answerMemory) {
+	if cap(m.body) > keptAnswerBytes || cap(m.packing) > keptAnswerBytes {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.free) < keptMemories {
+		a.free = append(a.free, m)
+	}
+}
 
 // content is the open buffer's text, for rules that match on content (Continue's
 // regex); nil when the file is not open: no handler reads the disk.

@@ -287,29 +287,14 @@ func decodeMessage(data []byte) (jsonrpc2.Message, error) {
 // unpacking costs a small fraction of the round trip (BenchmarkContextStdio).
 type packed []byte
 
-// pack packs e into a buffer of its own size: s2 encodes into one of the worst case's
-// size, which is reused.
-func pack(e []byte) packed {
-	scratch := scratchBufs.Get().(*[]byte)
-	defer putScratch(scratchBufs, scratch)
-	if n := s2.MaxEncodedLen(len(e)); cap(*scratch) < n {
-		*scratch = make([]byte, n)
+// pack packs e into a buffer of its own size; s2 encodes into one of the worst case's
+// size, scratch, which is returned for the next answer.
+func pack(e, scratch []byte) (packed, []byte) {
+	if n := s2.MaxEncodedLen(len(e)); cap(scratch) < n {
+		scratch = make([]byte, n)
 	}
-	*scratch = s2.Encode((*scratch)[:cap(*scratch)], e)
-	return bytes.Clone(*scratch)
-}
-
-// scratchBufs and answerBufs are reused buffers of a new answer: its packing and its
-// encoding. A new answer is encoded, packed and dropped, so neither needs its own.
-var scratchBufs, answerBufs = &sync.Pool{New: newBuf}, &sync.Pool{New: newBuf}
-
-func newBuf() any { return new([]byte) }
-
-// putScratch returns a buffer, unless one huge answer made it worth not keeping.
-func putScratch(pool *sync.Pool, b *[]byte) {
-	if cap(*b) <= 1<<20 {
-		pool.Put(b)
-	}
+	enc := s2.Encode(scratch[:cap(scratch)], e)
+	return bytes.Clone(enc), enc
 }
 
 // MarshalJSON makes a packed result usable where the replier is bypassed (tests

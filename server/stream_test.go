@@ -56,7 +56,7 @@ func TestEncodeResponse(t *testing.T) {
 func TestWriteResultUnpacks(t *testing.T) {
 	for _, size := range []int{10, 70 << 10, 3 << 20} {
 		result := `{"prompt":"` + strings.Repeat("rule text ", size/10) + `"}`
-		p := pack([]byte(result))
+		p, _ := pack([]byte(result), nil)
 		var out bytes.Buffer
 		f := newFrameStream(writeOnly{Reader: strings.NewReader(""), Writer: &out})
 		for range 2 { // the second write reuses the buffers

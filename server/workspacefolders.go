@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -82,12 +83,17 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			}
 		}
 		s.mu.Unlock()
-		ix.ReadAhead(readAheadBytes)
+		ix.ReadAhead(readAheadBytes, countAheadBytes)
 		primeContext(ix.Snapshot())
 		close(f.ready)
 		snap := ix.Snapshot()
 		s.outbox.push(func() {
 			s.publishAll(f, snap.Problems, snap.Generation)
+			// Opening an index leaves several times its size of garbage (the store's
+			// replay, the walk, the tables' building): collected now, and its pages
+			// handed back, before the client hears that the folder is ready, rather
+			// than by the collections of its first requests.
+			debug.FreeOSMemory()
 			s.notifyIndexChanged(f, snap.Generation)
 		})
 		m := ix.Metrics()

@@ -115,20 +115,45 @@ type ExplainedRule struct {
 // request asked: each rule's body in rules[].content when shape.Content is set, and
 // the omitted rules cut to shape.MaxOmitted (OmittedListed).
 func NewContextResult(c rules.Context, uri string, generation uint64, shape Shape) ContextResult {
+	return NewContextResultIn(nil, c, uri, generation, shape)
+}
+
+// ResultMemory is memory that context results are built in, taken back from the
+// result before: for a caller that encodes each result before it builds the next (a
+// server). The zero value is ready; it is not safe for concurrent use.
+type ResultMemory struct {
+	rules     []ContextRule
+	omitted   []OmittedRule
+	available []AvailableRule
+	reasons   []string
+}
+
+// NewContextResultIn is NewContextResult building the result in m (nil: in memory of
+// its own). The result is valid until m is used again.
+func NewContextResultIn(m *ResultMemory, c rules.Context, uri string, generation uint64, shape Shape) ContextResult {
+	if m == nil {
+		m = new(ResultMemory)
+	}
 	listed := OmittedListed(len(c.Omitted), shape.MaxOmitted)
 	res := ContextResult{
 		URI: uri, LanguageID: c.Language, Prompt: c.Prompt, Tokens: c.Tokens, MaxTokens: c.MaxTokens,
 		Generation:  generation,
-		Rules:       make([]ContextRule, 0, len(c.Rules)),
-		Omitted:     make([]OmittedRule, 0, listed),
+		Rules:       grown(m.rules, len(c.Rules)),
+		Omitted:     grown(m.omitted, listed),
 		MoreOmitted: len(c.Omitted) - listed,
-		Available:   make([]AvailableRule, 0, len(c.Available)),
+		Available:   grown(m.available, len(c.Available)),
 	}
+	nReasons := 0
+	for _, in := range c.Rules {
+		nReasons += len(in.Reasons)
+	}
+	// One slab for every rule's reasons, each rule's part capped at its length.
+	slab := grown(m.reasons, nReasons)
 	for _, in := range c.Rules {
 		r := in.Rule
-		reasons := make([]string, len(in.Reasons))
-		for i, rs := range in.Reasons {
-			reasons[i] = rs.String()
+		start := len(slab)
+		for _, rs := range in.Reasons {
+			slab = append(slab, rs.String())
 		}
 		scope := r.Scope
 		if scope == nil {
@@ -136,7 +161,7 @@ func NewContextResult(c rules.Context, uri string, generation uint64, shape Shap
 		}
 		cr := ContextRule{
 			ID: r.ID, URI: FileURI(r.Path), Description: r.Description, Layer: r.Layer.String(),
-			Format: string(r.Format), Priority: r.Priority, Scope: scope, Reasons: reasons, Tokens: in.Tokens,
+			Format: string(r.Format), Priority: r.Priority, Scope: scope, Reasons: slab[start:len(slab):len(slab)], Tokens: in.Tokens,
 		}
 		if shape.Content {
 			cr.Content = strings.TrimSpace(r.Text())
@@ -155,7 +180,18 @@ func NewContextResult(c rules.Context, uri string, generation uint64, shape Shap
 	for _, r := range c.Available {
 		res.Available = append(res.Available, AvailableRule{ID: r.ID, Description: r.Description, URI: FileURI(r.Path)})
 	}
+	m.rules, m.omitted, m.available, m.reasons = res.Rules, res.Omitted, res.Available, slab
 	return res
+}
+
+// grown returns buf emptied, with room for n (a new slice when it has less); never
+// nil, which would encode as null.
+func grown[T any](buf []T, n int) []T {
+	if buf == nil || cap(buf) < n {
+		return make([]T, 0, n)
+	}
+	clear(buf[:cap(buf)]) // no strings of an old result kept alive
+	return buf[:0]
 }
 
 // Explained lists, for every rule of the set, whether it applies to the file of c (of

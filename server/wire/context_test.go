@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,6 +133,36 @@ func TestSummaryCountsTheRest(t *testing.T) {
 		}
 		if got := strings.Contains(s, "more omitted"); got != (tt.more != "") || !strings.Contains(s, tt.more) {
 			t.Errorf("maxOmitted %d: want %q in the summary:\n%s", tt.maxOmitted, tt.more, s)
+		}
+	}
+}
+
+// A result built in reused memory is the result built in memory of its own, whatever
+// the results built in that memory before.
+func TestResultMemoryGivesTheSameResults(t *testing.T) {
+	var m ResultMemory
+	for _, tt := range []struct {
+		n     int
+		shape Shape
+	}{
+		{40, Shape{}},
+		{5, Shape{Content: true}},
+		{60, Shape{MaxOmitted: -1}},
+		{2, Shape{MaxOmitted: 3}},
+		{30, Shape{Content: true, MaxOmitted: 1}},
+		{0, Shape{}},
+	} {
+		c := omittingContext(t, tt.n)
+		want, err := json.Marshal(NewContextResult(c, "file:///ws/lib/x.go", 7, tt.shape))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.Marshal(NewContextResultIn(&m, c, "file:///ws/lib/x.go", 7, tt.shape))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%d omitted, %+v: built in reused memory\n%s\nwant\n%s", tt.n, tt.shape, got, want)
 		}
 	}
 }
