@@ -31,6 +31,7 @@ type queue struct {
 	items  []func()
 	wake   chan struct{}
 	closed bool
+	busy   bool // an item is being served, by the worker or by tryRun
 }
 
 func newQueue() *queue { return &queue{wake: make(chan struct{}, 1)} }
@@ -59,7 +60,7 @@ func (q *queue) close() {
 func (q *queue) run(ctx context.Context) {
 	for {
 		q.mu.Lock()
-		if len(q.items) == 0 {
+		if len(q.items) == 0 || q.busy {
 			q.mu.Unlock()
 			select {
 			case <-q.wake:
@@ -71,9 +72,40 @@ func (q *queue) run(ctx context.Context) {
 		fn := q.items[0]
 		q.items[0] = nil
 		q.items = q.items[1:]
+		q.busy = true
 		q.mu.Unlock()
 		fn()
+		q.mu.Lock()
+		q.busy = false
+		q.mu.Unlock()
 	}
+}
+
+// tryRun serves fn at once, on the caller's goroutine, if nothing is queued or being
+// served (so that arrival order holds), and reports whether it did. What is pushed
+// meanwhile waits for it.
+func (q *queue) tryRun(fn func()) bool {
+	q.mu.Lock()
+	if q.closed || q.busy || len(q.items) > 0 {
+		q.mu.Unlock()
+		return false
+	}
+	q.busy = true
+	q.mu.Unlock()
+	defer func() {
+		q.mu.Lock()
+		q.busy = false
+		waiting := len(q.items) > 0
+		q.mu.Unlock()
+		if waiting {
+			select {
+			case q.wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	fn()
+	return true
 }
 
 // inflight tracks the requests not yet answered, by id, so $/cancelRequest can cancel
@@ -150,6 +182,17 @@ func (s *session) handle(_ context.Context, reply jsonrpc2.Replier, req jsonrpc2
 	} else {
 		r = &replier{s: s, method: req.Method(), reply: reply}
 	}
+	if servedAtOnce[req.Method()] && s.frames != nil {
+		// On the read loop when nothing is queued: waking the queue's worker for each
+		// request was most of a trivial request's time in the server, and its tail
+		// (BenchmarkContextVSCode, floor). The answer is written from here too,
+		// guarded against a client that does not read (inbox.go).
+		r.inline = true
+		if s.queue.tryRun(func() { s.serve(ctx, r, req) }) {
+			return nil
+		}
+		r.inline = false
+	}
 	fn := func() { s.serve(ctx, r, req) }
 	if req.Method() == "textDocument/didClose" {
 		fn = func() {
@@ -167,6 +210,12 @@ func (s *session) handle(_ context.Context, reply jsonrpc2.Replier, req jsonrpc2
 	return nil
 }
 
+// servedAtOnce are the methods served on the read loop when nothing is queued
+// (queue.tryRun): they read the current snapshot only, never call the client (whose
+// answer only the read loop could read) and are answered in milliseconds; an answer
+// that must wait for an index is answered from a goroutine of its own (later).
+var servedAtOnce = map[string]bool{"textDocument/hover": true, "airules/context": true}
+
 // replier answers one request exactly once, always with a real JSON-RPC error code.
 type replier struct {
 	s      *session
@@ -175,6 +224,7 @@ type replier struct {
 	reply  jsonrpc2.Replier
 	cancel context.CancelFunc
 	isCall bool
+	inline bool // served on the read loop: its answer is written from there
 
 	mu   sync.Mutex
 	done bool
@@ -213,6 +263,9 @@ func (r *replier) Reply(ctx context.Context, result any, err error) error {
 			result, err = nil, jsonrpc2.NewError(codeRequestCancelled, "request cancelled")
 		}
 		defer r.cancel()
+	}
+	if r.inline && r.isCall {
+		defer r.s.frames.inbox.drainWhile()()
 	}
 	err = wireError(err)
 	if err != nil && r.isCall {

@@ -120,6 +120,7 @@ func (s *session) serve(ctx context.Context, r *replier, req jsonrpc2.Request) {
 	res, err := h(ctx, s, req.Params())
 	if l, ok := res.(later); ok && err == nil {
 		deferred = true
+		r.inline = false // answered from another goroutine, while the read loop reads
 		s.replyLater(ctx, r, name, l)
 		if s.onDeferred != nil {
 			s.onDeferred(name)

@@ -101,9 +101,10 @@ const DefaultMaxMessageSize = 64 << 20
 // heap came every few dozen requests. Here the envelope is decoded with
 // encoding/json and the message rebuilt with jsonrpc2's constructors.
 type frameStream struct {
-	rwc io.ReadWriteCloser
-	in  *bufio.Reader
-	max int64 // largest body read; a larger one is skipped unread
+	rwc   io.ReadWriteCloser
+	inbox *inbox // under in: drained while the read loop's write is blocked
+	in    *bufio.Reader
+	max   int64 // largest body read; a larger one is skipped unread
 
 	// wmu serialises writes: jsonrpc2's (it holds its own lock) with the error
 	// answers tolerantStream writes from the read loop.
@@ -113,7 +114,8 @@ type frameStream struct {
 }
 
 func newFrameStream(rwc io.ReadWriteCloser) *frameStream {
-	return &frameStream{rwc: rwc, in: bufio.NewReader(rwc), max: DefaultMaxMessageSize}
+	in := newInbox(rwc)
+	return &frameStream{rwc: rwc, inbox: in, in: bufio.NewReader(in), max: DefaultMaxMessageSize}
 }
 
 // bigMessage is set when a message over bigMessageSize was read: once the session has
