@@ -337,9 +337,20 @@ func TestRecordCodecs(t *testing.T) {
 	if len(got.Problems) == 0 || len(got.GlobRanges) != len(got.Globs) {
 		t.Fatalf("test rule lacks problems or ranges: %+v", got)
 	}
-	f := fileRecord{Size: 3, Mtime: 4, Hash: "h", Rule: "rule:project:a", Seen: 5}
-	if g, err := decodeFileRecord(encodeFile(f)); err != nil || g != f {
-		t.Fatalf("file record %+v %v", g, err)
+	for _, f := range []fileRecord{
+		{Size: 3, Mtime: 4, Hash: "h", Rule: "rule:project:a", Seen: 5},
+		{Size: 1 << 40, Mtime: -7, Hash: strings.Repeat("ab", 32), Rule: "rule:user:a\"b\n\x01é", Seen: 1796548368642995138, Tokens: 812},
+	} {
+		if g, err := decodeFileRecord(encodeFile(f)); err != nil || g != f {
+			t.Fatalf("file record %+v %v", g, err)
+		}
+		byJSON, err := json.Marshal(&f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := encodeFile(f); v[:strings.LastIndex(v, crcField)] != string(byJSON[:len(byJSON)-1]) {
+			t.Fatalf("hand-written\n%s\nencoding/json\n%s", v, byJSON)
+		}
 	}
 	if _, err := decodeRuleRecord(`{"status":`); err == nil {
 		t.Fatal("bad JSON decoded")

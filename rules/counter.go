@@ -79,16 +79,16 @@ func (r *Rule) TokensAtLeast() int {
 	if n, ok := r.CountedTokens(); ok {
 		return n
 	}
+	if r.tokens != nil {
+		if v := r.tokens.atLeast.Load(); v > 0 {
+			return int(v - 1)
+		}
+	}
 	var n int
-	bound := func(body string) { n = sectionLowerBound(r, body) }
+	r.withPassingText(func(body string) { n = sectionLowerBound(r, body) })
 	if r.tokens == nil {
-		r.withPassingText(bound)
 		return n
 	}
-	if v := r.tokens.atLeast.Load(); v > 0 {
-		return int(v - 1)
-	}
-	r.withPassingText(bound)
 	r.tokens.atLeast.Store(int32(min(n, 1<<30)) + 1)
 	return n
 }

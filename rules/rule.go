@@ -229,15 +229,14 @@ func (r *Rule) Restore(globRanges []Range, tokens int) {
 // once, on first use, because counting costs far more than parsing. Counting reads a
 // restored rule's body without keeping it (withPassingText).
 func (r *Rule) Tokens() int {
-	count := func() (n int) {
-		r.withPassingText(func(body string) { n = CountTokens(renderSectionOf(r, body)) })
+	if n, ok := r.CountedTokens(); ok { // every budget asks each rule it walks
 		return n
 	}
 	if r.tokens == nil {
-		return count()
+		return r.countSection()
 	}
 	r.tokens.once.Do(func() {
-		r.tokens.n = count()
+		r.tokens.n = r.countSection()
 		r.tokens.done.Store(true)
 	})
 	return r.tokens.n
@@ -250,6 +249,12 @@ func (r *Rule) CountedTokens() (int, bool) {
 		return 0, false
 	}
 	return r.tokens.n, true
+}
+
+// countSection counts the rule's section in this process.
+func (r *Rule) countSection() (n int) {
+	r.withPassingText(func(body string) { n = CountTokens(renderSectionOf(r, body)) })
+	return n
 }
 
 // SetTokens records a token count known from elsewhere (the index stores it), so it is
