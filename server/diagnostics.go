@@ -79,6 +79,10 @@ func toDiagnostics(ps []rules.Problem) []protocol.Diagnostic {
 type publisher struct {
 	mu   sync.Mutex
 	last map[pubKey]pubState
+	// clean is, per folder root, the generation of its last publishAll: as of it, each
+	// of its files that last does not hold had no problems. A workspace's rule files are
+	// mostly clean, and an entry for each was a map of the whole workspace's paths.
+	clean map[string]uint64
 	// runs counts publications of a change's problems: one per change that reaches
 	// the client (TestOneEditOneDiagnosticsRun holds it to that).
 	runs atomic.Int64
@@ -117,12 +121,13 @@ func (s *session) publishAll(f *folder, byPath map[string][]rules.Problem, gen u
 	for _, p := range paths {
 		s.publishLocked(f, p, byPath[p], gen, true)
 	}
+	s.pub.clean[f.root] = gen
 }
 
 func (s *session) publishLocked(f *folder, path string, problems []rules.Problem, gen uint64, force bool) {
 	k := pubKey{path}
 	prev, seen := s.pub.last[k]
-	if seen && !force && prev.root == f.root && gen < prev.gen {
+	if !force && (seen && prev.root == f.root && gen < prev.gen || !seen && gen < s.pub.clean[f.root]) {
 		return // stale: a newer list was sent already
 	}
 	if seen && slices.EqualFunc(prev.problems, problems, func(a, b rules.Problem) bool { return reflect.DeepEqual(a, b) }) {
@@ -134,8 +139,11 @@ func (s *session) publishLocked(f *folder, path string, problems []rules.Problem
 	}
 	if !seen && len(problems) == 0 {
 		// Nothing was ever shown for this file: an empty list would only be noise (10,000
-		// clean rules at startup would be 10,000 notifications).
-		s.pub.last[k] = pubState{root: f.root, gen: gen}
+		// clean rules at startup would be 10,000 notifications). A publishAll records
+		// them all at once (clean).
+		if !force {
+			s.pub.last[k] = pubState{root: f.root, gen: gen}
+		}
 		return
 	}
 	s.pub.last[k] = pubState{root: f.root, gen: gen, problems: problems}
@@ -180,4 +188,5 @@ func (s *session) clearFolderDiagnostics(f *folder) {
 			delete(s.pub.last, k)
 		}
 	}
+	delete(s.pub.clean, f.root)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airules/airules/rules"
 	"github.com/airules/airules/server/wire"
 
 	"go.lsp.dev/jsonrpc2"
@@ -647,4 +648,49 @@ func TestContextContentOnRequest(t *testing.T) {
 			t.Errorf("%s: content %q is not in the prompt", r.ID, c)
 		}
 	}
+}
+
+// Publishing every rule file at startup keeps no entry for a clean one, and a late
+// list of problems older than that publication is still dropped as stale for it.
+func TestCleanFilesPublishedWithoutAnEntryEach(t *testing.T) {
+	root := copyExample(t)
+	e := start(t, root, sessionOptions{})
+	e.waitReady()
+	e.afterChange()
+	s := e.srv
+	f := s.currentFolders()[0]
+	snap := f.index().Snapshot()
+	var clean string
+	for p, ps := range snap.Problems {
+		if len(ps) == 0 {
+			clean = p
+			break
+		}
+	}
+	if clean == "" {
+		t.Fatal("the example has no clean rule file")
+	}
+	s.pub.mu.Lock()
+	for k, st := range s.pub.last {
+		if len(st.problems) == 0 {
+			t.Errorf("an entry for clean %s", k.path)
+		}
+	}
+	if got := s.pub.clean[f.root]; got != snap.Generation {
+		t.Errorf("clean as of generation %d, want %d", got, snap.Generation)
+	}
+	s.pub.mu.Unlock()
+
+	problem := []rules.Problem{{Code: "AIR001", Severity: rules.SeverityWarning, Message: "late"}}
+	s.publishProblems(f, map[string][]rules.Problem{clean: problem}, snap.Generation-1)
+	e.afterChange()
+	uri := wire.FileURI(clean)
+	e.rec.mu.Lock()
+	n := e.rec.diagCount[uri]
+	e.rec.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("a list older than the startup publication was sent for %s", clean)
+	}
+	s.publishProblems(f, map[string][]rules.Problem{clean: problem}, snap.Generation+1)
+	e.waitDiagnostics(uri, "the newer list", func(ds []protocol.Diagnostic) bool { return len(ds) == 1 })
 }

@@ -162,6 +162,7 @@ func newSession(ctx context.Context, opts Options) *session {
 	s.outbox = newQueue()
 	s.inflight.m = map[jsonrpc2.ID]*call{}
 	s.pub.last = map[pubKey]pubState{}
+	s.pub.clean = map[string]uint64{}
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
