@@ -15,14 +15,19 @@ import (
 // This file is the bottom of the handler chain, which runs on the connection's read
 // loop:
 //
-//	read loop → handle: $/cancelRequest at once; every other message into the queue
-//	queue     → serve (handler.go): recover → lifecycle/custom methods → protocol.ServerHandler
+//	read loop → handle: $/cancelRequest and exit at once; hover and airules/context
+//	            served there when nothing is queued (servedAtOnce); everything else
+//	            into the queue
+//	queue     → serve (handler.go): recover → lifecycle → the handler map
 //
 // jsonrpc2 v0.10 runs its handler on the read loop, so a handler that blocks stops the
 // reading of cancellations and of the client's answers to our own calls (deadlock).
-// Here the read loop only enqueues; one worker serves messages in arrival order
-// (didChange before the hover that follows it), so the read loop stays free. The
-// messages themselves are framed by stream.go.
+// Here the read loop enqueues, and one worker serves messages in arrival order
+// (didChange before the hover that follows it), so the read loop stays free; only
+// requests that never wait on the client, answered in milliseconds, are served on it,
+// and only when the queue is empty and idle, which keeps the order. The messages
+// themselves are framed by stream.go, and inbox.go keeps the read loop's own writes
+// from blocking it.
 
 // queue serves messages one at a time in arrival order, off the read loop. It is
 // unbounded: the read loop must never block on it.
