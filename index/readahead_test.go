@@ -75,3 +75,30 @@ func TestReadAheadCountsTheFirstRules(t *testing.T) {
 		t.Error("the agent-requested rule was counted ahead")
 	}
 }
+
+// On a first index, ReadAhead counts the prompt headers of the workspace's files in
+// the count worker (rule files aside): each equals the tokenizer's count.
+func TestReadAheadCountsTheHeaders(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, ".ai-rules/r.md", "---\ndescription: rule\nglobs: [\"*.go\"]\n---\nbody\n")
+	sources := []string{"main.go", "lib/naïve café.go", "apps/app0/lib/mod1/file.ts"}
+	for _, rel := range sources {
+		write(t, root, rel, "package x\n")
+	}
+	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Counter: testCountWorker(t, time.Hour)})
+	for _, rel := range sources {
+		if _, ok := ix.headers.known(rel); ok {
+			t.Fatalf("%s: a header counted before ReadAhead", rel)
+		}
+	}
+	ix.ReadAhead(0, 0)
+	for _, rel := range sources {
+		n, ok := ix.headers.known(rel)
+		if want := rules.HeaderTokens(rel); !ok || n != want {
+			t.Errorf("%s: header count %d (known %v), the tokenizer says %d", rel, n, ok, want)
+		}
+	}
+	if _, ok := ix.headers.known(".ai-rules/r.md"); ok {
+		t.Error("a rule file's header was counted ahead")
+	}
+}
