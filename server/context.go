@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -174,14 +175,41 @@ const countAheadBytes = 4 << 20
 
 // primeContext does, before a folder is ready, what its first airules/context would
 // otherwise pay for, a few milliseconds at 10,000 rules: the encoder of the answer
-// type is built (by reflection, once per process), and one select runs over the
-// snapshot's tables, which makes its scratch memory and touches the tables' pages. It
-// computes no answer, counts nothing and keeps nothing.
-func primeContext(snap *index.Snapshot) {
+// type is built (by reflection, once per process), and one answer is computed for a
+// file of the workspace (prime: the first that is not a rule file) the way a request
+// computes it, in kept memory (answerMemory), which grows that memory to an answer's
+// size and touches the tables' pages. It keeps no answer; what it counts, a request
+// for that file would have counted. Without such a file it runs one select.
+func primeContext(snap *index.Snapshot, prime string) {
 	_, _ = segjson.Append(nil, wire.ContextResult{}, segjson.EscapeHTML|segjson.SortMapKeys)
-	if snap != nil {
-		snap.Rules.Select(".airules-prime", "")
+	if snap == nil {
+		return
 	}
+	if prime == "" {
+		snap.Rules.Select(".airules-prime", "")
+		return
+	}
+	m := memories.get()
+	defer memories.put(m)
+	c := snap.ContextFor(index.Query{Rel: prime, Uncached: true, Reuse: &m.context})
+	res := wire.NewContextResultIn(&m.result, c, "", 0, wire.Shape{})
+	m.body, _ = segjson.Append(m.body[:0], res, segjson.EscapeHTML|segjson.SortMapKeys)
+	_, m.packing = pack(m.body, m.packing)
+}
+
+// primeFile is the first file of the snapshot's workspace that is not a rule file, ""
+// when there is none.
+func primeFile(ix *index.Index, root string) string {
+	snap := ix.Snapshot()
+	if snap == nil || snap.Files == nil {
+		return ""
+	}
+	for _, rel := range snap.Files.Files() {
+		if !ix.IsRuleFile(filepath.Join(root, filepath.FromSlash(rel))) {
+			return rel
+		}
+	}
+	return ""
 }
 
 // answerMemory is the memory a new answer is computed in, from its context

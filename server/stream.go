@@ -115,7 +115,9 @@ type frameStream struct {
 
 func newFrameStream(rwc io.ReadWriteCloser) *frameStream {
 	in := newInbox(rwc)
-	return &frameStream{rwc: rwc, inbox: in, in: bufio.NewReader(in), max: DefaultMaxMessageSize}
+	// buf starts at the size of an airules/context answer, which the first one would
+	// otherwise grow it to through every size.
+	return &frameStream{rwc: rwc, inbox: in, in: bufio.NewReader(in), max: DefaultMaxMessageSize, buf: make([]byte, 0, 64<<10)}
 }
 
 // bigMessage is set when a message over bigMessageSize was read: once the session has

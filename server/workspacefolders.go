@@ -84,16 +84,16 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 		}
 		s.mu.Unlock()
 		ix.ReadAhead(readAheadBytes, countAheadBytes)
-		primeContext(ix.Snapshot())
+		// Opening an index leaves several times its size of garbage (the store's
+		// replay, the walk, the tables' building): collected now, and its pages handed
+		// back, before the folder is ready, rather than by the collections of its first
+		// requests; then the first answer's memory is made, and stays.
+		debug.FreeOSMemory()
+		primeContext(ix.Snapshot(), primeFile(ix, f.root))
 		close(f.ready)
 		snap := ix.Snapshot()
 		s.outbox.push(func() {
 			s.publishAll(f, snap.Problems, snap.Generation)
-			// Opening an index leaves several times its size of garbage (the store's
-			// replay, the walk, the tables' building): collected now, and its pages
-			// handed back, before the client hears that the folder is ready, rather
-			// than by the collections of its first requests.
-			debug.FreeOSMemory()
 			s.notifyIndexChanged(f, snap.Generation)
 		})
 		m := ix.Metrics()
