@@ -31,9 +31,13 @@ const (
 	preEvent  = "event:"
 )
 
-// chunkKeys bounds the keys of one write transaction: buntdb keeps its commit buffer at
-// the capacity of the largest commit, so one 10k-rule commit would pin ~20 MB forever.
-const chunkKeys = 200
+// chunkKeys and chunkBytes bound the keys and the bytes of one write transaction:
+// buntdb keeps its commit buffer at the capacity of the largest commit, so one 10k-rule
+// commit would pin ~20 MB forever, and 200 packed event records one of ~1 MB.
+const (
+	chunkKeys  = 200
+	chunkBytes = 128 << 10
+)
 
 // errCorrupt marks a database whose content cannot be trusted.
 var errCorrupt = errors.New("database content is damaged")
@@ -352,16 +356,13 @@ type op struct {
 	del      bool
 }
 
-// write applies groups of ops in transactions of about chunkKeys keys. A group (the
+// write applies groups of ops in transactions of about chunkKeys keys and chunkBytes
+// bytes. A group (the
 // rule, body and stamp of one file) never straddles two transactions, so a crash between
 // them leaves every file either fully old or fully new.
 func (s *store) write(groups [][]op) error {
 	for len(groups) > 0 {
-		n, keys := 0, 0
-		for n < len(groups) && (n == 0 || keys+len(groups[n]) <= chunkKeys) {
-			keys += len(groups[n])
-			n++
-		}
+		n := nextChunk(groups)
 		chunk := groups[:n]
 		groups = groups[n:]
 		err := s.db.Update(func(tx *buntdb.Tx) error {
@@ -385,6 +386,24 @@ func (s *store) write(groups [][]op) error {
 		}
 	}
 	return nil
+}
+
+// nextChunk is how many of groups the next transaction writes: at least one, and no
+// more than chunkKeys keys and chunkBytes bytes.
+func nextChunk(groups [][]op) int {
+	n, keys, bytes := 0, 0, 0
+	for n < len(groups) {
+		k, b := len(groups[n]), 0
+		for _, o := range groups[n] {
+			b += len(o.key) + len(o.val)
+		}
+		if n > 0 && (keys+k > chunkKeys || bytes+b > chunkBytes) {
+			break
+		}
+		keys, bytes = keys+k, bytes+b
+		n++
+	}
+	return n
 }
 
 func (s *store) close() error {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -653,4 +654,26 @@ func FuzzDecodeEvents(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A write's transactions hold at most chunkKeys keys and chunkBytes bytes, unless one
+// group alone is larger, and never split a group.
+func TestNextChunk(t *testing.T) {
+	small := []op{{key: "file:a", val: "x"}, {key: "rule:a", val: "y"}}
+	big := []op{{key: "event:1", val: strings.Repeat("e", 6<<10)}}
+	huge := []op{{key: "event:2", val: strings.Repeat("e", 2*chunkBytes)}}
+	for _, tt := range []struct {
+		name   string
+		groups [][]op
+		want   int
+	}{
+		{"keys", slices.Repeat([][]op{small}, 150), chunkKeys / 2},
+		{"bytes", slices.Repeat([][]op{big}, 100), chunkBytes / (6<<10 + len("event:1"))},
+		{"one huge group", [][]op{huge, small}, 1},
+		{"few", [][]op{small, big}, 2},
+	} {
+		if got := nextChunk(tt.groups); got != tt.want {
+			t.Errorf("%s: %d groups, want %d", tt.name, got, tt.want)
+		}
+	}
 }
