@@ -18,7 +18,7 @@ type lazyBody struct {
 	once   sync.Once
 	load   func(*Rule) string
 	pass   func(r *Rule, use func(body string)) bool // PassBodyWith's
-	sum    string                                    // as given to RestoreBody
+	summed bool                                      // RestoreBody's sum was usable: bodyKey holds it
 	text   string
 	loaded atomic.Bool // text is set
 }
@@ -69,7 +69,7 @@ func (r *Rule) PassBodyWith(pass func(r *Rule, use func(body string)) bool) {
 // so that duplicates are found without reading any body. Call it before the rule is
 // shared, after Restore.
 func (r *Rule) RestoreBody(load func(*Rule) string, sum string) {
-	r.lazy = &lazyBody{load: load, sum: sum}
+	r.lazy = &lazyBody{load: load}
 	if r.bodyKey == nil {
 		r.bodyKey = &bodyCell{}
 	}
@@ -80,6 +80,7 @@ func (r *Rule) RestoreBody(load func(*Rule) string, sum string) {
 	}
 	r.bodyKey.key = string(key)
 	r.bodyKey.once.Do(func() {})
+	r.lazy.summed = true
 }
 
 // ForgetBody lets a parsed rule drop its body, read back by load on first use as a
@@ -101,10 +102,11 @@ func (r *Rule) ForgetBody(load func(*Rule) string) {
 // for a parsed rule. A loader compares what it read with it: asking BodySum instead
 // would read the body to compute it.
 func (r *Rule) RestoredBodySum() string {
-	if r.lazy == nil {
+	if r.lazy == nil || !r.lazy.summed {
 		return ""
 	}
-	return r.lazy.sum
+	// Kept in its raw form only (bodyKey): a loader asks for it when it reads a body.
+	return hex.EncodeToString([]byte(r.bodyKey.key))
 }
 
 // BodySum is the hex form of the body's identity (the hash of its trimmed text, after

@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // BodyAt cuts what Parse finds: for files with and without frontmatter, a byte-order
 // mark, CRLF and lone CR breaks, and a closing line without a newline.
@@ -111,5 +114,28 @@ func TestPassBodyWith(t *testing.T) {
 	_ = r.SectionText()
 	if passes != 2 {
 		t.Fatal("a rule that keeps its body passed it")
+	}
+}
+
+// A restored rule gives back the identity it was restored with, from its raw form; one
+// restored with an unusable identity gives none, and computes its own from the body.
+func TestRestoredBodySum(t *testing.T) {
+	text := "---\ndescription: d\n---\nDo the thing.\n"
+	kept := Parse(Source{Path: "/x.md", ID: "x"}, []byte(text))
+	load := func(r *Rule) string { return BodyAt([]byte(text), r.BodyLine) }
+	for _, tt := range []struct{ sum, want string }{
+		{kept.BodySum(), kept.BodySum()},
+		{strings.ToUpper(kept.BodySum()), kept.BodySum()}, // hex either case
+		{"not hex", ""},
+		{"", ""},
+	} {
+		r := &Rule{Source: kept.Source, BodyLine: kept.BodyLine}
+		r.RestoreBody(load, tt.sum)
+		if got := r.RestoredBodySum(); got != tt.want {
+			t.Errorf("restored with %q: %q, want %q", tt.sum, got, tt.want)
+		}
+		if got := r.BodySum(); got != kept.BodySum() {
+			t.Errorf("restored with %q: identity %q, want %q", tt.sum, got, kept.BodySum())
+		}
 	}
 }
