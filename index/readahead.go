@@ -16,7 +16,8 @@ import (
 // file (BenchmarkContextVSCode, miss-p50-ms). And on a first index, the rules the
 // first answers take would be counted by those answers, each waiting for the worker
 // while it counts the rest of the workspace (cold). A warm index knows every count
-// and counts nothing; a count that fails is left to the warmer. A server calls it
+// and counts nothing; a count that fails is left to the warmer. The prompt headers
+// of the workspace's files are counted too (countHeadersAhead). A server calls it
 // before its first answer, off the request path. Rules that are never rendered
 // (agent-requested, disabled, unreadable) are passed over.
 func (ix *Index) ReadAhead(read, count int) {
