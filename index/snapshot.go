@@ -148,12 +148,20 @@ func (s *Snapshot) countHeader(rel string) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ns, err := s.counter.CountTokens(1, stringsText([]string{rules.HeaderText(rel)}))
-		if err == nil && len(ns) == 1 {
-			s.headers.set(rel, ns[0])
-		}
+		s.countHeaderNow(rel)
 	}()
 	return done
+}
+
+// countHeaderNow counts the prompt header of the file at rel in the index's worker and
+// reports whether it could.
+func (s *Snapshot) countHeaderNow(rel string) bool {
+	ns, err := s.counter.CountTokens(1, stringsText([]string{rules.HeaderText(rel)}))
+	if err != nil || len(ns) != 1 {
+		return false
+	}
+	s.headers.set(rel, ns[0])
+	return true
 }
 
 // closed is a channel closed already.
@@ -168,12 +176,8 @@ var closed = func() chan struct{} {
 // first omitted rules (rules.CountForBudget). What it cannot count, BudgetWith counts
 // in this process.
 func (s *Snapshot) countFor(sel rules.Selection, maxTokens int) {
-	if _, ok := s.headers.known(sel.Path); !ok {
-		ns, err := s.counter.CountTokens(1, stringsText([]string{rules.HeaderText(sel.Path)}))
-		if err != nil || len(ns) != 1 {
-			return
-		}
-		s.headers.set(sel.Path, ns[0])
+	if _, ok := s.headers.known(sel.Path); !ok && !s.countHeaderNow(sel.Path) {
+		return
 	}
 	_ = rules.CountForBudget(s.counter, sel, maxTokens, s.headers.of(sel.Path), OmittedCounted)
 }

@@ -93,48 +93,43 @@ var packBufs = sync.Pool{New: func() any { return new([]byte) }}
 // bodies' only use, and a string made of each would be the whole workspace's rule
 // text of garbage while a server answers its first requests.
 func (p *pendingBodies) pass(r *rules.Rule, use func(string)) bool {
-	p.mu.Lock()
-	packed, ok := p.m[r]
-	delete(p.m, r)
-	p.mu.Unlock()
-	if !ok {
-		return false
-	}
-	n, err := s2.DecodedLen(packed)
-	if err != nil {
-		return false
-	}
 	scratch := packBufs.Get().(*[]byte)
 	defer packBufs.Put(scratch)
-	if cap(*scratch) < n {
-		*scratch = make([]byte, n)
+	body, ok := p.unpack(r, func(n int) []byte {
+		if cap(*scratch) < n {
+			*scratch = make([]byte, n)
+		}
+		return (*scratch)[:n]
+	})
+	if ok {
+		use(unsafe.String(unsafe.SliceData(body), len(body)))
 	}
-	body, err := s2.Decode((*scratch)[:n], packed)
-	if err != nil {
-		return false
-	}
-	use(unsafe.String(unsafe.SliceData(body), len(body)))
-	return true
+	return ok
 }
 
 // take returns the body of r and forgets it.
 func (p *pendingBodies) take(r *rules.Rule) (string, bool) {
+	body, ok := p.unpack(r, func(n int) []byte { return make([]byte, n) })
+	return unsafe.String(unsafe.SliceData(body), len(body)), ok // body is its own
+}
+
+// unpack forgets the body of r and unpacks it into buf(its length); false when r has
+// none (or it does not unpack, which cannot happen to what put packed: the caller then
+// reads the file).
+func (p *pendingBodies) unpack(r *rules.Rule, buf func(n int) []byte) ([]byte, bool) {
 	p.mu.Lock()
 	packed, ok := p.m[r]
 	delete(p.m, r)
 	p.mu.Unlock()
 	if !ok {
-		return "", false
+		return nil, false
 	}
 	n, err := s2.DecodedLen(packed)
-	if err != nil { // cannot happen to what put packed; read from the file instead
-		return "", false
-	}
-	body, err := s2.Decode(make([]byte, n), packed)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
-	return unsafe.String(unsafe.SliceData(body), len(body)), true // body is not kept
+	body, err := s2.Decode(buf(n), packed)
+	return body, err == nil
 }
 
 // clear forgets every body.

@@ -49,6 +49,11 @@ func (q *queue) push(fn func()) {
 	}
 	q.items = append(q.items, fn)
 	q.mu.Unlock()
+	q.signal()
+}
+
+// signal wakes the worker, unless a wake-up is pending already.
+func (q *queue) signal() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
@@ -103,10 +108,7 @@ func (q *queue) tryRun(fn func()) bool {
 		waiting := len(q.items) > 0
 		q.mu.Unlock()
 		if waiting {
-			select {
-			case q.wake <- struct{}{}:
-			default:
-			}
+			q.signal()
 		}
 	}()
 	fn()

@@ -135,17 +135,15 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 			return answer, nil
 		}
 	}
+	q := index.Query{Rel: t.rel, Language: t.languageOf(p.LanguageID), Content: t.content(), MaxTokens: maxTokens}
+	uri, gen := wire.FileURI(t.path), t.folder.genBase+snap.Generation
+	if !cacheable { // encoded after this returns: in memory of its own
+		return wire.NewContextResult(snap.ContextFor(q), uri, gen, p.Shape()), nil
+	}
 	// The snapshot need not keep what the answer cache keeps, and the answer is
 	// encoded before this returns: it is built in reused memory.
 	m := memories.get()
-	c := snap.ContextFor(index.Query{Rel: t.rel, Language: t.languageOf(p.LanguageID), Content: t.content(), MaxTokens: maxTokens, Uncached: cacheable, Reuse: &m.context})
-	if !cacheable { // encoded after this returns: in memory of its own
-		memories.put(m)
-		return wire.NewContextResult(c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape()), nil
-	}
-	res := wire.NewContextResultIn(&m.result, c, wire.FileURI(t.path), t.folder.genBase+snap.Generation, p.Shape())
-	raw, err := segjson.Append(m.body[:0], res, segjson.EscapeHTML|segjson.SortMapKeys) // as Marshal
-	m.body = raw
+	raw, err := m.encode(snap, q, uri, gen, p.Shape())
 	if err != nil {
 		memories.put(m)
 		return nil, fmt.Errorf("encode airules/context: %w", err)
@@ -191,10 +189,9 @@ func primeContext(snap *index.Snapshot, prime string) {
 	}
 	m := memories.get()
 	defer memories.put(m)
-	c := snap.ContextFor(index.Query{Rel: prime, Uncached: true, Reuse: &m.context})
-	res := wire.NewContextResultIn(&m.result, c, "", 0, wire.Shape{})
-	m.body, _ = segjson.Append(m.body[:0], res, segjson.EscapeHTML|segjson.SortMapKeys)
-	_, m.packing = pack(m.body, m.packing)
+	if raw, err := m.encode(snap, index.Query{Rel: prime}, "", 0, wire.Shape{}); err == nil {
+		_, m.packing = pack(raw, m.packing)
+	}
 }
 
 // primeFile is the first file of the snapshot's workspace that is not a rule file, ""
@@ -219,6 +216,16 @@ type answerMemory struct {
 	result  wire.ResultMemory
 	body    []byte // the encoded answer
 	packing []byte // s2's output
+}
+
+// encode computes the answer to q uncached and encodes it, all in m: the encoded
+// answer is m.body, valid until m is used again.
+func (m *answerMemory) encode(snap *index.Snapshot, q index.Query, uri string, gen uint64, shape wire.Shape) ([]byte, error) {
+	q.Uncached, q.Reuse = true, &m.context
+	res := wire.NewContextResultIn(&m.result, snap.ContextFor(q), uri, gen, shape)
+	raw, err := segjson.Append(m.body[:0], res, segjson.EscapeHTML|segjson.SortMapKeys) // as Marshal
+	m.body = raw
+	return raw, err
 }
 
 // answerMemories keeps the memory of a few answers for the next ones. Unlike a
