@@ -3,6 +3,7 @@ package index
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +101,11 @@ func TestReadAheadCountsTheHeaders(t *testing.T) {
 	}
 	if _, ok := ix.headers.known(".ai-rules/r.md"); ok {
 		t.Error("a rule file's header was counted ahead")
+	}
+	if got, want := ix.SourceFiles(10, nil), slices.Sorted(slices.Values(sources)); !slices.Equal(got, want) {
+		t.Errorf("SourceFiles = %q, want %q", got, want)
+	}
+	if got := ix.SourceFiles(1, func(rel string) bool { return rel == "main.go" }); !slices.Equal(got, []string{"main.go"}) {
+		t.Errorf("SourceFiles(1, main.go only) = %q", got)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -194,17 +193,11 @@ func primeContext(snap *index.Snapshot, prime string) {
 	}
 }
 
-// primeFile is the first file of the snapshot's workspace that is not a rule file, ""
-// when there is none.
-func primeFile(ix *index.Index, root string) string {
-	snap := ix.Snapshot()
-	if snap == nil || snap.Files == nil {
-		return ""
-	}
-	for _, rel := range snap.Files.Files() {
-		if !ix.IsRuleFile(filepath.Join(root, filepath.FromSlash(rel))) {
-			return rel
-		}
+// primeFile is the first file of the workspace that is not a rule file, "" when there
+// is none.
+func primeFile(ix *index.Index) string {
+	if fs := ix.SourceFiles(1, nil); len(fs) > 0 {
+		return fs[0]
 	}
 	return ""
 }

@@ -89,7 +89,7 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 		// back, before the folder is ready, rather than by the collections of its first
 		// requests; then the first answer's memory is made, and stays.
 		debug.FreeOSMemory()
-		primeContext(ix.Snapshot(), primeFile(ix, f.root))
+		primeContext(ix.Snapshot(), primeFile(ix))
 		close(f.ready)
 		snap := ix.Snapshot()
 		s.outbox.push(func() {
