@@ -245,6 +245,7 @@ func runContextStdio(b *testing.B, srv *benchServer, sh gen.Shape, maxTokens int
 	floor := make([]time.Duration, 0, requests)
 	lat := make([]time.Duration, 0, requests)
 	size, applied, included := 0, 0, 0
+	ticks0 := readCPUTicks()
 	for range requests {
 		t0 := time.Now()
 		if _, err := srv.conn.Call(srv.ctx, "textDocument/hover", map[string]any{
@@ -269,6 +270,7 @@ func runContextStdio(b *testing.B, srv *benchServer, sh gen.Shape, maxTokens int
 		applied += len(res.Rules) + len(res.Omitted) + res.MoreOmitted
 		included += len(res.Rules)
 	}
+	steal := stealPercent(ticks0, readCPUTicks())
 	rss := vmRSS(srv.cmd.Process.Pid)
 	if os.Getenv("AIRULES_BENCH_TRACE") != "" {
 		for i, d := range lat {
@@ -284,7 +286,7 @@ func runContextStdio(b *testing.B, srv *benchServer, sh gen.Shape, maxTokens int
 		}
 		return out
 	}
-	reportRoundTrips(b, stdioRun{lat: ms(lat), floor: ms(floor), bytes: int64(size), rssMB: float64(rss) / (1 << 20), applicable: applied, included: included})
+	reportRoundTrips(b, stdioRun{lat: ms(lat), floor: ms(floor), bytes: int64(size), rssMB: float64(rss) / (1 << 20), applicable: applied, included: included, steal: steal})
 	srv.stop() // the profiles, if any, are written as the server exits
 }
 
@@ -309,6 +311,7 @@ type stdioRun struct {
 	bytes                int64     // of every answer together
 	rssMB                float64   // the server's VmRSS afterwards
 	applicable, included int       // over every answer
+	steal                float64   // % of the machine's CPU time stolen by its host during the requests; <0 unknown
 }
 
 // reportRoundTrips reports a run's figures, the same for every client: with first
@@ -342,6 +345,55 @@ func reportRoundTrips(b *testing.B, r stdioRun) {
 	b.ReportMetric(float64(r.bytes)/n/1024, "KB/answer")
 	b.ReportMetric(float64(r.applicable)/n, "applicable/file")
 	b.ReportMetric(float64(r.included)/n, "included/file")
+	if r.steal >= 0 {
+		b.ReportMetric(r.steal, "steal-%")
+	}
+}
+
+// cpuTicks are the machine's CPU times from /proc/stat's first line, in clock ticks.
+type cpuTicks struct {
+	steal, total uint64
+	ok           bool
+}
+
+// readCPUTicks reads them (ok false where there is no /proc/stat).
+func readCPUTicks() cpuTicks {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTicks{}
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return cpuTicks{}
+	}
+	var t cpuTicks
+	for i, f := range fields[1:] {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return cpuTicks{}
+		}
+		if i >= 8 { // guest and guest_nice are counted in user and nice already
+			break
+		}
+		t.total += v
+		if i == 7 {
+			t.steal = v
+		}
+	}
+	t.ok = true
+	return t
+}
+
+// stealPercent is the share of the machine's CPU time between a and b that its host
+// gave to others while this machine wanted it (steal): on a shared VM it is what
+// stretches a round trip's tail without any process here doing more, so the figures
+// of a run are read with it. -1 when unknown.
+func stealPercent(a, b cpuTicks) float64 {
+	if !a.ok || !b.ok || b.total <= a.total {
+		return -1
+	}
+	return 100 * float64(b.steal-a.steal) / float64(b.total-a.total)
 }
 
 // vmRSS reads a process's resident memory in bytes from /proc (0 elsewhere).

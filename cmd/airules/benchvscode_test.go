@@ -46,12 +46,17 @@ func BenchmarkContextVSCode(b *testing.B) {
 						First                  []bool
 						Bytes, RSS             int64
 						Included, Listed, More int
+						Steal                  *float64
 					}
 					if err := json.Unmarshal(out, &res); err != nil {
 						b.Fatalf("bench client said %q: %v", out, err)
 					}
-					reportRoundTrips(b, stdioRun{lat: res.Lat, floor: res.Floor, first: res.First, bytes: res.Bytes, rssMB: float64(res.RSS) / 1024,
-						applicable: res.Included + res.Listed + res.More, included: res.Included})
+					run := stdioRun{lat: res.Lat, floor: res.Floor, first: res.First, bytes: res.Bytes, rssMB: float64(res.RSS) / 1024,
+						applicable: res.Included + res.Listed + res.More, included: res.Included, steal: -1}
+					if res.Steal != nil {
+						run.steal = *res.Steal
+					}
+					reportRoundTrips(b, run)
 				}
 			})
 		}

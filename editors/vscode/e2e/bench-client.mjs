@@ -120,6 +120,19 @@ const next = () => {
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return (t ^ (t >>> 14)) >>> 0;
 };
+// The machine's stolen and total CPU time (/proc/stat, clock ticks): on a shared VM the
+// host's other tenants stretch the tail of the round trips, and the run says how much.
+function cpuTicks() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    if (f[0] !== 'cpu' || f.length < 9) return null;
+    const v = f.slice(1, 9).map(Number); // guest time is inside user time already
+    return { steal: v[7], total: v.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+const ticks0 = cpuTicks();
 const lat = [], floor = [], first = [];
 const seen = new Set();
 let bytes = 0, included = 0, listed = 0, more = 0;
@@ -140,9 +153,12 @@ for (let i = 0; i < requests; i++) {
   listed += res.omitted.length;
   more += res.moreOmitted ?? 0;
 }
+const ticks1 = cpuTicks();
+const steal = ticks0 && ticks1 && ticks1.total > ticks0.total
+  ? 100 * (ticks1.steal - ticks0.steal) / (ticks1.total - ticks0.total) : null;
 const rss = rssKB(srv.child.pid);
 if (process.env.AIRULES_BENCH_TRACE) {
   lat.forEach((ms, i) => { if (ms > 2) process.stderr.write(`request ${i}: ${ms.toFixed(2)} ms\n`); });
 }
 await srv.stop();
-process.stdout.write(JSON.stringify({ lat, floor, first, bytes, rss, included, listed, more }) + '\n');
+process.stdout.write(JSON.stringify({ lat, floor, first, bytes, rss, included, listed, more, steal }) + '\n');
