@@ -260,7 +260,7 @@ func (r *replier) Reply(ctx context.Context, result any, err error) error {
 	}
 	r.done = true
 	r.mu.Unlock()
-	if fr, ok := result.(*fresh); ok {
+	if fr, ok := result.(*fresh); ok && fr.keep != nil {
 		defer fr.keep()
 	}
 	if r.isCall {

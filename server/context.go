@@ -3,14 +3,12 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/airules/airules/index"
 	"github.com/airules/airules/rules"
 	"github.com/airules/airules/server/wire"
-	segjson "github.com/segmentio/encoding/json"
 	"go.lsp.dev/jsonrpc2"
 )
 
@@ -136,17 +134,14 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 	}
 	q := index.Query{Rel: t.rel, Language: t.languageOf(p.LanguageID), Content: t.content(), MaxTokens: maxTokens}
 	uri, gen := wire.FileURI(t.path), t.folder.genBase+snap.Generation
-	if !cacheable { // encoded after this returns: in memory of its own
-		return wire.NewContextResult(snap.ContextFor(q), uri, gen, p.Shape()), nil
+	if !cacheable { // in memory of its own, kept by no cache
+		res := wire.NewContextResult(snap.ContextFor(q), uri, gen, p.Shape())
+		return &fresh{body: res.AppendJSON(nil)}, nil
 	}
 	// The snapshot need not keep what the answer cache keeps, and the answer is
 	// encoded before this returns: it is built in reused memory.
 	m := memories.get()
-	raw, err := m.encode(snap, q, uri, gen, p.Shape())
-	if err != nil {
-		memories.put(m)
-		return nil, fmt.Errorf("encode airules/context: %w", err)
-	}
+	raw := m.encode(snap, q, uri, gen, p.Shape())
 	// Packed for the cache once it is sent.
 	return &fresh{body: raw, keep: func() {
 		var p packed
@@ -171,14 +166,12 @@ const readAheadBytes = 1 << 20
 const countAheadBytes = 4 << 20
 
 // primeContext does, before a folder is ready, what its first airules/context would
-// otherwise pay for, a few milliseconds at 10,000 rules: the encoder of the answer
-// type is built (by reflection, once per process), and one answer is computed for a
+// otherwise pay for, a few milliseconds at 10,000 rules: one answer is computed for a
 // file of the workspace (prime: the first that is not a rule file) the way a request
 // computes it, in kept memory (answerMemory), which grows that memory to an answer's
 // size and touches the tables' pages. It keeps no answer; what it counts, a request
 // for that file would have counted. Without such a file it runs one select.
 func primeContext(snap *index.Snapshot, prime string) {
-	_, _ = segjson.Append(nil, wire.ContextResult{}, segjson.EscapeHTML|segjson.SortMapKeys)
 	if snap == nil {
 		return
 	}
@@ -188,9 +181,7 @@ func primeContext(snap *index.Snapshot, prime string) {
 	}
 	m := memories.get()
 	defer memories.put(m)
-	if raw, err := m.encode(snap, index.Query{Rel: prime}, "", 0, wire.Shape{}); err == nil {
-		_, m.packing = pack(raw, m.packing)
-	}
+	_, m.packing = pack(m.encode(snap, index.Query{Rel: prime}, "", 0, wire.Shape{}), m.packing)
 }
 
 // primeFile is the first file of the workspace that is not a rule file, "" when there
@@ -213,12 +204,11 @@ type answerMemory struct {
 
 // encode computes the answer to q uncached and encodes it, all in m: the encoded
 // answer is m.body, valid until m is used again.
-func (m *answerMemory) encode(snap *index.Snapshot, q index.Query, uri string, gen uint64, shape wire.Shape) ([]byte, error) {
+func (m *answerMemory) encode(snap *index.Snapshot, q index.Query, uri string, gen uint64, shape wire.Shape) []byte {
 	q.Uncached, q.Reuse = true, &m.context
 	res := wire.NewContextResultIn(&m.result, snap.ContextFor(q), uri, gen, shape)
-	raw, err := segjson.Append(m.body[:0], res, segjson.EscapeHTML|segjson.SortMapKeys) // as Marshal
-	m.body = raw
-	return raw, err
+	m.body = res.AppendJSON(m.body[:0])
+	return m.body
 }
 
 // answerMemories keeps the memory of a few answers for the next ones. Unlike a

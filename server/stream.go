@@ -306,9 +306,9 @@ func pack(e, scratch []byte) (packed, []byte) {
 func (p packed) MarshalJSON() ([]byte, error) { return s2.Decode(nil, p) }
 
 // fresh is a result this server has just encoded (never bytes from a client): the
-// replier frames it as is and only then calls keep, which packs it for the answer
-// cache, so that packing is not on the request's path. keep runs once, after the
-// answer is written or dropped.
+// replier frames it as is and only then calls keep, if set, which packs it for the
+// answer cache, so that packing is not on the request's path. keep runs once, after
+// the answer is written or dropped.
 type fresh struct {
 	body []byte
 	keep func()
