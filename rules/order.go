@@ -195,13 +195,14 @@ func hitKey(h *hit) (key uint64, ok bool) {
 	return key, true
 }
 
-// tieBreak is the key of the order that put cur after prev.
+// tieBreak is the key of the order that put cur after prev. It reads the copies the
+// hits hold of what the order compared, not the rules: a select names the tie-break of
+// hundreds of rules, and reaching into each was a cache miss apiece.
 func tieBreak(prev, cur *hit) TieBreak {
-	a, b := prev.rule, cur.rule
 	switch {
-	case a.Layer != b.Layer:
+	case prev.rank != cur.rank:
 		return ByLayer
-	case a.Priority != b.Priority:
+	case prev.prio != cur.prio:
 		return ByPriority
 	case prev.spec != cur.spec:
 		return BySpecificity
