@@ -2,6 +2,7 @@ package wire
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/airules/airules/rules"
 )
@@ -126,6 +127,7 @@ type ResultMemory struct {
 	omitted   []OmittedRule
 	available []AvailableRule
 	reasons   []string
+	uris      []byte // the bytes of the result's rule URIs (uriSlab)
 }
 
 // NewContextResultIn is NewContextResult building the result in m (nil: in memory of
@@ -143,10 +145,18 @@ func NewContextResultIn(m *ResultMemory, c rules.Context, uri string, generation
 		MoreOmitted: len(c.Omitted) - listed,
 		Available:   grown(m.available, len(c.Available)),
 	}
-	nReasons := 0
+	nReasons, uriBytes := 0, 0
 	for _, in := range c.Rules {
 		nReasons += len(in.Reasons)
+		uriBytes += len(fileScheme) + len(in.Rule.Path)
 	}
+	for _, o := range c.Omitted[:listed] {
+		uriBytes += len(fileScheme) + len(o.Rule.Path)
+	}
+	for _, r := range c.Available {
+		uriBytes += len(fileScheme) + len(r.Path)
+	}
+	uris := uriSlab{buf: grown(m.uris, uriBytes)}
 	// One slab for every rule's reasons, each rule's part capped at its length.
 	slab := grown(m.reasons, nReasons)
 	for _, in := range c.Rules {
@@ -160,7 +170,7 @@ func NewContextResultIn(m *ResultMemory, c rules.Context, uri string, generation
 			scope = []string{}
 		}
 		cr := ContextRule{
-			ID: r.ID, URI: FileURI(r.Path), Description: r.Description, Layer: r.Layer.String(),
+			ID: r.ID, URI: uris.fileURI(r.Path), Description: r.Description, Layer: r.Layer.String(),
 			Format: string(r.Format), Priority: r.Priority, Scope: scope, Reasons: slab[start:len(slab):len(slab)], Tokens: in.Tokens,
 		}
 		if shape.Content {
@@ -170,7 +180,7 @@ func NewContextResultIn(m *ResultMemory, c rules.Context, uri string, generation
 	}
 	for _, o := range c.Omitted[:listed] {
 		om := OmittedRule{
-			ID: o.Rule.ID, URI: FileURI(o.Rule.Path), Description: o.Rule.Description, Reason: o.Reason, Tokens: o.Rule.Tokens(),
+			ID: o.Rule.ID, URI: uris.fileURI(o.Rule.Path), Description: o.Rule.Description, Reason: o.Reason, Tokens: o.Rule.Tokens(),
 		}
 		if o.Of != nil {
 			om.Of = o.Of.ID
@@ -178,10 +188,25 @@ func NewContextResultIn(m *ResultMemory, c rules.Context, uri string, generation
 		res.Omitted = append(res.Omitted, om)
 	}
 	for _, r := range c.Available {
-		res.Available = append(res.Available, AvailableRule{ID: r.ID, Description: r.Description, URI: FileURI(r.Path)})
+		res.Available = append(res.Available, AvailableRule{ID: r.ID, Description: r.Description, URI: uris.fileURI(r.Path)})
 	}
-	m.rules, m.omitted, m.available, m.reasons = res.Rules, res.Omitted, res.Available, slab
+	m.rules, m.omitted, m.available, m.reasons, m.uris = res.Rules, res.Omitted, res.Available, slab, uris.buf
 	return res
+}
+
+// uriSlab makes the file URIs of one result in one buffer, sized for them all
+// beforehand: an answer lists about a hundred rules, each with its URI.
+type uriSlab struct{ buf []byte }
+
+// fileURI is FileURI(path); a plain path's URI shares the slab's memory, valid until
+// the slab is used again.
+func (u *uriSlab) fileURI(path string) string {
+	if !plainPath(path) {
+		return FileURI(path)
+	}
+	start := len(u.buf)
+	u.buf = append(append(u.buf, fileScheme...), path...)
+	return unsafe.String(&u.buf[start], len(u.buf)-start)
 }
 
 // grown returns buf emptied, with room for n (a new slice when it has less); never

@@ -6,6 +6,8 @@ import (
 	"strings"
 )
 
+const fileScheme = "file://"
+
 // FileURI turns an absolute path into a file:// URI.
 func FileURI(path string) string {
 	if strings.HasPrefix(path, "airules-team://") {
@@ -16,7 +18,7 @@ func FileURI(path string) string {
 		p = "/" + p // a Windows drive: file:///C:/x, not file://C:/x
 	}
 	if plainPath(p) {
-		return "file://" + p // what url.URL writes for a path with nothing to escape
+		return fileScheme + p // what url.URL writes for a path with nothing to escape
 	}
 	u := url.URL{Scheme: "file", Path: p}
 	return u.String()
