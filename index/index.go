@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -64,8 +65,10 @@ type Index struct {
 	poke    chan struct{}  // wakes the token warmer; nil without one
 	// warmQueue is what the token warmer counts next, most important first.
 	warmQueue []tokenWork
-	stopBg    context.CancelFunc // ends the token warmer
-	closing   chan struct{}      // closed when Close begins
+	// unstored are the counted rules whose records are not written yet (flushTokens).
+	unstored []tokenWork
+	stopBg   context.CancelFunc // ends the token warmer
+	closing  chan struct{}      // closed when Close begins
 }
 
 // entry is one rule file on disk as the index knows it. Its source is its rule's
@@ -83,6 +86,23 @@ type counters struct {
 	misses      atomic.Uint64
 	lastReindex atomic.Int64
 	warmSkips   atomic.Uint64
+	// lastQuery is when a snapshot last computed a context, in nanoseconds since
+	// epoch (a monotonic clock): the token warmer writes its counts to the store
+	// once none has been asked for a while (tokens.go, quietStore).
+	lastQuery atomic.Int64
+	epoch     time.Time
+}
+
+// noteQuery records that a context was computed now.
+func (c *counters) noteQuery() { c.lastQuery.Store(int64(time.Since(c.epoch)) + 1) }
+
+// sinceQuery is how long ago a context was last computed; long ago when none was.
+func (c *counters) sinceQuery() time.Duration {
+	last := c.lastQuery.Load()
+	if last == 0 {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Since(c.epoch) - time.Duration(last-1)
 }
 
 // Open indexes the workspace: it opens (or rebuilds) the store, walks the rule sources,
@@ -136,6 +156,7 @@ func Open(ctx context.Context, opt Options) (*Index, error) {
 		disabled: append([]string(nil), opt.Disabled...),
 		closing:  make(chan struct{}),
 	}
+	ix.m.epoch = time.Now()
 	ix.lay.forgetBodies = opt.Watch
 	var w *watcher
 	if opt.Watch {

@@ -68,4 +68,9 @@ type Options struct {
 	// indexDelay is how long after Open the database's JSON indexes are built
 	// (default 1 s); tests shorten it.
 	indexDelay time.Duration
+	// quiet, when set, says whether the index is quiet enough to write counts, in place
+	// of "no context computed for quietStore"; flushed is called after counts are
+	// written, with how many. For tests.
+	quiet   func() bool
+	flushed func(n int)
 }

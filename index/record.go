@@ -165,11 +165,22 @@ func appendPosition(b []byte, p rules.Position) []byte {
 	return append(b, '}')
 }
 
-// encodeFile writes the file record by hand, as encoding/json would (TestRecordCodecs):
-// a warmer rewrites one per rule it counts.
+// encodeFile writes the file record by hand, as encoding/json would (TestRecordCodecs).
 func encodeFile(f fileRecord) string {
-	var arr [256]byte
-	b := append(arr[:0], `{"size":`...)
+	var e fileEncoder
+	return e.encode(f)
+}
+
+// fileEncoder encodes file records in one buffer, reused from one to the next: a warmer
+// rewrites one record per rule it counts, thousands on a first index, and each should
+// leave behind the record's string alone (the buffer escapes: seal's checksum takes it).
+type fileEncoder struct{ buf []byte }
+
+func (e *fileEncoder) encode(f fileRecord) string {
+	if cap(e.buf) < 512 {
+		e.buf = make([]byte, 0, 512)
+	}
+	b := append(e.buf[:0], `{"size":`...)
 	b = strconv.AppendInt(b, f.Size, 10)
 	b = append(b, `,"mtime":`...)
 	b = strconv.AppendInt(b, f.Mtime, 10)
@@ -183,6 +194,7 @@ func encodeFile(f fileRecord) string {
 		b = append(b, `,"tokens":`...)
 		b = strconv.AppendInt(b, int64(f.Tokens), 10)
 	}
+	e.buf = b
 	return seal(b)
 }
 

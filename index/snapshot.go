@@ -83,6 +83,9 @@ func (s *Snapshot) Context(rel, lang string, content []byte, maxTokens int) rule
 
 // ContextFor is Context for a Query, which may name the agent that asks.
 func (s *Snapshot) ContextFor(q Query) rules.Context {
+	if s.m != nil {
+		s.m.noteQuery()
+	}
 	rel, lang, content, maxTokens := q.Rel, q.Language, q.Content, q.MaxTokens
 	if maxTokens <= 0 {
 		maxTokens = s.MaxTokens

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"time"
 
 	"github.com/airules/airules/rules"
 	"go.uber.org/zap"
@@ -18,8 +19,18 @@ import (
 // loads the tokenizer, and a request budgets with counts already there. It runs on one
 // goroutine, so it holds at most one core, and yields between batches.
 
-// tokenBatch is how many rules are counted between two stores.
+// tokenBatch is how many rules are counted in one batch.
 const tokenBatch = 64
+
+// quietStore is how long no context must have been computed before the warmer writes
+// the counts it made to the store. Writing them rewrites a file record per rule: at
+// 10,000 rules ~5 MB of garbage, a collection more for a server answering its first
+// requests (BenchmarkContextVSCode, start=cold). Counts not written yet are used all
+// the same; Close writes them.
+const quietStore = 250 * time.Millisecond
+
+// maxUnstored bounds the counts held unwritten: past it, they are written at once.
+const maxUnstored = 16384
 
 // bulkCount is how many counts make a bulk: after one (a cold start, a branch switch)
 // the warmer hands the free pages of reading, parsing and counting back to the OS, as
@@ -45,6 +56,7 @@ func (ix *Index) startTokenWarmer(ctx context.Context) {
 			ix.mu.Lock()
 			ix.warmQueue = ix.uncounted()
 			round := len(ix.warmQueue)
+			ix.unstored = slices.Grow(ix.unstored, round)
 			ix.mu.Unlock()
 			ix.counting(0, round)
 			for {
@@ -68,13 +80,60 @@ func (ix *Index) startTokenWarmer(ctx context.Context) {
 			if total >= bulkCount && ctx.Err() == nil {
 				debug.FreeOSMemory()
 			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-ix.poke:
+			if poked := ix.storeWhenQuiet(ctx); !poked {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ix.poke:
+				}
 			}
 		}
 	}()
+}
+
+// untilQuiet is how long until no context will have been computed for quietStore;
+// 0 or less when that is now.
+func (ix *Index) untilQuiet() time.Duration {
+	if ix.opt.quiet != nil {
+		if ix.opt.quiet() {
+			return 0
+		}
+		return quietStore
+	}
+	return quietStore - ix.m.sinceQuery()
+}
+
+// storeWhenQuiet writes the counts not written yet once no context has been computed
+// for quietStore, and reports whether the warmer was poked meanwhile (the counts are
+// then written later, with the next round's). It returns at once when nothing waits.
+func (ix *Index) storeWhenQuiet(ctx context.Context) (poked bool) {
+	for {
+		ix.mu.Lock()
+		var wait time.Duration
+		n := len(ix.unstored)
+		if n > 0 && !ix.closed {
+			if wait = ix.untilQuiet(); wait <= 0 {
+				ix.flushTokens()
+			}
+		}
+		ix.mu.Unlock()
+		if wait <= 0 {
+			if n >= bulkCount && ctx.Err() == nil {
+				debug.FreeOSMemory() // the old records, as after a bulk count
+			}
+			return false
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-ix.poke:
+			t.Stop()
+			return true
+		case <-t.C:
+		}
+	}
 }
 
 // counting reports a counting round's progress to Options.OnCounting, if any.
@@ -141,9 +200,9 @@ func (ix *Index) warmTokens(ctx context.Context) (int, bool) {
 	if ix.closed {
 		return 0, false
 	}
-	if err := ix.storeTokens(work); err != nil {
-		ix.log.Warn("cannot store token counts", zap.Error(err))
-		return 0, false
+	ix.recordTokens(work)
+	if len(ix.unstored) >= maxUnstored || ix.untilQuiet() <= 0 {
+		ix.flushTokens()
 	}
 	return len(work), len(work) == tokenBatch
 }
@@ -177,19 +236,45 @@ func (ix *Index) countElsewhere(ctx context.Context, work []tokenWork) error {
 	return nil
 }
 
-// storeTokens records counted rules in their entries and the store. Called with ix.mu
-// held.
-func (ix *Index) storeTokens(work []tokenWork) error {
-	var groups [][]op
+// recordTokens records counted rules in their entries; flushTokens writes them to the
+// store. Called with ix.mu held.
+func (ix *Index) recordTokens(work []tokenWork) {
 	for _, w := range work {
 		e := ix.entries[w.path]
 		if e == nil || e.rule != w.rule { // changed meanwhile: the next round sees it
 			continue
 		}
 		e.stamp.Tokens = max(w.n, 1)
-		groups = append(groups, []op{{key: preFile + w.path, val: encodeFile(e.stamp)}})
+		ix.unstored = append(ix.unstored, tokenWork{path: w.path, rule: w.rule})
 	}
-	return ix.st.write(groups)
+}
+
+// flushTokens writes the file records of the recorded counts to the store, as the
+// entries hold them now: a file reindexed since with other content (another rule) has
+// had its own record written, without this count. Called with ix.mu held.
+func (ix *Index) flushTokens() {
+	if len(ix.unstored) == 0 {
+		return
+	}
+	ops := make([]op, 0, len(ix.unstored))
+	var enc fileEncoder
+	for _, w := range ix.unstored {
+		if e := ix.entries[w.path]; e != nil && e.rule == w.rule {
+			ops = append(ops, op{key: preFile + w.path, val: enc.encode(e.stamp)})
+		}
+	}
+	ix.unstored = nil
+	// A group per op, without a slice per group.
+	groups := make([][]op, len(ops))
+	for i := range ops {
+		groups[i] = ops[i : i+1 : i+1]
+	}
+	if err := ix.st.write(groups); err != nil {
+		ix.log.Warn("cannot store token counts", zap.Error(err))
+	}
+	if ix.opt.flushed != nil {
+		ix.opt.flushed(len(ops))
+	}
 }
 
 // storeCountedTokens stores the counts that requests made (a prompt counts the rules it
@@ -210,8 +295,7 @@ func (ix *Index) storeCountedTokens() error {
 			return err
 		}
 	}
-	if len(work) == 0 {
-		return nil
-	}
-	return ix.storeTokens(work)
+	ix.recordTokens(work)
+	ix.flushTokens()
+	return nil
 }
