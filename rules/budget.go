@@ -67,11 +67,11 @@ func BudgetReusing(u *Reuse, sel Selection, maxTokens, headerTokens int) Context
 		si := m.sectionIndex()
 		// A rule whose lower bound does not fit is omitted uncounted: the decision is
 		// the count's, since the count is at least the bound.
-		if w.surelyOver(m.Rule, si) {
+		if w.surelyOver(&m, si) {
 			c.Omitted = append(c.Omitted, Omission{Rule: m.Rule, Reason: OmitBudget})
 			continue
 		}
-		n := m.Rule.Tokens()
+		n := m.tokens()
 		if !w.take(si, n) {
 			c.Omitted = append(c.Omitted, Omission{Rule: m.Rule, Reason: OmitBudget})
 			continue
@@ -110,9 +110,19 @@ func (w *budgetWalk) heading(si int) int {
 	return headingTokens[scopeOrder[si]]
 }
 
-// surelyOver reports whether r, of section si, cannot fit, judged by its lower bound.
-func (w *budgetWalk) surelyOver(r *Rule, si int) bool {
-	return w.total+r.TokensAtLeast()+w.heading(si) > w.max
+// surelyOver reports whether m's rule, of section si, cannot fit, judged by a lower
+// bound of its count: the one the match carries, else the rule's.
+func (w *budgetWalk) surelyOver(m *Match, si int) bool {
+	room := w.max - w.total - w.heading(si)
+	return int(m.atLeast) > room || m.Rule.TokensAtLeast() > room
+}
+
+// tokens is the token count of m's rule.
+func (m *Match) tokens() int {
+	if m.counted {
+		return int(m.atLeast)
+	}
+	return m.Rule.Tokens()
 }
 
 // take adds a rule of section si and n tokens if it fits, and reports whether it did.
@@ -129,6 +139,9 @@ func (w *budgetWalk) take(si, n int) bool {
 // allCounted reports whether every rule of sel has its count known.
 func allCounted(sel Selection) bool {
 	for _, m := range sel.Applied {
+		if m.counted {
+			continue
+		}
 		if _, ok := m.Rule.CountedTokens(); !ok {
 			return false
 		}
@@ -166,7 +179,7 @@ func CountForBudget(c TokenCounter, sel Selection, maxTokens, headerTokens, list
 	for i, m := range sel.Applied {
 		r := m.Rule
 		si := m.sectionIndex()
-		if w.surelyOver(r, si) {
+		if w.surelyOver(&m, si) {
 			if listed > 0 {
 				listed--
 				omitted = append(omitted, r)
@@ -190,7 +203,7 @@ func CountForBudget(c TokenCounter, sel Selection, maxTokens, headerTokens, list
 				return err
 			}
 		}
-		if !w.take(si, r.Tokens()) && listed > 0 {
+		if !w.take(si, m.tokens()) && listed > 0 {
 			listed--
 			omitted = append(omitted, r)
 		}

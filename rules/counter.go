@@ -71,6 +71,20 @@ func CountWith(c TokenCounter, rs []*Rule) error {
 	return nil
 }
 
+// knownTokens is what is known of r's token count without counting or reading its
+// body: the count and true, else a lower bound already computed (0 when none) and false.
+func (r *Rule) knownTokens() (int, bool) {
+	if n, ok := r.CountedTokens(); ok {
+		return n, true
+	}
+	if r.tokens != nil {
+		if v := r.tokens.atLeast.Load(); v > 0 {
+			return int(v - 1), false
+		}
+	}
+	return 0, false
+}
+
 // TokensAtLeast is a lower bound of Tokens, known without the tokenizer: the count
 // itself once known, else one token for each run of letters or of digits that no
 // o200k piece can join (lowerBound). A budget omits a rule whose bound does not fit

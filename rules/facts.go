@@ -11,6 +11,7 @@ const (
 	factLanguage               // limited to its languages
 	factLangSlow               // a language without a bit: Language is searched
 	factDependency             // a dependency rule (its text may be inlined elsewhere)
+	factCounted                // its token count was known when the table was built (atLeast)
 )
 
 // maxLangBits is how many distinct languages one table gives a bit.
@@ -27,7 +28,12 @@ type facts struct {
 	section []int8
 	// body numbers each rule's body identity: rules with one number have the same
 	// text. Numbers are shared with the base table a delta table is built over.
-	body    []int32
+	body []int32
+	// atLeast is what was known of each rule's token count when the table was built:
+	// the count (factCounted), a lower bound, or 0. A count does not change for a
+	// rule, nor a lower bound, so it stays a lower bound: a budget leaves the hundreds
+	// of rules it has no room for out without reaching into each (Match.atLeast).
+	atLeast []int32
 	bodyIDs map[string]int32 // identities first numbered by this table
 	bodies  int32            // numbers used, the base's included
 	langIDs map[string]uint8
@@ -43,6 +49,7 @@ func (t *table) buildFacts(base *table) {
 	t.prio = make([]int32, n)
 	t.section = make([]int8, n)
 	t.body = make([]int32, n)
+	t.atLeast = make([]int32, n)
 	t.langIDs = map[string]uint8{}
 	var baseIDs map[string]int32
 	next := int32(0)
@@ -52,6 +59,12 @@ func (t *table) buildFacts(base *table) {
 	t.bodyIDs = map[string]int32{}
 	for i, r := range t.rules {
 		t.layer[i], t.prio[i] = r.Layer, int32(r.Priority)
+		if k, counted := r.knownTokens(); k > 0 {
+			t.atLeast[i] = int32(min(k, 1<<30))
+			if counted && k <= 1<<30 {
+				t.flags[i] |= factCounted
+			}
+		}
 		t.section[i] = int8(scopeIndex(r.EffectiveScope()) + 1)
 		if len(t.re[i]) > 0 {
 			t.flags[i] |= factRegex

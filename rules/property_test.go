@@ -251,3 +251,53 @@ func TestPropertyCompareIsLess(t *testing.T) {
 		}
 	})
 }
+
+// A budget decides by the rules' counts, whatever a table knew of them when it was
+// built (a count, a lower bound, nothing: facts.atLeast): rules counted or bounded
+// before NewSet are taken and left out as a model that counts every rule decides.
+func TestPropertyBudgetIgnoresWhatTheTableKnew(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		rs := genRules(t)
+		for i, r := range rs {
+			switch rapid.IntRange(0, 2).Draw(t, fmt.Sprintf("known%d", i)) {
+			case 1:
+				r.TokensAtLeast()
+			case 2:
+				r.Tokens()
+			}
+		}
+		max := rapid.IntRange(1, 3000).Draw(t, "max")
+		path := rapid.SampledFrom(genPaths).Draw(t, "path")
+		sel := NewSet(rs, SetOptions{}).Select(path, "")
+		header := CountTokens(promptHeader(relPath(path)))
+
+		var wantIn []string
+		total, opened := header, map[string]bool{}
+		for _, m := range sel.Applied {
+			cost := CountTokens(m.Rule.SectionText())
+			if s := m.Rule.EffectiveScope(); !opened[s] {
+				cost += headingTokens[s]
+			}
+			if total+cost > max {
+				continue
+			}
+			total += cost
+			opened[m.Rule.EffectiveScope()] = true
+			wantIn = append(wantIn, m.Rule.ID)
+		}
+		c := BudgetWith(sel, max, header)
+		var gotIn []string
+		for _, in := range c.Rules {
+			gotIn = append(gotIn, in.Rule.ID)
+			if want := CountTokens(in.Rule.SectionText()); in.Tokens != want {
+				t.Fatalf("%s taken with %d tokens, counts %d", in.Rule.ID, in.Tokens, want)
+			}
+		}
+		if !slices.Equal(gotIn, wantIn) {
+			t.Fatalf("taken %v, want %v", gotIn, wantIn)
+		}
+		if len(c.Rules) > 0 && c.Tokens != total {
+			t.Fatalf("prompt of %d tokens, want %d", c.Tokens, total)
+		}
+	})
+}

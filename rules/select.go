@@ -58,6 +58,10 @@ type Match struct {
 	// section is 1 + the index of the rule's prompt section, 0 when the match was
 	// built elsewhere than a select (see sectionIndex).
 	section int8
+	// counted says atLeast is the rule's token count; atLeast is otherwise a lower
+	// bound of it, 0 when unknown: the table's (facts.atLeast), read without the rule.
+	counted bool
+	atLeast int32
 }
 
 // sectionIndex is the index of the prompt section m's rule is rendered in.
@@ -365,7 +369,8 @@ func (s *Set) SelectReusing(u *Reuse, rel, lang string, content []byte, agent st
 		sc.bodySeen[h.t.body[h.ri]] = int32(len(taken))
 		start := len(slab)
 		slab = h.appendReasons(slab)
-		m := Match{Rule: h.rule, Reasons: slab[start:len(slab):len(slab)], Specificity: h.spec, section: h.t.section[h.ri]}
+		m := Match{Rule: h.rule, Reasons: slab[start:len(slab):len(slab)], Specificity: h.spec, section: h.t.section[h.ri],
+			counted: h.t.flags[h.ri]&factCounted != 0, atLeast: h.t.atLeast[h.ri]}
 		if prev != nil {
 			m.After, m.TieBreak, m.afterSpec = prev.rule, tieBreak(prev, h), prev.spec
 		}
@@ -442,14 +447,13 @@ func (s *Set) collect(sc *scratch, t *table, seen []int32, rel, base, lang strin
 			m := matched[rf.id]
 			if m == 0 {
 				m = 2
-				if t.pos[rf.rule][rf.pat].matches(rel, base) {
+				if rf.p.matches(rel, base) {
 					m = 1
 				}
 				matched[rf.id] = m
 			}
 			if m == 1 {
-				p := &t.pos[rf.rule][rf.pat]
-				add(rf.rule, Reason{Kind: ReasonGlob, Detail: p.raw}, p.spec)
+				add(rf.rule, Reason{Kind: ReasonGlob, Detail: rf.p.raw}, rf.p.spec)
 			}
 		}
 	}

@@ -359,8 +359,13 @@ func (t *table) rankPaths() {
 }
 
 // ref points at one positive pattern of one rule; id numbers its pattern among the
-// table's distinct ones.
-type ref struct{ rule, pat, id int32 }
+// table's distinct ones. p is the pattern itself, compiled once for every rule that
+// writes the same glob: a select reads the patterns of hundreds of refs, and a few
+// shared ones stay in the cache where a copy per rule would not.
+type ref struct {
+	rule, id int32
+	p        *pattern
+}
 
 // newTable compiles rs; base is the table a delta is built over (nil for a base).
 func newTable(rs []*Rule, base *table) *table {
@@ -434,9 +439,10 @@ func newTable(rs []*Rule, base *table) *table {
 				t.neg[i] = append(t.neg[i], compile(neg)...)
 				continue
 			}
-			for _, p := range compile(g) {
-				pi := int32(len(t.pos[i]))
-				t.pos[i] = append(t.pos[i], p)
+			ps := compile(g)
+			for k := range ps {
+				p := &ps[k]
+				t.pos[i] = append(t.pos[i], *p)
 				// The normalised pattern decides a match (kind, literal and tail are
 				// derived from it); the raw glob only names it in reasons.
 				id, ok := ids[p.norm]
@@ -444,7 +450,7 @@ func newTable(rs []*Rule, base *table) *table {
 					id = int32(len(ids))
 					ids[p.norm] = id
 				}
-				rf := ref{ri, pi, id}
+				rf := ref{rule: ri, id: id, p: p}
 				switch p.kind {
 				case kindExact:
 					t.exact[p.lit] = append(t.exact[p.lit], rf)
