@@ -7,6 +7,20 @@ import (
 	"github.com/airules/airules/rules"
 )
 
+// ReadAheadBytes is how much rule text a long-running server (the language server, the
+// MCP server) reads ahead before it answers (ReadAhead): the bodies of the rules that
+// prompts take first, which its first answers would otherwise read from their files.
+// About the 500 most important rules of 2 KB; at 10,000 rules the prompts of the
+// benchmark's files take their rules from among them.
+const ReadAheadBytes = 1 << 20
+
+// CountAheadBytes is how much rule text such a server's first index counts before it
+// answers (ReadAhead), in the same order: answers list the omitted rules nearest to
+// being taken with their counts too, and those come from a wider set, about the 2,000
+// most important rules of 2 KB at 10,000 rules. It costs a first index a few tens of
+// milliseconds of the count worker (BenchmarkCountTokens); a warm one, nothing.
+const CountAheadBytes = 4 << 20
+
 // ReadAhead reads the bodies of the rules a budget takes first when it does not know
 // the file (rules.Compare: layer, then priority), until read bytes of rule text are
 // held, and keeps them, as a body read by a request is kept; and it counts, in the

@@ -151,20 +151,6 @@ func (s *session) computeContext(t target, p *wire.ContextParams, maxTokens int)
 	}}, nil
 }
 
-// readAheadBytes is how much rule text a folder reads ahead before it is ready
-// (index.ReadAhead): the bodies of the rules that prompts take first, which would
-// otherwise be read from their files by the first answers that render them. About the
-// 500 most important rules of 2 KB; at 10,000 rules the prompts of the benchmark's
-// files take their rules from among them.
-const readAheadBytes = 1 << 20
-
-// countAheadBytes is how much rule text a folder's first index counts before it is
-// ready (index.ReadAhead), in the same order: answers list the omitted rules nearest
-// to being taken with their counts too, and those come from a wider set, about the
-// 2,000 most important rules of 2 KB at 10,000 rules. It costs a first index a few
-// tens of milliseconds of the worker (BenchmarkCountTokens); a warm one, nothing.
-const countAheadBytes = 4 << 20
-
 // primeContext does, before a folder is ready, what its first airules/context would
 // otherwise pay for, a few milliseconds at 10,000 rules: one answer is computed for a
 // file of the workspace (prime: the first that is not a rule file) the way a request

@@ -83,7 +83,7 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			}
 		}
 		s.mu.Unlock()
-		ix.ReadAhead(readAheadBytes, countAheadBytes)
+		ix.ReadAhead(index.ReadAheadBytes, index.CountAheadBytes)
 		// Opening an index leaves several times its size of garbage (the store's
 		// replay, the walk, the tables' building): collected now, and its pages handed
 		// back, before the folder is ready, rather than by the collections of its first

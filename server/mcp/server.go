@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 
 	"github.com/airules/airules/index"
@@ -58,6 +59,11 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mcp: %w", err)
 	}
+	// What the language server does before its first answer: the first tool calls
+	// would otherwise read and count the rules they take (index.ReadAhead), and the
+	// garbage of opening the index is collected now rather than during them.
+	ix.ReadAhead(index.ReadAheadBytes, index.CountAheadBytes)
+	debug.FreeOSMemory()
 	s.ix = ix
 	s.fence = newFence(ix.Snapshot().Root, rulesDirOf(iopt), iopt.UserRulesDir)
 	impl := &sdk.Implementation{Name: "airules", Title: "airules", Version: opt.Version}

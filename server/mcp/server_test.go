@@ -2,11 +2,13 @@ package mcp
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/airules/airules/index"
+	"github.com/airules/airules/rules"
 	"github.com/airules/airules/server/wire"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -51,5 +53,45 @@ func TestServerInfo(t *testing.T) {
 	caps := init.Capabilities
 	if caps.Tools == nil || caps.Resources == nil || !caps.Resources.ListChanged || caps.Prompts == nil {
 		t.Errorf("capabilities %+v", caps)
+	}
+}
+
+// Like the language server, the MCP server reads the bodies of the most important
+// rules before it answers (index.ReadAhead): after a warm start, the first rule a
+// budget takes has its body in memory, as it was, even when its file changes later.
+func TestNewReadsTheFirstRulesAhead(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "index.db")
+	root := copyExample(t)
+	first, err := New(t.Context(), Options{Index: index.Options{Root: root, DBPath: db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Close()
+
+	srv, err := New(t.Context(), Options{Index: index.Options{Root: root, DBPath: db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	snap := srv.Index().Snapshot()
+	var top *rules.Rule
+	for _, r := range snap.Rules.Rules() {
+		if r.Active() && !r.AgentRequested() && !r.Unreadable() && (top == nil || rules.Compare(r, top) < 0) {
+			top = r
+		}
+	}
+	if top == nil {
+		t.Fatal("the example has no rule")
+	}
+	data, err := os.ReadFile(top.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was := rules.Parse(top.Source, data).Text()
+	if err := os.WriteFile(top.Path, []byte("---\ndescription: changed\n---\nchanged\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := snap.RuleAt(top.Path).Text(); got != was {
+		t.Fatalf("%s: body %q after its file changed, want the one read ahead, %q", top.ID, got, was)
 	}
 }
