@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/klauspost/compress/s2"
+	segjson "github.com/segmentio/encoding/json"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -272,7 +274,10 @@ func (r *replier) Reply(ctx context.Context, result any, err error) error {
 		defer r.cancel()
 	}
 	if r.inline && r.isCall {
-		defer r.s.frames.inbox.drainWhile()()
+		if err == nil {
+			result = encodedHere(result)
+		}
+		defer r.s.frames.guardWrite(resultSize(result, err))()
 	}
 	err = wireError(err)
 	if err != nil && r.isCall {
@@ -286,6 +291,38 @@ func (r *replier) Reply(ctx context.Context, result any, err error) error {
 		r.s.logger().Debug("reply not sent", zap.String("method", r.method), zap.Error(werr))
 	}
 	return nil
+}
+
+// encodedHere encodes a result this server has not encoded yet, as jsonrpc2 would
+// (segmentio's Marshal), so that its size is known before it is written (guardWrite);
+// a result that does not encode is left to jsonrpc2, which reports the error.
+func encodedHere(result any) any {
+	switch result.(type) {
+	case *fresh, packed:
+		return result
+	}
+	body, err := segjson.Marshal(result)
+	if err != nil {
+		return result
+	}
+	return &fresh{body: body}
+}
+
+// resultSize is the size of an answer's result when it is known before it is encoded
+// (one this server encoded itself), -1 otherwise.
+func resultSize(result any, err error) int {
+	if err != nil {
+		return -1
+	}
+	switch raw := result.(type) {
+	case *fresh:
+		return len(raw.body)
+	case packed:
+		if n, err := s2.DecodedLen(raw); err == nil {
+			return n
+		}
+	}
+	return -1
 }
 
 // writeOwn writes a result this server encoded itself (packed or fresh) to the stream

@@ -3,6 +3,7 @@ package server
 import (
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,7 +13,8 @@ import (
 // sides wait on each other. So a write from the read loop that has not finished after
 // blockedWrite has a goroutine drain the input meanwhile (inbox.drainWhile): the
 // client's writes complete, it goes back to reading, and what was drained is read
-// next, in order. A write that finishes at once, the usual case, costs a timer.
+// next, in order. A write the kernel says goes through at once (frameStream.guardWrite,
+// writeRoom), the usual case, is not guarded; any other costs a timer.
 
 // blockedWrite is how long a write from the read loop may take before the input is
 // drained: longer than writing an answer into a pipe that is read.
@@ -28,6 +30,8 @@ type inbox struct {
 	drained  []byte     // read by the drainer, not yet by the read loop
 	err      error      // the drainer's read error, after drained
 	draining bool       // the drainer owns src
+
+	armed atomic.Int64 // drains armed (drainWhile), for tests
 }
 
 func newInbox(src io.Reader) *inbox {
@@ -68,6 +72,7 @@ func (in *inbox) Read(p []byte) (int, error) {
 // once the write is over, disarms it. A drainer that started reads until a read of
 // its returns after done: it cannot be stopped in the middle of a read.
 func (in *inbox) drainWhile() (done func()) {
+	in.armed.Add(1)
 	over := make(chan struct{})
 	t := time.AfterFunc(blockedWrite, func() {
 		in.mu.Lock()

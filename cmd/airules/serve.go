@@ -104,6 +104,15 @@ type stdio struct {
 	out io.Writer
 }
 
+// SyscallConn is standard output's descriptor, when it has one: the server asks the
+// kernel whether an answer goes through at once before it guards the write.
+func (s stdio) SyscallConn() (syscall.RawConn, error) {
+	if c, ok := s.out.(syscall.Conn); ok {
+		return c.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
+}
+
 func (s stdio) Read(p []byte) (int, error)  { return s.in.Read(p) }
 func (s stdio) Write(p []byte) (int, error) { return s.out.Write(p) }
 func (s stdio) Close() error {
