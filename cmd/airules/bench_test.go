@@ -245,7 +245,7 @@ func runContextStdio(b *testing.B, srv *benchServer, sh gen.Shape, maxTokens int
 	floor := make([]time.Duration, 0, requests)
 	lat := make([]time.Duration, 0, requests)
 	size, applied, included := 0, 0, 0
-	ticks0 := readCPUTicks()
+	ticks0, server0 := readCPUTicks(), processCPU(srv.cmd.Process.Pid)
 	for range requests {
 		t0 := time.Now()
 		if _, err := srv.conn.Call(srv.ctx, "textDocument/hover", map[string]any{
@@ -271,6 +271,10 @@ func runContextStdio(b *testing.B, srv *benchServer, sh gen.Shape, maxTokens int
 		included += len(res.Rules)
 	}
 	steal := stealPercent(ticks0, readCPUTicks())
+	serverCPU := -1.0
+	if server1 := processCPU(srv.cmd.Process.Pid); server0 >= 0 && server1 >= 0 {
+		serverCPU = server1 - server0
+	}
 	rss := vmRSS(srv.cmd.Process.Pid)
 	if os.Getenv("AIRULES_BENCH_TRACE") != "" {
 		for i, d := range lat {
@@ -286,7 +290,7 @@ func runContextStdio(b *testing.B, srv *benchServer, sh gen.Shape, maxTokens int
 		}
 		return out
 	}
-	reportRoundTrips(b, stdioRun{lat: ms(lat), floor: ms(floor), bytes: int64(size), rssMB: float64(rss) / (1 << 20), applicable: applied, included: included, steal: steal})
+	reportRoundTrips(b, stdioRun{lat: ms(lat), floor: ms(floor), bytes: int64(size), rssMB: float64(rss) / (1 << 20), applicable: applied, included: included, steal: steal, serverCPU: serverCPU})
 	srv.stop() // the profiles, if any, are written as the server exits
 }
 
@@ -312,6 +316,7 @@ type stdioRun struct {
 	rssMB                float64   // the server's VmRSS afterwards
 	applicable, included int       // over every answer
 	steal                float64   // % of the machine's CPU time stolen by its host during the requests; <0 unknown
+	serverCPU            float64   // ms of CPU the server used during the requests; <0 unknown
 }
 
 // reportRoundTrips reports a run's figures, the same for every client: with first
@@ -348,6 +353,35 @@ func reportRoundTrips(b *testing.B, r stdioRun) {
 	if r.steal >= 0 {
 		b.ReportMetric(r.steal, "steal-%")
 	}
+	if r.serverCPU >= 0 {
+		// Unlike a round trip, not stretched by the host's other tenants: how much work
+		// the server did, to compare two versions on a noisy machine.
+		b.ReportMetric(r.serverCPU/n, "server-cpu-ms/req")
+	}
+}
+
+// processCPU is a process's user and system time in ms (/proc/PID/stat, in clock
+// ticks of 10 ms); -1 where it cannot be read.
+func processCPU(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 > len(s) {
+		return -1
+	}
+	f := strings.Fields(s[i+2:])
+	if len(f) < 13 {
+		return -1
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return (utime + stime) * 10
 }
 
 // cpuTicks are the machine's CPU times from /proc/stat's first line, in clock ticks.

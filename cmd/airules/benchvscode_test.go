@@ -46,7 +46,7 @@ func BenchmarkContextVSCode(b *testing.B) {
 						First                  []bool
 						Bytes, RSS             int64
 						Included, Listed, More int
-						Steal                  *float64
+						Steal, ServerCPU       *float64
 					}
 					if err := json.Unmarshal(out, &res); err != nil {
 						b.Fatalf("bench client said %q: %v", out, err)
@@ -55,6 +55,10 @@ func BenchmarkContextVSCode(b *testing.B) {
 						applicable: res.Included + res.Listed + res.More, included: res.Included, steal: -1}
 					if res.Steal != nil {
 						run.steal = *res.Steal
+					}
+					run.serverCPU = -1
+					if res.ServerCPU != nil {
+						run.serverCPU = *res.ServerCPU
 					}
 					reportRoundTrips(b, run)
 				}

@@ -101,6 +101,18 @@ function rssKB(pid) {
   return m ? Number(m[1]) : 0;
 }
 
+// cpuTicksOf is a process's user and system time (/proc/PID/stat, clock ticks of 10 ms):
+// unlike a round trip it is not stretched by the host's other tenants.
+function cpuTicksOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+  } catch {
+    return null;
+  }
+}
+
 await warmClient();
 if (start === 'warm') {
   // A previous session that asked for every source file once, let the server count
@@ -133,6 +145,7 @@ function cpuTicks() {
   }
 }
 const ticks0 = cpuTicks();
+const serverTicks0 = cpuTicksOf(srv.child.pid);
 const lat = [], floor = [], first = [];
 const seen = new Set();
 let bytes = 0, included = 0, listed = 0, more = 0;
@@ -154,6 +167,8 @@ for (let i = 0; i < requests; i++) {
   more += res.moreOmitted ?? 0;
 }
 const ticks1 = cpuTicks();
+const serverTicks1 = cpuTicksOf(srv.child.pid);
+const serverCPU = serverTicks0 !== null && serverTicks1 !== null ? (serverTicks1 - serverTicks0) * 10 : null;
 const steal = ticks0 && ticks1 && ticks1.total > ticks0.total
   ? 100 * (ticks1.steal - ticks0.steal) / (ticks1.total - ticks0.total) : null;
 const rss = rssKB(srv.child.pid);
@@ -161,4 +176,4 @@ if (process.env.AIRULES_BENCH_TRACE) {
   lat.forEach((ms, i) => { if (ms > 2) process.stderr.write(`request ${i}: ${ms.toFixed(2)} ms\n`); });
 }
 await srv.stop();
-process.stdout.write(JSON.stringify({ lat, floor, first, bytes, rss, included, listed, more, steal }) + '\n');
+process.stdout.write(JSON.stringify({ lat, floor, first, bytes, rss, included, listed, more, steal, serverCPU }) + '\n');
