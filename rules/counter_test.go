@@ -119,6 +119,27 @@ func (c *recordingCounter) CountTokens(n int, text func([]byte, int) []byte) ([]
 	return out, nil
 }
 
+// modelBudget is the plain greedy budget, written here for the tests: every applied
+// rule counted, taken while it fits. It returns the ids taken and left out, and the
+// prompt's tokens.
+func modelBudget(sel Selection, max, header int) (in, out []string, total int) {
+	total, opened := header, map[string]bool{}
+	for _, m := range sel.Applied {
+		cost := CountTokens(m.Rule.SectionText())
+		if s := m.Rule.EffectiveScope(); !opened[s] {
+			cost += headingTokens[s]
+		}
+		if total+cost > max {
+			out = append(out, m.Rule.ID)
+			continue
+		}
+		total += cost
+		opened[m.Rule.EffectiveScope()] = true
+		in = append(in, m.Rule.ID)
+	}
+	return in, out, total
+}
+
 // After CountForBudget, BudgetWith counts nothing itself, the listed omitted rules are
 // counted, and the answer is the plain greedy budget's (a model written here, counting
 // every rule).
@@ -131,22 +152,7 @@ func TestPropertyCountForBudget(t *testing.T) {
 		sel := NewSet(rs, SetOptions{}).Select(path, "")
 		header := CountTokens(promptHeader(relPath(path)))
 
-		// The model: every applied rule counted, taken while it fits.
-		var wantIn, wantOut []string
-		total, opened := header, map[string]bool{}
-		for _, m := range sel.Applied {
-			cost := CountTokens(m.Rule.SectionText())
-			if s := m.Rule.EffectiveScope(); !opened[s] {
-				cost += headingTokens[s]
-			}
-			if total+cost > max {
-				wantOut = append(wantOut, m.Rule.ID)
-				continue
-			}
-			total += cost
-			opened[m.Rule.EffectiveScope()] = true
-			wantIn = append(wantIn, m.Rule.ID)
-		}
+		wantIn, wantOut, total := modelBudget(sel, max, header)
 
 		var rc recordingCounter
 		if err := CountForBudget(&rc, sel, max, header, listed); err != nil {

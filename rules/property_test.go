@@ -271,20 +271,7 @@ func TestPropertyBudgetIgnoresWhatTheTableKnew(t *testing.T) {
 		sel := NewSet(rs, SetOptions{}).Select(path, "")
 		header := CountTokens(promptHeader(relPath(path)))
 
-		var wantIn []string
-		total, opened := header, map[string]bool{}
-		for _, m := range sel.Applied {
-			cost := CountTokens(m.Rule.SectionText())
-			if s := m.Rule.EffectiveScope(); !opened[s] {
-				cost += headingTokens[s]
-			}
-			if total+cost > max {
-				continue
-			}
-			total += cost
-			opened[m.Rule.EffectiveScope()] = true
-			wantIn = append(wantIn, m.Rule.ID)
-		}
+		wantIn, _, total := modelBudget(sel, max, header)
 		c := BudgetWith(sel, max, header)
 		var gotIn []string
 		for _, in := range c.Rules {

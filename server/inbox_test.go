@@ -13,6 +13,25 @@ import (
 	"go.lsp.dev/jsonrpc2"
 )
 
+// writeNotifications writes n notifications m0, m1, … of 8 KB each to client from a
+// goroutine, as a client that reads nothing until it has written them all, and says
+// on the channel when it is done.
+func writeNotifications(client io.Writer, n int) <-chan error {
+	body := strings.Repeat("x", 8<<10)
+	wrote := make(chan error, 1)
+	go func() {
+		for i := range n {
+			msg := fmt.Sprintf(`{"jsonrpc":"2.0","method":"m%d","params":{"pad":%q}}`, i, body)
+			if _, err := fmt.Fprintf(client, "Content-Length: %d\r\n\r\n%s", len(msg), msg); err != nil {
+				wrote <- err
+				return
+			}
+		}
+		wrote <- nil
+	}()
+	return wrote
+}
+
 // The read loop answers a request while the client, which reads nothing until it has
 // written everything, sends more than any buffer holds: over net.Pipe (no buffer at
 // all) neither side could go on without the drain. Every message then arrives once,
@@ -25,18 +44,7 @@ func TestInboxDrainsWhileTheReadLoopWrites(t *testing.T) {
 			defer client.Close()
 			f := newFrameStream(server)
 			const later = 40
-			body := strings.Repeat("x", 8<<10)
-			wrote := make(chan error, 1)
-			go func() {
-				for i := range later + 1 {
-					msg := fmt.Sprintf(`{"jsonrpc":"2.0","method":"m%d","params":{"pad":%q}}`, i, body)
-					if _, err := fmt.Fprintf(client, "Content-Length: %d\r\n\r\n%s", len(msg), msg); err != nil {
-						wrote <- err
-						return
-					}
-				}
-				wrote <- nil
-			}()
+			wrote := writeNotifications(client, later+1)
 			answer := make(chan string, 1)
 			go func() {
 				r := bufio.NewReader(client)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -119,18 +118,7 @@ func TestGuardWriteOverASocket(t *testing.T) {
 	// The client writes more than the socket holds before it reads anything; the read
 	// loop, having read the first message, answers with more than the socket holds.
 	const later = 40
-	body := strings.Repeat("x", 8<<10)
-	wrote := make(chan error, 1)
-	go func() {
-		for i := range later + 1 {
-			msg := fmt.Sprintf(`{"jsonrpc":"2.0","method":"m%d","params":{"pad":%q}}`, i, body)
-			if _, err := fmt.Fprintf(client, "Content-Length: %d\r\n\r\n%s", len(msg), msg); err != nil {
-				wrote <- err
-				return
-			}
-		}
-		wrote <- nil
-	}()
+	wrote := writeNotifications(client, later+1)
 	answer := make(chan int, 1)
 	go func() {
 		<-wrote

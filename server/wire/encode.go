@@ -14,95 +14,72 @@ import (
 // 8,000-token budget, on the request path; by reflection that was about a third of
 // the server's time for the answer (BenchmarkAppendJSON beside the tests).
 func (r *ContextResult) AppendJSON(b []byte) []byte {
-	b = append(b, `{"uri":`...)
-	b = appendString(b, r.URI)
-	b = append(b, `,"languageId":`...)
-	b = appendString(b, r.LanguageID)
-	b = append(b, `,"rules":`...)
-	b = appendList(b, r.Rules, (*ContextRule).appendJSON)
-	b = append(b, `,"omitted":`...)
-	b = appendList(b, r.Omitted, (*OmittedRule).appendJSON)
-	b = append(b, `,"moreOmitted":`...)
-	b = strconv.AppendInt(b, int64(r.MoreOmitted), 10)
-	b = append(b, `,"available":`...)
-	b = appendList(b, r.Available, (*AvailableRule).appendJSON)
-	b = append(b, `,"prompt":`...)
-	b = appendString(b, r.Prompt)
-	b = append(b, `,"tokens":`...)
-	b = strconv.AppendInt(b, int64(r.Tokens), 10)
-	b = append(b, `,"maxTokens":`...)
-	b = strconv.AppendInt(b, int64(r.MaxTokens), 10)
-	b = append(b, `,"generation":`...)
-	b = strconv.AppendUint(b, r.Generation, 10)
+	b = appendStringField(append(b, '{'), `"uri":`, r.URI)
+	b = appendStringField(b, `,"languageId":`, r.LanguageID)
+	b = appendList(append(b, `,"rules":`...), r.Rules, (*ContextRule).appendJSON)
+	b = appendList(append(b, `,"omitted":`...), r.Omitted, (*OmittedRule).appendJSON)
+	b = appendIntField(b, `,"moreOmitted":`, r.MoreOmitted)
+	b = appendList(append(b, `,"available":`...), r.Available, (*AvailableRule).appendJSON)
+	b = appendStringField(b, `,"prompt":`, r.Prompt)
+	b = appendIntField(b, `,"tokens":`, r.Tokens)
+	b = appendIntField(b, `,"maxTokens":`, r.MaxTokens)
+	b = strconv.AppendUint(append(b, `,"generation":`...), r.Generation, 10)
 	if len(r.Explain) > 0 {
-		b = append(b, `,"explain":`...)
-		b = appendList(b, r.Explain, (*ExplainedRule).appendJSON)
+		b = appendList(append(b, `,"explain":`...), r.Explain, (*ExplainedRule).appendJSON)
 	}
 	return append(b, '}')
 }
 
 func (r *ContextRule) appendJSON(b []byte) []byte {
-	b = append(b, `{"id":`...)
-	b = appendString(b, r.ID)
-	b = append(b, `,"uri":`...)
-	b = appendString(b, r.URI)
-	b = append(b, `,"description":`...)
-	b = appendString(b, r.Description)
-	b = append(b, `,"layer":`...)
-	b = appendString(b, r.Layer)
-	b = append(b, `,"format":`...)
-	b = appendString(b, r.Format)
-	b = append(b, `,"priority":`...)
-	b = strconv.AppendInt(b, int64(r.Priority), 10)
-	b = append(b, `,"scope":`...)
-	b = appendStrings(b, r.Scope)
-	b = append(b, `,"reasons":`...)
-	b = appendStrings(b, r.Reasons)
-	b = append(b, `,"tokens":`...)
-	b = strconv.AppendInt(b, int64(r.Tokens), 10)
+	b = appendStringField(append(b, '{'), `"id":`, r.ID)
+	b = appendStringField(b, `,"uri":`, r.URI)
+	b = appendStringField(b, `,"description":`, r.Description)
+	b = appendStringField(b, `,"layer":`, r.Layer)
+	b = appendStringField(b, `,"format":`, r.Format)
+	b = appendIntField(b, `,"priority":`, r.Priority)
+	b = appendStrings(append(b, `,"scope":`...), r.Scope)
+	b = appendStrings(append(b, `,"reasons":`...), r.Reasons)
+	b = appendIntField(b, `,"tokens":`, r.Tokens)
 	if r.Content != "" {
-		b = append(b, `,"content":`...)
-		b = appendString(b, r.Content)
+		b = appendStringField(b, `,"content":`, r.Content)
 	}
 	return append(b, '}')
 }
 
 func (r *OmittedRule) appendJSON(b []byte) []byte {
-	b = append(b, `{"id":`...)
-	b = appendString(b, r.ID)
-	b = append(b, `,"uri":`...)
-	b = appendString(b, r.URI)
-	b = append(b, `,"description":`...)
-	b = appendString(b, r.Description)
-	b = append(b, `,"reason":`...)
-	b = appendString(b, r.Reason)
-	b = append(b, `,"tokens":`...)
-	b = strconv.AppendInt(b, int64(r.Tokens), 10)
+	b = appendStringField(append(b, '{'), `"id":`, r.ID)
+	b = appendStringField(b, `,"uri":`, r.URI)
+	b = appendStringField(b, `,"description":`, r.Description)
+	b = appendStringField(b, `,"reason":`, r.Reason)
+	b = appendIntField(b, `,"tokens":`, r.Tokens)
 	if r.Of != "" {
-		b = append(b, `,"of":`...)
-		b = appendString(b, r.Of)
+		b = appendStringField(b, `,"of":`, r.Of)
 	}
 	return append(b, '}')
 }
 
 func (r *AvailableRule) appendJSON(b []byte) []byte {
-	b = append(b, `{"id":`...)
-	b = appendString(b, r.ID)
-	b = append(b, `,"description":`...)
-	b = appendString(b, r.Description)
-	b = append(b, `,"uri":`...)
-	b = appendString(b, r.URI)
+	b = appendStringField(append(b, '{'), `"id":`, r.ID)
+	b = appendStringField(b, `,"description":`, r.Description)
+	b = appendStringField(b, `,"uri":`, r.URI)
 	return append(b, '}')
 }
 
 func (r *ExplainedRule) appendJSON(b []byte) []byte {
-	b = append(b, `{"id":`...)
-	b = appendString(b, r.ID)
-	b = append(b, `,"applies":`...)
-	b = strconv.AppendBool(b, r.Applies)
-	b = append(b, `,"why":`...)
-	b = appendString(b, r.Why)
+	b = appendStringField(append(b, '{'), `"id":`, r.ID)
+	b = strconv.AppendBool(append(b, `,"applies":`...), r.Applies)
+	b = appendStringField(b, `,"why":`, r.Why)
 	return append(b, '}')
+}
+
+// appendStringField appends key (with its comma and colon) and the string v.
+func appendStringField(b []byte, key, v string) []byte {
+	return appendString(append(b, key...), v)
+}
+
+// appendIntField appends key (with its comma and colon) and the number v.
+func appendIntField(b []byte, key string, v int) []byte {
+	return strconv.AppendInt(append(b, key...), int64(v), 10)
 }
 
 // appendList appends the JSON array of list, each element by appendOne; nil is null.
@@ -120,18 +97,9 @@ func appendList[T any](b []byte, list []T, appendOne func(*T, []byte) []byte) []
 	return append(b, ']')
 }
 
+// appendStrings appends the JSON array of list; nil is null.
 func appendStrings(b []byte, list []string) []byte {
-	if list == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, s := range list {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
+	return appendList(b, list, func(s *string, b []byte) []byte { return appendString(b, *s) })
 }
 
 // plainJSON marks the ASCII bytes a JSON string holds as they are: printable, and
