@@ -131,8 +131,8 @@ func newFrameStream(rwc io.ReadWriteCloser) *frameStream {
 // guardWrite guards a write of about n bytes (n < 0: unknown) that the read loop is
 // about to make (inbox.drainWhile), unless the kernel says it goes through at once
 // (writeRoom), the usual case: arming the guard costs a timer, and a timer woke
-// another thread, once per answer (BenchmarkContextVSCode, perf stat: ~1,200 context
-// switches more in a session of 600 requests). done disarms it.
+// another thread, once per answer (BenchmarkContextVSCode under perf stat: several
+// hundred context switches more in a session of 600 requests). done disarms it.
 func (f *frameStream) guardWrite(n int) (done func()) {
 	if n >= 0 && f.raw != nil && writeRoom(f.raw, n+frameOverhead) {
 		return noGuard
