@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -113,7 +114,11 @@ func (t *tempTB) TempDir() string { return t.dir }
 
 func TestMain(m *testing.M) {
 	if os.Getenv(countWorkerEnv) == "1" { // this binary as a CountWorker's worker
-		if err := ServeTokenCounts(os.Stdin, os.Stdout); err != nil {
+		var out io.Writer = os.Stdout
+		if fifo := os.Getenv(countWorkerHoldEnv); fifo != "" {
+			out = &heldWriter{fifo: fifo, w: os.Stdout}
+		}
+		if err := ServeTokenCounts(os.Stdin, out); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

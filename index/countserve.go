@@ -32,7 +32,8 @@ func ServeTokenCounts(in io.Reader, out io.Writer) error {
 			_, werr = out.Write(frame)
 		}
 	}
-	bulk := make(chan countJob, 64)
+	var bulk bulkQueue
+	bulk.ready = make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -40,7 +41,11 @@ func ServeTokenCounts(in io.Reader, out io.Writer) error {
 		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
 		lowerThreadPriority()
 		own := rules.NewCounter()
-		for j := range bulk {
+		for {
+			j, ok := bulk.take()
+			if !ok {
+				return
+			}
 			counts := make([]int, len(j.texts))
 			for i, t := range j.texts {
 				counts[i] = own.Count(t)
@@ -49,7 +54,7 @@ func ServeTokenCounts(in io.Reader, out io.Writer) error {
 		}
 	}()
 	defer func() {
-		close(bulk)
+		bulk.close()
 		wg.Wait()
 	}()
 	for {
@@ -61,7 +66,7 @@ func ServeTokenCounts(in io.Reader, out io.Writer) error {
 			return fmt.Errorf("read a count request: %w", err)
 		}
 		if kind == countBulk {
-			bulk <- countJob{id: id, texts: texts}
+			bulk.put(countJob{id: id, texts: texts})
 			continue
 		}
 		wg.Add(1)
@@ -75,6 +80,61 @@ func ServeTokenCounts(in io.Reader, out io.Writer) error {
 type countJob struct {
 	id    uint64
 	texts []string
+}
+
+// A bulkQueue holds the bulk requests not counted yet, in their order, without bound:
+// a server sends a round's batches at once and lets the worker hold their texts
+// (CountWorker.send), and its requests must never wait behind them.
+type bulkQueue struct {
+	mu     sync.Mutex
+	jobs   []countJob
+	closed bool
+	ready  chan struct{} // signalled when a job is put or the queue closes
+}
+
+func (q *bulkQueue) put(j countJob) {
+	q.mu.Lock()
+	q.jobs = append(q.jobs, j)
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *bulkQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *bulkQueue) signal() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the first job, waiting for one; false once the queue is closed and
+// empty.
+func (q *bulkQueue) take() (countJob, bool) {
+	for {
+		q.mu.Lock()
+		if len(q.jobs) > 0 {
+			j := q.jobs[0]
+			q.jobs[0] = countJob{}
+			q.jobs = q.jobs[1:]
+			if len(q.jobs) == 0 {
+				q.jobs = nil // the backing array's texts go with it
+			}
+			q.mu.Unlock()
+			return j, true
+		}
+		closed := q.closed
+		q.mu.Unlock()
+		if closed {
+			return countJob{}, false
+		}
+		<-q.ready
+	}
 }
 
 // countEach counts texts on up to workers goroutines.

@@ -78,9 +78,45 @@ func (w *CountWorker) CountTokens(n int, text func(dst []byte, i int) []byte) ([
 	return w.count(ctx, countUrgent, n, text)
 }
 
-// countBulk counts n texts at low priority, for as long as ctx allows.
-func (w *CountWorker) countBulk(ctx context.Context, n int, text func(dst []byte, i int) []byte) ([]int, error) {
-	return w.count(ctx, countBulk, n, text)
+// A countCall is a request sent to the worker whose answer is still to come.
+type countCall struct {
+	p  *countProc
+	id uint64
+	ch chan []int
+	n  int
+}
+
+// send sends n texts to be counted and returns at once: countUrgent ones are counted
+// as they come, countBulk ones at low priority after the bulk requests sent before
+// them, and the worker holds their texts until then. Every call that returns no error
+// must be awaited.
+func (w *CountWorker) send(ctx context.Context, kind byte, n int, text func(dst []byte, i int) []byte) (*countCall, error) {
+	if w == nil {
+		return nil, errNoCountWorker
+	}
+	p, err := w.running()
+	if err != nil {
+		return nil, err
+	}
+	id, ch, err := p.send(ctx, kind, n, text)
+	if err != nil {
+		p.release(w)
+		w.failed(p, err)
+		return nil, err
+	}
+	return &countCall{p: p, id: id, ch: ch, n: n}, nil
+}
+
+// await waits for the answer of c, for as long as ctx allows.
+func (w *CountWorker) await(ctx context.Context, c *countCall) ([]int, error) {
+	defer c.p.release(w)
+	counts, err := c.p.await(ctx, c.id, c.ch, c.n)
+	if err != nil {
+		w.failed(c.p, err)
+		return nil, err
+	}
+	w.counted.Add(int64(c.n))
+	return counts, nil
 }
 
 func (w *CountWorker) count(ctx context.Context, kind byte, n int, text func([]byte, int) []byte) ([]int, error) {
@@ -273,22 +309,26 @@ func (p *countProc) readAnswers() {
 
 // call sends one request and waits for its answer, the worker's end, or ctx.
 func (p *countProc) call(ctx context.Context, kind byte, n int, text func([]byte, int) []byte) ([]int, error) {
+	id, ch, err := p.send(ctx, kind, n, text)
+	if err != nil {
+		return nil, err
+	}
+	return p.await(ctx, id, ch, n)
+}
+
+// send writes one request and returns its id and the channel its answer comes on.
+func (p *countProc) send(ctx context.Context, kind byte, n int, text func([]byte, int) []byte) (uint64, chan []int, error) {
 	ch := make(chan []int, 1)
 	p.mu.Lock()
 	if p.err != nil {
 		err := p.err
 		p.mu.Unlock()
-		return nil, err
+		return 0, nil, err
 	}
 	p.next++
 	id := p.next
 	p.pending[id] = ch
 	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		delete(p.pending, id)
-		p.mu.Unlock()
-	}()
 	bp := frames.Get().(*[]byte)
 	frame := appendCountRequest((*bp)[:0], id, kind, n, text)
 	p.wmu.Lock()
@@ -304,8 +344,15 @@ func (p *countProc) call(ctx context.Context, kind byte, n int, text func([]byte
 		frames.Put(bp)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("token count worker: %w", err)
+		p.forget(id)
+		return 0, nil, fmt.Errorf("token count worker: %w", err)
 	}
+	return id, ch, nil
+}
+
+// await waits for the answer of request id on ch, the worker's end, or ctx.
+func (p *countProc) await(ctx context.Context, id uint64, ch chan []int, n int) ([]int, error) {
+	defer p.forget(id)
 	select {
 	case counts := <-ch:
 		if len(counts) != n {
@@ -319,6 +366,13 @@ func (p *countProc) call(ctx context.Context, kind byte, n int, text func([]byte
 	case <-ctx.Done():
 		return nil, fmt.Errorf("token count worker: %w", ctx.Err())
 	}
+}
+
+// forget stops waiting for the answer of request id.
+func (p *countProc) forget(id uint64) {
+	p.mu.Lock()
+	delete(p.pending, id)
+	p.mu.Unlock()
 }
 
 // stop ends the worker: its input closes, so it finishes and exits; one that does not

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,27 @@ import (
 
 // countWorkerEnv makes the test binary a CountWorker's worker (TestMain).
 const countWorkerEnv = "AIRULES_INDEX_COUNT_WORKER"
+
+// countWorkerHoldEnv names a FIFO that such a worker opens before it writes its first
+// answer: until the test opens the other end, the worker reads and counts, and answers
+// nothing.
+const countWorkerHoldEnv = "AIRULES_INDEX_COUNT_WORKER_HOLD"
+
+// A heldWriter writes nothing until its FIFO has a writer.
+type heldWriter struct {
+	fifo string
+	once sync.Once
+	w    io.Writer
+}
+
+func (h *heldWriter) Write(p []byte) (int, error) {
+	h.once.Do(func() {
+		if f, err := os.Open(h.fifo); err == nil {
+			f.Close()
+		}
+	})
+	return h.w.Write(p)
+}
 
 // testCountWorker is a CountWorker whose worker is this test binary.
 func testCountWorker(t *testing.T, idle time.Duration) *CountWorker {
@@ -61,7 +83,10 @@ func TestCountWorkerCountsExactly(t *testing.T) {
 			if g%2 == 0 {
 				got, err = w.CountTokens(len(in), stringsText(in))
 			} else {
-				got, err = w.countBulk(t.Context(), len(in), stringsText(in))
+				var c *countCall
+				if c, err = w.send(t.Context(), countBulk, len(in), stringsText(in)); err == nil {
+					got, err = w.await(t.Context(), c)
+				}
 			}
 			if err != nil {
 				errs <- err
@@ -200,4 +225,50 @@ func TestServerIndexCountsInTheWorker(t *testing.T) {
 			t.Errorf("%s: stored %d tokens, want %d", p, e.stamp.Tokens, n)
 		}
 	}
+}
+
+// The worker takes every bulk request as it comes, however many wait to be counted:
+// a round sends them all at once, and an urgent request sent after them must not
+// wait behind them. Here nobody reads the answers until every request is written.
+func TestServeTokenCountsQueuesBulkWithoutBound(t *testing.T) {
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	served := make(chan error, 1)
+	go func() { served <- ServeTokenCounts(inR, outW) }()
+	const bulks = 300
+	texts := []string{"Hello, world!", "a b c"}
+	wrote := make(chan error, 1)
+	go func() {
+		for id := range uint64(bulks) {
+			if _, err := inW.Write(appendCountRequest(nil, id+1, countBulk, len(texts), stringsText(texts))); err != nil {
+				wrote <- err
+				return
+			}
+		}
+		wrote <- nil
+	}()
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute): // a guard, not a wait
+		t.Fatal("the worker stopped reading requests while its answers waited")
+	}
+	r := bufio.NewReader(outR)
+	want := fmt.Sprint([]int{rules.CountTokens(texts[0]), rules.CountTokens(texts[1])})
+	for i := range uint64(bulks) {
+		id, counts, err := readCountReply(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id != i+1 || fmt.Sprint(counts) != want {
+			t.Fatalf("answer %d: id %d, counts %v; want id %d, %s", i, id, counts, i+1, want)
+		}
+	}
+	inW.Close()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	outW.Close()
 }

@@ -63,12 +63,12 @@ type Index struct {
 	watcher *watcher
 	bg      sync.WaitGroup // background work Close waits for
 	poke    chan struct{}  // wakes the token warmer; nil without one
-	// warmQueue is what the token warmer counts next, most important first.
-	warmQueue []tokenWork
 	// unstored are the counted rules whose records are not written yet (flushTokens).
-	unstored []tokenWork
-	stopBg   context.CancelFunc // ends the token warmer
-	closing  chan struct{}      // closed when Close begins
+	unstored  []tokenWork
+	stopBg    context.CancelFunc // ends the token warmer
+	closing   chan struct{}      // closed when Close begins
+	ahead     chan struct{}      // AheadDone's
+	aheadOnce sync.Once
 }
 
 // entry is one rule file on disk as the index knows it. Its source is its rule's
@@ -155,6 +155,7 @@ func Open(ctx context.Context, opt Options) (*Index, error) {
 		lay:      newLayout(root, opt.RulesDir, opt.UserRulesDir, loadGitignore(root)),
 		disabled: append([]string(nil), opt.Disabled...),
 		closing:  make(chan struct{}),
+		ahead:    make(chan struct{}),
 	}
 	ix.m.epoch = time.Now()
 	ix.lay.forgetBodies = opt.Watch
@@ -234,13 +235,20 @@ func Open(ctx context.Context, opt Options) (*Index, error) {
 
 // started starts the watcher and the token warmer of a server (Options.Watch).
 func (ix *Index) started(w *watcher) *Index {
-	if w != nil {
+	switch {
+	case w != nil:
 		ix.watcher = w
 		w.start()
 		bgCtx, cancel := context.WithCancel(context.Background())
 		ix.stopBg = cancel
 		ix.startTokenWarmer(bgCtx)
 		ix.startTeam()
+	case ix.opt.ReadAhead != Ahead{}:
+		bgCtx, cancel := context.WithCancel(context.Background())
+		ix.stopBg = cancel
+		ix.readAheadOnly(bgCtx)
+	default:
+		ix.closeAhead()
 	}
 	return ix
 }
@@ -291,6 +299,7 @@ func (ix *Index) Close() error {
 		ix.team.stop()
 	}
 	ix.bg.Wait()
+	ix.closeAhead() // for a waiter, should the read-ahead have been cut short
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if err := ix.storeCountedTokens(); err != nil {

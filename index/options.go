@@ -26,6 +26,10 @@ type Options struct {
 	// a server's background counts and what its requests need counted; nil counts
 	// here. The caller owns it and closes it: several indexes may share one.
 	Counter *CountWorker
+	// ReadAhead is how much a long-running server reads and counts ahead of its first
+	// answers (ServerAhead; the zero value, nothing), in the background from Open on;
+	// the server waits for AheadDone.
+	ReadAhead Ahead
 	// Debounce is the quiet time per path before a watched change is reindexed; default 50ms.
 	Debounce time.Duration
 	// MaxEvents bounds the event log; default 10,000.
@@ -70,7 +74,10 @@ type Options struct {
 	indexDelay time.Duration
 	// quiet, when set, says whether the index is quiet enough to write counts, in place
 	// of "no context computed for quietStore"; flushed is called after counts are
-	// written, with how many. For tests.
+	// written, with how many.
 	quiet   func() bool
 	flushed func(n int)
+	// sent, when set, is called once a counting round has sent all its requests to
+	// the count worker. For tests.
+	sent func()
 }

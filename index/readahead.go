@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 
@@ -21,59 +22,82 @@ const ReadAheadBytes = 1 << 20
 // milliseconds of the count worker (BenchmarkCountTokens); a warm one, nothing.
 const CountAheadBytes = 4 << 20
 
-// ReadAhead reads the bodies of the rules a budget takes first when it does not know
-// the file (rules.Compare: layer, then priority), until read bytes of rule text are
-// held, and keeps them, as a body read by a request is kept; and it counts, in the
-// count worker, the rules in that order whose count no store knew, until count bytes
-// of rule text. A restored rule's body is read from its file the first time a prompt
-// renders it: at 10,000 rules that was about a fifth of a server's first answer for a
-// file (BenchmarkContextVSCode, miss-p50-ms). And on a first index, the rules the
+// Ahead is how much a long-running server's index reads and counts ahead of its first
+// answers (Options.ReadAhead): a restored rule's body is read from its file the first
+// time a prompt renders it, at 10,000 rules about a fifth of a server's first answer for
+// a file (BenchmarkContextVSCode, miss-p50-ms); and on a first index the rules the
 // first answers take would be counted by those answers, each waiting for the worker
-// while it counts the rest of the workspace (cold). A warm index knows every count
-// and counts nothing; a count that fails is left to the warmer. The prompt headers
-// of the workspace's files are counted too (countHeadersAhead). A server calls it
-// before its first answer, off the request path. Rules that are never rendered
-// (agent-requested, disabled, unreadable) are passed over.
-func (ix *Index) ReadAhead(read, count int) {
-	type sized struct {
-		r    *rules.Rule
-		size int64 // of its file: a bound of its text known without reading it
+// while it counts the rest of the workspace (cold).
+type Ahead struct {
+	// Read is how much rule text, in the order a budget takes rules when it does not
+	// know the file (rules.Compare: layer, then priority), has its bodies read and kept.
+	Read int
+	// Count is how much of the rule files, in that order, has its rules counted at
+	// once on every core of the count worker, ahead of the rest; the prompt headers of
+	// the workspace's files are counted then too (countHeadersAhead).
+	Count int
+}
+
+// ServerAhead is what the language server and the MCP server read and count ahead.
+var ServerAhead = Ahead{Read: ReadAheadBytes, Count: CountAheadBytes}
+
+// AheadDone is closed once the index has read and counted ahead (Options.ReadAhead),
+// or at once when it does not; a server waits for it before its first answer. Rules
+// that are never rendered (agent-requested, disabled, unreadable) are passed over; a
+// warm index knows every count and counts nothing; a count that fails is left to the
+// warmer.
+func (ix *Index) AheadDone() <-chan struct{} { return ix.ahead }
+
+// closeAhead closes AheadDone's channel, once.
+func (ix *Index) closeAhead() { ix.aheadOnce.Do(func() { close(ix.ahead) }) }
+
+// urgentBytes is how much of the rule files a round counts ahead of the rest: Count,
+// when a count worker does it (without one, counting in this process would load the
+// tokenizer into it before its first answer).
+func (ix *Index) urgentBytes(a Ahead) int {
+	if ix.opt.Counter == nil {
+		return 0
+	}
+	return a.Count
+}
+
+// readAheadOnly reads and counts ahead for an index without a warmer, and counts
+// nothing else.
+func (ix *Index) readAheadOnly(ctx context.Context) {
+	ix.bg.Add(1)
+	go func() {
+		defer ix.bg.Done()
+		ix.readBodiesAhead(ix.opt.ReadAhead.Read)
+		ix.mu.Lock()
+		queue := ix.uncounted()
+		ix.mu.Unlock()
+		ix.warmRound(ctx, queue, ix.urgentBytes(ix.opt.ReadAhead), false, ix.closeAhead)
+		ix.closeAhead()
+	}()
+}
+
+// readBodiesAhead reads the bodies of the rules a prompt renders first, until read
+// bytes of rule text are held, and keeps them, as a body read by a request is kept.
+func (ix *Index) readBodiesAhead(read int) {
+	if read <= 0 {
+		return
 	}
 	ix.mu.Lock()
-	rs := make([]sized, 0, len(ix.entries))
+	rs := make([]*rules.Rule, 0, len(ix.entries))
 	for _, e := range ix.entries {
 		if r := e.rule; r.Active() && !r.AgentRequested() && !r.Unreadable() {
-			rs = append(rs, sized{r, e.stamp.Size})
+			rs = append(rs, r)
 		}
 	}
 	ix.mu.Unlock()
-	slices.SortFunc(rs, func(a, b sized) int { return rules.Compare(a.r, b.r) })
+	slices.SortFunc(rs, rules.Compare)
 	held := 0
-	for _, s := range rs {
+	for _, r := range rs {
 		if held >= read {
 			break
 		}
-		held += len(s.r.Text())
+		held += len(r.Text())
 	}
-	if ix.opt.Counter == nil {
-		return
-	}
-	var batch []*rules.Rule
-	var seen int64
-	for _, s := range rs {
-		if seen += s.size; seen > int64(count) {
-			break
-		}
-		if _, ok := s.r.CountedTokens(); ok {
-			continue
-		}
-		if batch = append(batch, s.r); len(batch) == countAheadBatch {
-			_ = rules.CountWith(ix.opt.Counter, batch)
-			batch = batch[:0]
-		}
-	}
-	_ = rules.CountWith(ix.opt.Counter, batch)
-	ix.countHeadersAhead()
 }
 
 // countHeadersAhead counts, in the count worker, the prompt headers of the
@@ -131,6 +155,3 @@ const (
 	headersAhead      = 10_000
 	headersAheadBatch = 512
 )
-
-// countAheadBatch is how many rules ReadAhead sends the worker at once.
-const countAheadBatch = 64

@@ -11,7 +11,7 @@ import (
 	"github.com/airules/airules/rules"
 )
 
-// ReadAhead keeps the bodies of the most important rules, up to its byte bound, and
+// A read-ahead keeps the bodies of the most important rules, up to its byte bound, and
 // reads no other: a body read ahead is what the file said then, one not read ahead is
 // read when first rendered.
 func TestReadAheadKeepsTheFirstRulesBodies(t *testing.T) {
@@ -24,8 +24,8 @@ func TestReadAheadKeepsTheFirstRulesBodies(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "index.db")
 	reopenWith(t, Options{Root: root, DBPath: db}).Close()
 
-	ix := reopenWith(t, Options{Root: root, DBPath: db}) // restored: bodies on disk
-	ix.ReadAhead(3*len(body), 0)
+	ix := reopenWith(t, Options{Root: root, DBPath: db, ReadAhead: Ahead{Read: 3 * len(body)}}) // restored: bodies on disk
+	<-ix.AheadDone()
 	snap := ix.Snapshot()
 	for i := range 6 {
 		write(t, root, fmt.Sprintf(".ai-rules/r%d.md", i), fmt.Sprintf("---\ndescription: rule %d\npriority: %d\nglobs: [\"*.go\"]\n---\nchanged\n", i, 90-i))
@@ -42,7 +42,7 @@ func TestReadAheadKeepsTheFirstRulesBodies(t *testing.T) {
 	}
 }
 
-// On a first index, ReadAhead counts the most important rules in the count worker, up
+// On a first index, a read-ahead counts the most important rules in the count worker, up
 // to its byte bound of rule files, and no other: their counts are the tokenizer's.
 func TestReadAheadCountsTheFirstRules(t *testing.T) {
 	root := t.TempDir()
@@ -51,7 +51,10 @@ func TestReadAheadCountsTheFirstRules(t *testing.T) {
 		write(t, root, fmt.Sprintf(".ai-rules/r%d.md", i), fmt.Sprintf("---\ndescription: rule %d\npriority: %d\nglobs: [\"*.go\"]\n---\n%s\n", i, 90-i, body))
 	}
 	write(t, root, ".ai-rules/agent.md", "---\ndescription: on request\npriority: 100\n---\n"+body+"\n")
-	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Counter: testCountWorker(t, time.Hour)})
+	size := len(fmt.Sprintf("---\ndescription: rule %d\npriority: %d\nglobs: [\"*.go\"]\n---\n%s\n", 0, 90, body))
+	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Counter: testCountWorker(t, time.Hour),
+		ReadAhead: Ahead{Count: 3 * size}})
+	<-ix.AheadDone()
 	snap := ix.Snapshot()
 	ruleOf := func(name string) *rules.Rule {
 		r := snap.RuleAt(filepath.Join(root, ".ai-rules", name))
@@ -60,8 +63,6 @@ func TestReadAheadCountsTheFirstRules(t *testing.T) {
 		}
 		return r
 	}
-	size := len(fmt.Sprintf("---\ndescription: rule %d\npriority: %d\nglobs: [\"*.go\"]\n---\n%s\n", 0, 90, body))
-	ix.ReadAhead(0, 3*size)
 	for i := range 6 {
 		r := ruleOf(fmt.Sprintf("r%d.md", i))
 		n, counted := r.CountedTokens()
@@ -77,7 +78,7 @@ func TestReadAheadCountsTheFirstRules(t *testing.T) {
 	}
 }
 
-// On a first index, ReadAhead counts the prompt headers of the workspace's files in
+// On a first index, a read-ahead counts the prompt headers of the workspace's files in
 // the count worker (rule files aside): each equals the tokenizer's count.
 func TestReadAheadCountsTheHeaders(t *testing.T) {
 	root := t.TempDir()
@@ -86,13 +87,16 @@ func TestReadAheadCountsTheHeaders(t *testing.T) {
 	for _, rel := range sources {
 		write(t, root, rel, "package x\n")
 	}
-	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Counter: testCountWorker(t, time.Hour)})
+	counter := testCountWorker(t, time.Hour)
+	plain := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Counter: counter})
+	<-plain.AheadDone()
 	for _, rel := range sources {
-		if _, ok := ix.headers.known(rel); ok {
-			t.Fatalf("%s: a header counted before ReadAhead", rel)
+		if _, ok := plain.headers.known(rel); ok {
+			t.Fatalf("%s: a header counted without a read-ahead", rel)
 		}
 	}
-	ix.ReadAhead(0, 0)
+	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Counter: counter, ReadAhead: Ahead{Count: 1}})
+	<-ix.AheadDone()
 	for _, rel := range sources {
 		n, ok := ix.headers.known(rel)
 		if want := rules.HeaderTokens(rel); !ok || n != want {

@@ -56,13 +56,15 @@ type layout struct {
 	// pending holds the bodies of forgotten rules until their first use, which for
 	// most is their count: counting is the one use every rule has, and reading each file
 	// again for it would cost a cold server a second read of the workspace (and a
-	// request that counts, its latency). A rule renders its body and keeps it.
+	// request that counts, its latency). A rule renders its body and keeps it; a
+	// counting round hands the rest to the count worker as it begins (warmRound).
 	pending pendingBodies
 }
 
 // pendingBodies are parsed bodies kept until their first use (layout.pending), packed
-// (s2): on a first index they are the whole workspace's rule text, held while the
-// counting works through it, and rule text packs to a third of its size or less.
+// (s2): on a first index they are the whole workspace's rule text, held until the
+// first counting round sends them to the count worker, and rule text packs to a third
+// of its size or less.
 type pendingBodies struct {
 	mu sync.Mutex
 	m  map[*rules.Rule][]byte

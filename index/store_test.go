@@ -421,11 +421,10 @@ func TestRestoredRuleReadsItsBodyFromTheFile(t *testing.T) {
 		counted[r.Path] = r.Tokens()
 	}
 	// Store the counts as the server's warmer would.
-	for {
-		if _, more := ix.warmTokens(t.Context()); !more {
-			break
-		}
-	}
+	ix.mu.Lock()
+	queue := ix.uncounted()
+	ix.mu.Unlock()
+	ix.warmRound(t.Context(), queue, 0, true, func() {})
 	ix.Close()
 	data, err := os.ReadFile(db)
 	if err != nil {

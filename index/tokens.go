@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -14,10 +13,12 @@ import (
 // Token counts cost more than parsing (see rules' BenchmarkCountTokens), so no index
 // path counts them: a cold CLI run that lists rules never needs them. A long-running
 // server (Options.Watch) has a background job that counts, after each publish, the rules
-// whose count is unknown, a batch at a time, and stores the counts (in the file stamps,
-// apart from the indexed records): the next start restores them, so a warm server never
-// loads the tokenizer, and a request budgets with counts already there. It runs on one
-// goroutine, so it holds at most one core, and yields between batches.
+// whose count is unknown, and stores the counts (in the file stamps, apart from the
+// indexed records): the next start restores them, so a warm server never loads the
+// tokenizer, and a request budgets with counts already there. It hands a round's texts
+// to the count worker at once, which counts them on a thread of the idle class, so the
+// server's part is sending and recording; without a worker it counts on one goroutine,
+// so it holds at most one core.
 
 // tokenBatch is how many rules are counted in one batch.
 const tokenBatch = 64
@@ -45,35 +46,27 @@ type tokenWork struct {
 	n    int
 }
 
-// startTokenWarmer runs the warmer until ctx ends; poke wakes it after a reindex.
+// startTokenWarmer runs the warmer until ctx ends; poke wakes it after a reindex. Its
+// first round reads and counts ahead (Options.ReadAhead).
 func (ix *Index) startTokenWarmer(ctx context.Context) {
 	ix.poke = make(chan struct{}, 1)
 	ix.bg.Add(1)
 	go func() {
 		defer ix.bg.Done()
+		ahead := ix.opt.ReadAhead
 		for {
-			total := 0
+			ix.readBodiesAhead(ahead.Read)
 			ix.mu.Lock()
-			ix.warmQueue = ix.uncounted()
-			round := len(ix.warmQueue)
+			queue := ix.uncounted()
+			round := len(queue)
 			ix.unstored = slices.Grow(ix.unstored, round)
 			ix.mu.Unlock()
 			ix.counting(0, round)
-			for {
-				n, more := ix.warmTokens(ctx)
-				total += n
-				if !more || ctx.Err() != nil {
-					break
-				}
-				ix.counting(min(total, round-1), round)
-				runtime.Gosched()
-			}
+			total := ix.warmRound(ctx, queue, ix.urgentBytes(ahead), true, ix.closeAhead)
+			ahead = Ahead{}
 			if ctx.Err() == nil {
 				ix.counting(round, round)
 			}
-			ix.mu.Lock()
-			ix.warmQueue = nil
-			ix.mu.Unlock()
 			// Every rule is counted, so what is still pending belongs to rules replaced
 			// before their first use (or parsed meanwhile, read from their file if needed).
 			ix.lay.pending.clear()
@@ -167,73 +160,160 @@ func (ix *Index) pokeTokens() {
 	}
 }
 
-// warmTokens counts one batch and stores it; it reports how many it counted and
-// whether more may remain.
-func (ix *Index) warmTokens(ctx context.Context) (int, bool) {
-	ix.mu.Lock()
-	if ix.closed {
-		ix.mu.Unlock()
-		return 0, false
-	}
-	var work []tokenWork
-	for len(ix.warmQueue) > 0 && len(work) < tokenBatch {
-		w := ix.warmQueue[0]
-		ix.warmQueue = ix.warmQueue[1:]
-		if e := ix.entries[w.path]; e != nil && e.rule == w.rule && e.stamp.Tokens == 0 {
-			work = append(work, w)
+// warmRound counts the rules of queue (uncounted's order) and records their counts; it
+// returns how many it counted. Every batch goes to the count worker at once, before
+// any answer is awaited: the worker holds their texts until it counts them, so the
+// pending bodies (layout.pending) leave the server's memory as the round begins, and
+// the server's part while the worker counts is recording answers. The rules a prompt
+// renders go first as urgent requests, counted at once on every core, up to urgent
+// bytes of their files; once those are recorded and the prompt headers counted
+// (countHeadersAhead, when urgent is not 0), ahead is called. The others are bulk
+// requests, counted at low priority, or none when bulk is false.
+func (ix *Index) warmRound(ctx context.Context, queue []tokenWork, urgent int, bulk bool, ahead func()) int {
+	round := len(queue)
+	var first, rest []warmCall
+	var now, later []tokenWork
+	seen := int64(0)
+	send := func(kind byte, work *[]tokenWork, calls *[]warmCall, full int) {
+		if len(*work) >= full && len(*work) > 0 {
+			*calls = append(*calls, ix.sendWork(ctx, kind, *work))
+			*work = nil
 		}
 	}
-	ix.mu.Unlock()
-	if len(work) == 0 {
-		return 0, false
-	}
-	if err := ix.countElsewhere(ctx, work); err != nil {
-		for i := range work {
-			if ctx.Err() != nil {
-				return 0, false
+	for len(queue) > 0 && ctx.Err() == nil {
+		ix.mu.Lock()
+		if ix.closed {
+			ix.mu.Unlock()
+			break
+		}
+		for len(queue) > 0 && len(now) < tokenBatch && len(later) < tokenBatch {
+			w := queue[0]
+			queue = queue[1:]
+			e := ix.entries[w.path]
+			if e == nil || e.rule != w.rule || e.stamp.Tokens != 0 {
+				continue
 			}
-			work[i].n = work[i].rule.Tokens() // fills the rule's own cell too
+			if r := w.rule; seen < int64(urgent) && r.Active() && !r.AgentRequested() && !r.Unreadable() {
+				if seen += e.stamp.Size; seen <= int64(urgent) {
+					now = append(now, w)
+					continue
+				}
+			}
+			if bulk {
+				later = append(later, w)
+			}
 		}
+		ix.mu.Unlock()
+		send(countUrgent, &now, &first, tokenBatch)
+		send(countBulk, &later, &rest, tokenBatch)
 	}
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if ix.closed {
-		return 0, false
+	send(countUrgent, &now, &first, 0)
+	send(countBulk, &later, &rest, 0)
+	if ix.opt.sent != nil {
+		ix.opt.sent()
 	}
-	ix.recordTokens(work)
-	if len(ix.unstored) >= maxUnstored || ix.untilQuiet() <= 0 {
-		ix.flushTokens()
+	total := 0
+	for i, c := range first {
+		if !ix.awaitWork(ctx, c) {
+			ix.abandon(ctx, append(first[i+1:], rest...))
+			return total
+		}
+		total += len(c.work)
 	}
-	return len(work), len(work) == tokenBatch
+	if urgent > 0 && ix.opt.Counter != nil && ctx.Err() == nil {
+		ix.countHeadersAhead()
+	}
+	ahead()
+	ix.counting(min(total, max(round-1, 0)), round)
+	for i, c := range rest {
+		if !ix.awaitWork(ctx, c) {
+			ix.abandon(ctx, rest[i+1:])
+			return total
+		}
+		total += len(c.work)
+		ix.counting(min(total, round-1), round)
+	}
+	return total
 }
 
-// countElsewhere counts work in the token count worker, if there is one, at low
-// priority; on error the caller counts here.
-func (ix *Index) countElsewhere(ctx context.Context, work []tokenWork) error {
-	if ix.opt.Counter == nil {
-		return errNoCountWorker
+// abandon gives up the answers of calls: nothing of them is recorded.
+func (ix *Index) abandon(ctx context.Context, calls []warmCall) {
+	for _, c := range calls {
+		if c.call != nil {
+			_, _ = ix.opt.Counter.await(ctx, c.call)
+		}
 	}
-	// Rules counted already (ahead of a first answer, or by a request) need only storing.
-	todo := make([]int, 0, len(work))
+}
+
+// A warmCall is a batch of the warmer's and, unless it was counted without the count
+// worker, the worker's request for it.
+type warmCall struct {
+	work []tokenWork
+	todo []int // the indexes in work that call counts
+	call *countCall
+}
+
+// sendWork sends the rules of work whose count is unknown to the count worker as a
+// request of kind; rules counted already (by a request) need only recording, and
+// without a worker the batch is counted here.
+func (ix *Index) sendWork(ctx context.Context, kind byte, work []tokenWork) warmCall {
+	c := warmCall{work: work}
 	for i := range work {
 		if n, ok := work[i].rule.CountedTokens(); ok {
 			work[i].n = n
 		} else {
-			todo = append(todo, i)
+			c.todo = append(c.todo, i)
 		}
 	}
-	if len(todo) == 0 {
-		return nil
+	if len(c.todo) == 0 {
+		return c
 	}
-	ns, err := ix.opt.Counter.countBulk(ctx, len(todo), func(dst []byte, i int) []byte { return work[todo[i]].rule.AppendSection(dst) })
-	if err != nil {
-		return err
+	call, err := ix.opt.Counter.send(ctx, kind, len(c.todo), func(dst []byte, i int) []byte { return work[c.todo[i]].rule.AppendSection(dst) })
+	if err == nil {
+		c.call = call
+		return c
 	}
-	for j, i := range todo {
-		work[i].rule.FillTokens(ns[j])
-		work[i].n = work[i].rule.Tokens() // ns[j], or a count a request made meanwhile
+	ix.countHere(ctx, c)
+	return c
+}
+
+// countHere counts the rules of c in this process.
+func (ix *Index) countHere(ctx context.Context, c warmCall) {
+	for _, i := range c.todo {
+		if ctx.Err() != nil {
+			return
+		}
+		c.work[i].n = c.work[i].rule.Tokens() // fills the rule's own cell too
 	}
-	return nil
+}
+
+// awaitWork waits for the counts of c, counting here what the worker fails to, and
+// records them; false when the warmer must stop.
+func (ix *Index) awaitWork(ctx context.Context, c warmCall) bool {
+	if c.call != nil {
+		ns, err := ix.opt.Counter.await(ctx, c.call)
+		if err != nil {
+			ix.countHere(ctx, c)
+		} else {
+			for j, i := range c.todo {
+				c.work[i].rule.FillTokens(ns[j])
+				c.work[i].n = c.work[i].rule.Tokens() // ns[j], or a count a request made meanwhile
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		return false
+	}
+	ix.recordTokens(c.work)
+	if len(ix.unstored) >= maxUnstored || ix.untilQuiet() <= 0 {
+		ix.flushTokens()
+	}
+	return true
 }
 
 // recordTokens records counted rules in their entries; flushTokens writes them to the

@@ -44,6 +44,7 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			UserRulesDir: s.userRulesDir(),
 			DBPath:       s.opts.DBPath,
 			Watch:        cfg.serverWatch(),
+			ReadAhead:    index.ServerAhead,
 			Debounce:     s.opts.Debounce,
 			Counter:      s.opts.Counter,
 			Disabled:     cfg.DisabledRules,
@@ -83,7 +84,12 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			}
 		}
 		s.mu.Unlock()
-		ix.ReadAhead(index.ReadAheadBytes, index.CountAheadBytes)
+		select { // it began as the index opened
+		case <-ix.AheadDone():
+		case <-ctx.Done():
+			_ = ix.Close()
+			return
+		}
 		// Opening an index leaves several times its size of garbage (the store's
 		// replay, the walk, the tables' building): collected now, and its pages handed
 		// back, before the folder is ready, rather than by the collections of its first

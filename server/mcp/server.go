@@ -54,15 +54,21 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	s := &Server{log: log, onDone: opt.Index.OnChange, listed: map[string]string{}}
 	iopt := opt.Index
 	iopt.Watch = true
+	iopt.ReadAhead = index.ServerAhead
 	iopt.OnChange = s.changed
 	ix, err := index.Open(ctx, iopt)
 	if err != nil {
 		return nil, fmt.Errorf("mcp: %w", err)
 	}
 	// What the language server does before its first answer: the first tool calls
-	// would otherwise read and count the rules they take (index.ReadAhead), and the
+	// would otherwise read and count the rules they take (index.Ahead), and the
 	// garbage of opening the index is collected now rather than during them.
-	ix.ReadAhead(index.ReadAheadBytes, index.CountAheadBytes)
+	select {
+	case <-ix.AheadDone():
+	case <-ctx.Done():
+		_ = ix.Close()
+		return nil, fmt.Errorf("mcp: %w", ctx.Err())
+	}
 	debug.FreeOSMemory()
 	s.ix = ix
 	s.fence = newFence(ix.Snapshot().Root, rulesDirOf(iopt), iopt.UserRulesDir)

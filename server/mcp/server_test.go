@@ -57,7 +57,7 @@ func TestServerInfo(t *testing.T) {
 }
 
 // Like the language server, the MCP server reads the bodies of the most important
-// rules before it answers (index.ReadAhead): after a warm start, the first rule a
+// rules before it answers (index.Ahead): after a warm start, the first rule a
 // budget takes has its body in memory, as it was, even when its file changes later.
 func TestNewReadsTheFirstRulesAhead(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "index.db")

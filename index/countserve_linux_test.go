@@ -1,0 +1,116 @@
+package index
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/airules/airules/rules"
+
+	"golang.org/x/sys/unix"
+)
+
+// The bulk count's thread must leave the CPU to any other thread that wakes: the idle
+// class does, and the other threads of the process keep their own class.
+func TestLowerThreadPriorityIsPerThread(t *testing.T) {
+	done := make(chan error)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		lowerThreadPriority()
+		attr, err := unix.SchedGetAttr(0, 0)
+		if err == nil && attr.Policy != unix.SCHED_IDLE {
+			t.Errorf("policy after lowerThreadPriority: %d, want SCHED_IDLE (%d)", attr.Policy, unix.SCHED_IDLE)
+		}
+		done <- err
+	}()
+	if err := <-done; err != nil {
+		t.Fatalf("sched_getattr: %v", err)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	attr, err := unix.SchedGetAttr(0, 0)
+	if err != nil {
+		t.Fatalf("sched_getattr: %v", err)
+	}
+	if attr.Policy == unix.SCHED_IDLE {
+		t.Errorf("another thread of the process is in the idle class too")
+	}
+}
+
+// heldCountWorker is a CountWorker whose worker (this test binary) answers nothing
+// until release is called.
+func heldCountWorker(t *testing.T) (w *CountWorker, release func()) {
+	t.Helper()
+	fifo := filepath.Join(t.TempDir(), "hold")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w = NewCountWorker([]string{os.Args[0], "-test.run=^$"}, []string{countWorkerEnv + "=1", countWorkerHoldEnv + "=" + fifo}, time.Hour, testLogger(t))
+	t.Cleanup(func() { _ = w.Close() })
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			go func() { // the open waits for the worker's first answer
+				if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+					f.Close()
+				}
+			}()
+		})
+	}
+	t.Cleanup(release)
+	return w, release
+}
+
+// A counting round sends every rule's text to the worker before it waits for any
+// answer: the worker holds them, and the index holds no pending body while the
+// worker counts. Here the worker answers nothing until the round has sent it all.
+func TestWarmerHandsEveryBodyToTheWorker(t *testing.T) {
+	root := t.TempDir()
+	const n = 3*tokenBatch + 5
+	for i := range n {
+		write(t, root, fmt.Sprintf(".ai-rules/r%03d.md", i), ruleText(fmt.Sprintf("rule %d", i), "*.go"))
+	}
+	w, release := heldCountWorker(t)
+	sent := make(chan struct{})
+	counted := make(chan struct{})
+	var once, countedOnce sync.Once
+	closeOnce := func(ch chan struct{}) { countedOnce.Do(func() { close(ch) }) }
+	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Watch: true, Counter: w,
+		sent: func() { once.Do(func() { close(sent) }) },
+		OnCounting: func(done, total int) {
+			if total == n && done == total {
+				closeOnce(counted)
+			}
+		}})
+	select {
+	case <-sent:
+	case <-time.After(time.Minute): // a guard, not a wait: the round waits for an answer
+		t.Fatal("the round did not send its batches before the worker answered")
+	}
+	ix.lay.pending.mu.Lock()
+	held := len(ix.lay.pending.m)
+	ix.lay.pending.mu.Unlock()
+	if held != 0 {
+		t.Errorf("%d pending bodies held after the round sent its batches", held)
+	}
+	ix.mu.Lock()
+	for p, e := range ix.entries {
+		if e.stamp.Tokens != 0 {
+			t.Errorf("%s: counted before the worker answered", p)
+		}
+	}
+	ix.mu.Unlock()
+	release()
+	<-counted
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for p, e := range ix.entries {
+		if want := rules.CountTokens(e.rule.SectionText()); e.stamp.Tokens != want {
+			t.Errorf("%s: %d tokens, the tokenizer says %d", p, e.stamp.Tokens, want)
+		}
+	}
+}
