@@ -134,6 +134,15 @@ func (p *pendingBodies) unpack(r *rules.Rule, buf func(n int) []byte) ([]byte, b
 	return body, err == nil
 }
 
+// dropEmpty lets the memory of an empty map go (a map never shrinks).
+func (p *pendingBodies) dropEmpty() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.m) == 0 {
+		p.m = nil
+	}
+}
+
 // clear forgets every body.
 func (p *pendingBodies) clear() {
 	p.mu.Lock()

@@ -209,6 +209,9 @@ func (ix *Index) warmRound(ctx context.Context, queue []tokenWork, urgent int, b
 	}
 	send(countUrgent, &now, &first, 0)
 	send(countBulk, &later, &rest, 0)
+	// What the worker holds now is no longer held here, while it counts.
+	queue = nil
+	ix.lay.pending.dropEmpty()
 	if ix.opt.sent != nil {
 		ix.opt.sent()
 	}
