@@ -131,7 +131,9 @@ func isSimpleKey(k string) bool {
 func runeCol(line string, b int) int { return utf8.RuneCountInString(line[:b]) + 1 }
 
 // fastScalar reads one whole value: a plain scalar without anything YAML could read as
-// structure, or a quoted one without escapes.
+// structure, or a quoted one without escapes. The value is a string of its own, as
+// yaml.v3's are: a rule keeps a few values of its frontmatter, and a slice of the block
+// would keep all of it, for every rule a server holds.
 func fastScalar(s string, line, col int) (*yaml.Node, bool) {
 	if s == "" {
 		return nil, false
@@ -143,7 +145,7 @@ func fastScalar(s string, line, col int) (*yaml.Node, bool) {
 		if end < 0 || end+2 != len(s) || strings.ContainsAny(s[1:end+1], "\\") {
 			return nil, false
 		}
-		n.Value, n.Tag = s[1:end+1], "!!str"
+		n.Value, n.Tag = strings.Clone(s[1:end+1]), "!!str"
 		n.Style = yaml.DoubleQuotedStyle
 		if s[0] == '\'' {
 			n.Style = yaml.SingleQuotedStyle
@@ -153,7 +155,7 @@ func fastScalar(s string, line, col int) (*yaml.Node, bool) {
 	if !plainOK(s) {
 		return nil, false
 	}
-	n.Value = s
+	n.Value = strings.Clone(s)
 	n.Tag = n.ShortTag() // resolves like yaml.v3: int, bool, float, timestamp, null, str
 	return n, true
 }
