@@ -272,3 +272,36 @@ func TestServeTokenCountsQueuesBulkWithoutBound(t *testing.T) {
 	}
 	outW.Close()
 }
+
+// The count wire's readers take any bytes without a panic, within their bounds, and
+// read back what the writers wrote.
+func FuzzCountFrames(f *testing.F) {
+	f.Add([]byte{}, "Hello, world!", "a b")
+	f.Add(appendCountRequest(nil, 7, countBulk, 2, stringsText([]string{"x", ""})), "naïve", "")
+	f.Add(appendCountReply(nil, 9, []int{1, 2, 3}), "", "\x00\xff")
+	f.Add([]byte{1, 0, 0xff, 0xff, 0xff, 0xff, 0x0f}, "a", "b")
+	f.Fuzz(func(t *testing.T, raw []byte, a, b string) {
+		r := bufio.NewReader(bytes.NewReader(raw))
+		for {
+			if _, _, _, err := readCountRequest(r); err != nil {
+				break
+			}
+		}
+		r = bufio.NewReader(bytes.NewReader(raw))
+		for {
+			if _, _, err := readCountReply(r); err != nil {
+				break
+			}
+		}
+		texts := []string{a, b}
+		id, kind, got, err := readCountRequest(bufio.NewReader(bytes.NewReader(appendCountRequest(nil, 42, countUrgent, 2, stringsText(texts)))))
+		if err != nil || id != 42 || kind != countUrgent || len(got) != 2 || got[0] != a || got[1] != b {
+			t.Fatalf("request read back as %d %d %q, %v", id, kind, got, err)
+		}
+		counts := []int{len(a), len(b)}
+		id, back, err := readCountReply(bufio.NewReader(bytes.NewReader(appendCountReply(nil, 43, counts))))
+		if err != nil || id != 43 || fmt.Sprint(back) != fmt.Sprint(counts) {
+			t.Fatalf("reply read back as %d %v, %v", id, back, err)
+		}
+	})
+}
