@@ -13,8 +13,9 @@ import (
 
 // ServeTokenCounts is the worker process of a CountWorker: it answers token count
 // requests from in on out (countproto.go) until in ends. Urgent requests are counted at
-// once, on every core; bulk ones one at a time on a thread of the lowest priority, so
-// that a background count never takes a core from the editor or the server it serves.
+// once, on every core; bulk ones are queued as they come, without bound, and counted
+// one at a time in their order on a thread of the idle class, so that a background
+// count never takes a core from the editor or the server it serves.
 func ServeTokenCounts(in io.Reader, out io.Writer) error {
 	// The bulk goroutine holds a P of its own, even while its thread waits for the CPU
 	// at its low priority: one more P than cores, so that urgent counts keep every core.

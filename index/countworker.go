@@ -18,7 +18,7 @@ import (
 // (ServeTokenCounts), started on first use and stopped once idle: the o200k tables and
 // the garbage of a bulk count (a server's first index of a workspace, a branch switch)
 // stay out of the server's heap, whose resident size is what an editor pays for all
-// day, and a bulk count runs at the lowest priority. A warm server with every count
+// day, and a bulk count runs in the idle scheduling class. A warm server with every count
 // stored never starts it. When the worker cannot be started, or fails, counting falls
 // back to the calling process. It is a rules.TokenCounter, safe for concurrent use.
 type CountWorker struct {
