@@ -114,3 +114,47 @@ func TestWarmerHandsEveryBodyToTheWorker(t *testing.T) {
 		}
 	}
 }
+
+// A round sends no more bulk text than its window before the worker has answered: the
+// rest of the bodies wait in the index, and are counted once answers come.
+func TestWarmerWaitsForAnswersPastItsWindow(t *testing.T) {
+	root := t.TempDir()
+	const n = 3*tokenBatch + 5
+	for i := range n {
+		write(t, root, fmt.Sprintf(".ai-rules/r%03d.md", i), ruleText(fmt.Sprintf("rule %d", i), "*.go"))
+	}
+	w, release := heldCountWorker(t)
+	full, sent, counted := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var fullOnce, sentOnce, countedOnce sync.Once
+	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Watch: true, Counter: w,
+		sendWindow: 1, // one batch in flight at a time
+		windowFull: func() { fullOnce.Do(func() { close(full) }) },
+		sent:       func() { sentOnce.Do(func() { close(sent) }) },
+		OnCounting: func(done, total int) {
+			if total == n && done == total {
+				countedOnce.Do(func() { close(counted) })
+			}
+		}})
+	select {
+	case <-full:
+	case <-sent:
+		t.Fatal("the round sent every batch while the worker had answered none")
+	case <-time.After(time.Minute): // a guard, not a wait
+		t.Fatal("the round neither filled its window nor sent everything")
+	}
+	ix.lay.pending.mu.Lock()
+	held := len(ix.lay.pending.m)
+	ix.lay.pending.mu.Unlock()
+	if held != n-tokenBatch {
+		t.Errorf("%d bodies pending with one batch in flight, want %d", held, n-tokenBatch)
+	}
+	release()
+	<-counted
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for p, e := range ix.entries {
+		if want := rules.CountTokens(e.rule.SectionText()); e.stamp.Tokens != want {
+			t.Errorf("%s: %d tokens, the tokenizer says %d", p, e.stamp.Tokens, want)
+		}
+	}
+}

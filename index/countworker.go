@@ -80,10 +80,11 @@ func (w *CountWorker) CountTokens(n int, text func(dst []byte, i int) []byte) ([
 
 // A countCall is a request sent to the worker whose answer is still to come.
 type countCall struct {
-	p  *countProc
-	id uint64
-	ch chan []int
-	n  int
+	p    *countProc
+	id   uint64
+	ch   chan []int
+	n    int
+	size int // of the request, in bytes
 }
 
 // send sends n texts to be counted and returns at once: countUrgent ones are counted
@@ -98,13 +99,13 @@ func (w *CountWorker) send(ctx context.Context, kind byte, n int, text func(dst 
 	if err != nil {
 		return nil, err
 	}
-	id, ch, err := p.send(ctx, kind, n, text)
+	id, ch, size, err := p.send(ctx, kind, n, text)
 	if err != nil {
 		p.release(w)
 		w.failed(p, err)
 		return nil, err
 	}
-	return &countCall{p: p, id: id, ch: ch, n: n}, nil
+	return &countCall{p: p, id: id, ch: ch, n: n, size: size}, nil
 }
 
 // await waits for the answer of c, for as long as ctx allows.
@@ -309,21 +310,22 @@ func (p *countProc) readAnswers() {
 
 // call sends one request and waits for its answer, the worker's end, or ctx.
 func (p *countProc) call(ctx context.Context, kind byte, n int, text func([]byte, int) []byte) ([]int, error) {
-	id, ch, err := p.send(ctx, kind, n, text)
+	id, ch, _, err := p.send(ctx, kind, n, text)
 	if err != nil {
 		return nil, err
 	}
 	return p.await(ctx, id, ch, n)
 }
 
-// send writes one request and returns its id and the channel its answer comes on.
-func (p *countProc) send(ctx context.Context, kind byte, n int, text func([]byte, int) []byte) (uint64, chan []int, error) {
+// send writes one request and returns its id, the channel its answer comes on and its
+// size.
+func (p *countProc) send(ctx context.Context, kind byte, n int, text func([]byte, int) []byte) (uint64, chan []int, int, error) {
 	ch := make(chan []int, 1)
 	p.mu.Lock()
 	if p.err != nil {
 		err := p.err
 		p.mu.Unlock()
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	p.next++
 	id := p.next
@@ -339,15 +341,16 @@ func (p *countProc) send(ctx context.Context, kind byte, n int, text func([]byte
 	}
 	_, err := p.in.Write(frame)
 	p.wmu.Unlock()
+	size := len(frame)
 	if cap(frame) <= maxPooledFrame {
 		*bp = frame
 		frames.Put(bp)
 	}
 	if err != nil {
 		p.forget(id)
-		return 0, nil, fmt.Errorf("token count worker: %w", err)
+		return 0, nil, 0, fmt.Errorf("token count worker: %w", err)
 	}
-	return id, ch, nil
+	return id, ch, size, nil
 }
 
 // await waits for the answer of request id on ch, the worker's end, or ctx.

@@ -78,6 +78,9 @@ type Options struct {
 	quiet   func() bool
 	flushed func(n int)
 	// sent, when set, is called once a counting round has sent all its requests to
-	// the count worker. For tests.
-	sent func()
+	// the count worker; windowFull when a round waits for answers before it sends
+	// more, its bulk requests in flight being over sendWindow (or this). For tests.
+	sent       func()
+	windowFull func()
+	sendWindow int
 }

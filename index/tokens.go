@@ -161,24 +161,44 @@ func (ix *Index) pokeTokens() {
 }
 
 // warmRound counts the rules of queue (uncounted's order) and records their counts; it
-// returns how many it counted. Every batch goes to the count worker at once, before
-// any answer is awaited: the worker holds their texts until it counts them, so the
-// pending bodies (layout.pending) leave the server's memory as the round begins, and
-// the server's part while the worker counts is recording answers. The rules a prompt
-// renders go first as urgent requests, counted at once on every core, up to urgent
-// bytes of their files; once those are recorded and the prompt headers counted
-// (countHeadersAhead, when urgent is not 0), ahead is called. The others are bulk
-// requests, counted at low priority, or none when bulk is false.
+// returns how many it counted. Batches go to the count worker without waiting for its
+// answers, up to sendWindow bytes of bulk text not counted yet: the worker holds their
+// texts until it counts them, so the pending bodies (layout.pending) leave the server's
+// memory as the round begins, and the server's part while the worker counts is
+// recording answers. The rules a prompt renders go first as urgent requests, counted at
+// once on every core, up to urgent bytes of their files; once those are recorded and
+// the prompt headers counted (countHeadersAhead, when urgent is not 0), ahead is
+// called. The others are bulk requests, counted at low priority, or none when bulk is
+// false.
 func (ix *Index) warmRound(ctx context.Context, queue []tokenWork, urgent int, bulk bool, ahead func()) int {
-	round := len(queue)
-	var first, rest []warmCall
+	r := &round{ix: ix, ctx: ctx, size: len(queue), ahead: ahead, headers: urgent > 0 && ix.opt.Counter != nil}
+	window := ix.opt.sendWindow
+	if window <= 0 {
+		window = sendWindow
+	}
 	var now, later []tokenWork
 	seen := int64(0)
-	send := func(kind byte, work *[]tokenWork, calls *[]warmCall, full int) {
-		if len(*work) >= full && len(*work) > 0 {
-			*calls = append(*calls, ix.sendWork(ctx, kind, *work))
-			*work = nil
+	send := func(kind byte, work *[]tokenWork, full int) bool {
+		if len(*work) < full || len(*work) == 0 {
+			return true
 		}
+		c := ix.sendWork(ctx, kind, *work)
+		*work = nil
+		if kind == countUrgent {
+			r.urgent = append(r.urgent, c)
+			return true
+		}
+		r.bulk = append(r.bulk, c)
+		r.inFlight += c.size
+		for r.inFlight > window {
+			if ix.opt.windowFull != nil {
+				ix.opt.windowFull()
+			}
+			if !r.next() {
+				return false
+			}
+		}
+		return true
 	}
 	for len(queue) > 0 && ctx.Err() == nil {
 		ix.mu.Lock()
@@ -193,7 +213,7 @@ func (ix *Index) warmRound(ctx context.Context, queue []tokenWork, urgent int, b
 			if e == nil || e.rule != w.rule || e.stamp.Tokens != 0 {
 				continue
 			}
-			if r := w.rule; seen < int64(urgent) && r.Active() && !r.AgentRequested() && !r.Unreadable() {
+			if rule := w.rule; seen < int64(urgent) && rule.Active() && !rule.AgentRequested() && !rule.Unreadable() {
 				if seen += e.stamp.Size; seen <= int64(urgent) {
 					now = append(now, w)
 					continue
@@ -204,39 +224,74 @@ func (ix *Index) warmRound(ctx context.Context, queue []tokenWork, urgent int, b
 			}
 		}
 		ix.mu.Unlock()
-		send(countUrgent, &now, &first, tokenBatch)
-		send(countBulk, &later, &rest, tokenBatch)
+		if !send(countUrgent, &now, tokenBatch) || !send(countBulk, &later, tokenBatch) {
+			return r.total
+		}
 	}
-	send(countUrgent, &now, &first, 0)
-	send(countBulk, &later, &rest, 0)
+	if !send(countUrgent, &now, 0) || !send(countBulk, &later, 0) {
+		return r.total
+	}
 	// What the worker holds now is no longer held here, while it counts.
 	queue = nil
 	ix.lay.pending.dropEmpty()
 	if ix.opt.sent != nil {
 		ix.opt.sent()
 	}
-	total := 0
-	for i, c := range first {
-		if !ix.awaitWork(ctx, c) {
-			ix.abandon(ctx, append(first[i+1:], rest...))
-			return total
+	for r.next() {
+	}
+	return r.total
+}
+
+// sendWindow bounds the bulk text a round has sent the count worker and not had
+// counted yet, and so what the worker holds: a first round of up to ~15,000 rules of
+// 2 KB fits in it at once; beyond, the round waits for the oldest answers before it
+// sends more, and the rest of the bodies wait here, packed.
+const sendWindow = 32 << 20
+
+// A round is what a counting round has sent the worker and not recorded yet.
+type round struct {
+	ix          *Index
+	ctx         context.Context
+	size, total int        // rules in the round, rules recorded
+	urgent      []warmCall // sent, in order
+	bulk        []warmCall
+	inFlight    int    // bytes of the bulk calls
+	headers     bool   // count the prompt headers ahead, once the urgent calls are in
+	ahead       func() // called then, once; nil after
+}
+
+// next records the next answer, in order: the urgent calls', then (once) the headers
+// and ahead, then the oldest bulk call's. It reports false when nothing is left, or
+// when the round must stop (the answers not recorded are then given up).
+func (r *round) next() bool {
+	var c warmCall
+	switch {
+	case len(r.urgent) > 0:
+		c, r.urgent = r.urgent[0], r.urgent[1:]
+	case r.ahead != nil:
+		if r.headers && r.ctx.Err() == nil {
+			r.ix.countHeadersAhead()
 		}
-		total += len(c.work)
+		r.ahead()
+		r.ahead = nil
+		r.ix.counting(min(r.total, max(r.size-1, 0)), r.size)
+		return true
+	case len(r.bulk) > 0:
+		c, r.bulk = r.bulk[0], r.bulk[1:]
+		r.inFlight -= c.size
+	default:
+		return false
 	}
-	if urgent > 0 && ix.opt.Counter != nil && ctx.Err() == nil {
-		ix.countHeadersAhead()
+	if !r.ix.awaitWork(r.ctx, c) {
+		r.ix.abandon(r.ctx, append(r.urgent, r.bulk...))
+		r.urgent, r.bulk = nil, nil
+		return false
 	}
-	ahead()
-	ix.counting(min(total, max(round-1, 0)), round)
-	for i, c := range rest {
-		if !ix.awaitWork(ctx, c) {
-			ix.abandon(ctx, rest[i+1:])
-			return total
-		}
-		total += len(c.work)
-		ix.counting(min(total, round-1), round)
+	r.total += len(c.work)
+	if r.ahead == nil {
+		r.ix.counting(min(r.total, r.size-1), r.size)
 	}
-	return total
+	return true
 }
 
 // abandon gives up the answers of calls: nothing of them is recorded.
@@ -254,6 +309,7 @@ type warmCall struct {
 	work []tokenWork
 	todo []int // the indexes in work that call counts
 	call *countCall
+	size int // of call's request, in bytes
 }
 
 // sendWork sends the rules of work whose count is unknown to the count worker as a
@@ -273,7 +329,7 @@ func (ix *Index) sendWork(ctx context.Context, kind byte, work []tokenWork) warm
 	}
 	call, err := ix.opt.Counter.send(ctx, kind, len(c.todo), func(dst []byte, i int) []byte { return work[c.todo[i]].rule.AppendSection(dst) })
 	if err == nil {
-		c.call = call
+		c.call, c.size = call, call.size
 		return c
 	}
 	ix.countHere(ctx, c)
