@@ -83,9 +83,10 @@ type countJob struct {
 	texts []string
 }
 
-// A bulkQueue holds the bulk requests not counted yet, in their order, without bound:
-// a server sends a round's batches at once and lets the worker hold their texts
-// (CountWorker.send), and its requests must never wait behind them.
+// A bulkQueue holds the bulk requests not counted yet, in their order: a server sends
+// a round's batches without waiting for their answers and lets the worker hold their
+// texts (CountWorker.send; the server bounds them, sendWindow), and its urgent requests
+// must never wait behind them.
 type bulkQueue struct {
 	mu     sync.Mutex
 	jobs   []countJob
