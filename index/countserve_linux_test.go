@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/airules/airules/rules"
-
 	"golang.org/x/sys/unix"
 )
 
@@ -65,36 +63,47 @@ func heldCountWorker(t *testing.T) (w *CountWorker, release func()) {
 	return w, release
 }
 
+// openHeld opens, with a worker held as heldCountWorker's, a workspace of n rules
+// whose counts no store knows; opt adds the test's hooks. counted is closed once the
+// first round has counted every rule.
+func openHeld(t *testing.T, n int, opt Options) (ix *Index, release func(), counted chan struct{}) {
+	t.Helper()
+	root := t.TempDir()
+	for i := range n {
+		write(t, root, fmt.Sprintf(".ai-rules/r%03d.md", i), ruleText(fmt.Sprintf("rule %d", i), "*.go"))
+	}
+	var w *CountWorker
+	w, release = heldCountWorker(t)
+	counted, done := closer()
+	opt.Root, opt.DBPath, opt.Watch, opt.Counter = root, filepath.Join(t.TempDir(), "index.db"), true, w
+	opt.OnCounting = func(d, total int) {
+		if total == n && d == total {
+			done()
+		}
+	}
+	return reopenWith(t, opt), release, counted
+}
+
+// heldBodies is how many parsed bodies ix holds for rules not counted yet.
+func heldBodies(ix *Index) int {
+	ix.lay.pending.mu.Lock()
+	defer ix.lay.pending.mu.Unlock()
+	return len(ix.lay.pending.m)
+}
+
 // A counting round sends every rule's text to the worker before it waits for any
 // answer: the worker holds them, and the index holds no pending body while the
 // worker counts. Here the worker answers nothing until the round has sent it all.
 func TestWarmerHandsEveryBodyToTheWorker(t *testing.T) {
-	root := t.TempDir()
 	const n = 3*tokenBatch + 5
-	for i := range n {
-		write(t, root, fmt.Sprintf(".ai-rules/r%03d.md", i), ruleText(fmt.Sprintf("rule %d", i), "*.go"))
-	}
-	w, release := heldCountWorker(t)
-	sent := make(chan struct{})
-	counted := make(chan struct{})
-	var once, countedOnce sync.Once
-	closeOnce := func(ch chan struct{}) { countedOnce.Do(func() { close(ch) }) }
-	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Watch: true, Counter: w,
-		sent: func() { once.Do(func() { close(sent) }) },
-		OnCounting: func(done, total int) {
-			if total == n && done == total {
-				closeOnce(counted)
-			}
-		}})
+	sent, sentDone := closer()
+	ix, release, counted := openHeld(t, n, Options{sent: sentDone})
 	select {
 	case <-sent:
 	case <-time.After(time.Minute): // a guard, not a wait: the round waits for an answer
 		t.Fatal("the round did not send its batches before the worker answered")
 	}
-	ix.lay.pending.mu.Lock()
-	held := len(ix.lay.pending.m)
-	ix.lay.pending.mu.Unlock()
-	if held != 0 {
+	if held := heldBodies(ix); held != 0 {
 		t.Errorf("%d pending bodies held after the round sent its batches", held)
 	}
 	ix.mu.Lock()
@@ -106,35 +115,17 @@ func TestWarmerHandsEveryBodyToTheWorker(t *testing.T) {
 	ix.mu.Unlock()
 	release()
 	<-counted
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	for p, e := range ix.entries {
-		if want := rules.CountTokens(e.rule.SectionText()); e.stamp.Tokens != want {
-			t.Errorf("%s: %d tokens, the tokenizer says %d", p, e.stamp.Tokens, want)
-		}
-	}
+	checkStoredCounts(t, ix)
 }
 
 // A round sends no more bulk text than its window before the worker has answered: the
 // rest of the bodies wait in the index, and are counted once answers come.
 func TestWarmerWaitsForAnswersPastItsWindow(t *testing.T) {
-	root := t.TempDir()
 	const n = 3*tokenBatch + 5
-	for i := range n {
-		write(t, root, fmt.Sprintf(".ai-rules/r%03d.md", i), ruleText(fmt.Sprintf("rule %d", i), "*.go"))
-	}
-	w, release := heldCountWorker(t)
-	full, sent, counted := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	var fullOnce, sentOnce, countedOnce sync.Once
-	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Watch: true, Counter: w,
-		sendWindow: 1, // one batch in flight at a time
-		windowFull: func() { fullOnce.Do(func() { close(full) }) },
-		sent:       func() { sentOnce.Do(func() { close(sent) }) },
-		OnCounting: func(done, total int) {
-			if total == n && done == total {
-				countedOnce.Do(func() { close(counted) })
-			}
-		}})
+	full, fullDone := closer()
+	sent, sentDone := closer()
+	ix, release, counted := openHeld(t, n, Options{sent: sentDone, windowFull: fullDone,
+		sendWindow: 1}) // one batch in flight at a time
 	select {
 	case <-full:
 	case <-sent:
@@ -142,19 +133,10 @@ func TestWarmerWaitsForAnswersPastItsWindow(t *testing.T) {
 	case <-time.After(time.Minute): // a guard, not a wait
 		t.Fatal("the round neither filled its window nor sent everything")
 	}
-	ix.lay.pending.mu.Lock()
-	held := len(ix.lay.pending.m)
-	ix.lay.pending.mu.Unlock()
-	if held != n-tokenBatch {
+	if held := heldBodies(ix); held != n-tokenBatch {
 		t.Errorf("%d bodies pending with one batch in flight, want %d", held, n-tokenBatch)
 	}
 	release()
 	<-counted
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	for p, e := range ix.entries {
-		if want := rules.CountTokens(e.rule.SectionText()); e.stamp.Tokens != want {
-			t.Errorf("%s: %d tokens, the tokenizer says %d", p, e.stamp.Tokens, want)
-		}
-	}
+	checkStoredCounts(t, ix)
 }

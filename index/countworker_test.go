@@ -218,13 +218,27 @@ func TestServerIndexCountsInTheWorker(t *testing.T) {
 			t.Errorf("rule %s: %d tokens, want %d", got.Rules[i].Rule.ID, got.Rules[i].Tokens, want.Rules[i].Tokens)
 		}
 	}
+	checkStoredCounts(t, ix)
+}
+
+// checkStoredCounts fails t for each rule of ix whose stored count is not the
+// tokenizer's.
+func checkStoredCounts(t *testing.T, ix *Index) {
+	t.Helper()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for p, e := range ix.entries {
-		if n := rules.CountTokens(e.rule.SectionText()); e.stamp.Tokens != n {
-			t.Errorf("%s: stored %d tokens, want %d", p, e.stamp.Tokens, n)
+		if want := rules.CountTokens(e.rule.SectionText()); e.stamp.Tokens != want {
+			t.Errorf("%s: stored %d tokens, the tokenizer says %d", p, e.stamp.Tokens, want)
 		}
 	}
+}
+
+// closer is a channel and a function that closes it, once however often it is called.
+func closer() (chan struct{}, func()) {
+	ch := make(chan struct{})
+	var once sync.Once
+	return ch, func() { once.Do(func() { close(ch) }) }
 }
 
 // The worker takes every bulk request as it comes, however many wait to be counted:
