@@ -113,3 +113,43 @@ func TestReadAheadCountsTheHeaders(t *testing.T) {
 		t.Errorf("SourceFiles(1, main.go only) = %q", got)
 	}
 }
+
+// Without a count worker, a server's index is done reading ahead before its warmer
+// counts anything in this process: a server that waits for AheadDone does not wait
+// for the workspace's count.
+func TestWithoutAWorkerTheReadAheadComesFirst(t *testing.T) {
+	root := t.TempDir()
+	const n = 2*tokenBatch + 3
+	for i := range n {
+		write(t, root, fmt.Sprintf(".ai-rules/r%03d.md", i), ruleText(fmt.Sprintf("rule %d", i), "*.go"))
+	}
+	opened := make(chan *Index, 1)
+	var seen *Index // the warmer's own
+	counted := -1   // rules counted when the warmer first reports with AheadDone closed
+	ix := reopenWith(t, Options{Root: root, DBPath: filepath.Join(t.TempDir(), "index.db"), Watch: true,
+		ReadAhead: Ahead{Read: 1 << 20, Count: 1 << 20},
+		OnCounting: func(done, total int) {
+			if seen == nil {
+				seen = <-opened // the warmer may report before Open returns
+			}
+			select {
+			case <-seen.AheadDone():
+			default:
+				return
+			}
+			if counted < 0 {
+				counted = 0
+				for _, r := range seen.Snapshot().Rules.Rules() {
+					if _, ok := r.CountedTokens(); ok {
+						counted++
+					}
+				}
+			}
+		}})
+	opened <- ix
+	<-ix.AheadDone()
+	ix.Close() // waits for the warmer
+	if counted != 0 {
+		t.Errorf("%d of %d rules counted in this process before the read-ahead was done", counted, n)
+	}
+}

@@ -314,7 +314,8 @@ type warmCall struct {
 
 // sendWork sends the rules of work whose count is unknown to the count worker as a
 // request of kind; rules counted already (by a request) need only recording, and
-// without a worker the batch is counted here.
+// without a worker the batch is counted here when its turn comes (awaitWork), so that
+// a round without one still reads ahead first and records batch by batch.
 func (ix *Index) sendWork(ctx context.Context, kind byte, work []tokenWork) warmCall {
 	c := warmCall{work: work}
 	for i := range work {
@@ -330,9 +331,7 @@ func (ix *Index) sendWork(ctx context.Context, kind byte, work []tokenWork) warm
 	call, err := ix.opt.Counter.send(ctx, kind, len(c.todo), func(dst []byte, i int) []byte { return work[c.todo[i]].rule.AppendSection(dst) })
 	if err == nil {
 		c.call, c.size = call, call.size
-		return c
 	}
-	ix.countHere(ctx, c)
 	return c
 }
 
@@ -346,18 +345,17 @@ func (ix *Index) countHere(ctx context.Context, c warmCall) {
 	}
 }
 
-// awaitWork waits for the counts of c, counting here what the worker fails to, and
-// records them; false when the warmer must stop.
+// awaitWork waits for the counts of c, counting here what no worker counts or what
+// the worker fails to, and records them; false when the warmer must stop.
 func (ix *Index) awaitWork(ctx context.Context, c warmCall) bool {
-	if c.call != nil {
-		ns, err := ix.opt.Counter.await(ctx, c.call)
-		if err != nil {
-			ix.countHere(ctx, c)
-		} else {
-			for j, i := range c.todo {
-				c.work[i].rule.FillTokens(ns[j])
-				c.work[i].n = c.work[i].rule.Tokens() // ns[j], or a count a request made meanwhile
-			}
+	if c.call == nil {
+		ix.countHere(ctx, c)
+	} else if ns, err := ix.opt.Counter.await(ctx, c.call); err != nil {
+		ix.countHere(ctx, c)
+	} else {
+		for j, i := range c.todo {
+			c.work[i].rule.FillTokens(ns[j])
+			c.work[i].n = c.work[i].rule.Tokens() // ns[j], or a count a request made meanwhile
 		}
 	}
 	if ctx.Err() != nil {
