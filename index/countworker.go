@@ -121,21 +121,11 @@ func (w *CountWorker) await(ctx context.Context, c *countCall) ([]int, error) {
 }
 
 func (w *CountWorker) count(ctx context.Context, kind byte, n int, text func([]byte, int) []byte) ([]int, error) {
-	if w == nil {
-		return nil, errNoCountWorker
-	}
-	p, err := w.running()
+	c, err := w.send(ctx, kind, n, text)
 	if err != nil {
 		return nil, err
 	}
-	defer p.release(w)
-	counts, err := p.call(ctx, kind, n, text)
-	if err != nil {
-		w.failed(p, err)
-		return nil, err
-	}
-	w.counted.Add(int64(n))
-	return counts, nil
+	return w.await(ctx, c)
 }
 
 // Counted is how many texts the worker has counted.
@@ -306,15 +296,6 @@ func (p *countProc) readAnswers() {
 	p.err = fmt.Errorf("token count worker: %w", noEOF(err))
 	p.mu.Unlock()
 	close(p.done)
-}
-
-// call sends one request and waits for its answer, the worker's end, or ctx.
-func (p *countProc) call(ctx context.Context, kind byte, n int, text func([]byte, int) []byte) ([]int, error) {
-	id, ch, _, err := p.send(ctx, kind, n, text)
-	if err != nil {
-		return nil, err
-	}
-	return p.await(ctx, id, ch, n)
 }
 
 // send writes one request and returns its id, the channel its answer comes on and its
