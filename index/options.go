@@ -74,7 +74,7 @@ type Options struct {
 	indexDelay time.Duration
 	// quiet, when set, says whether the index is quiet enough to write counts, in place
 	// of "no context computed for quietStore"; flushed is called after counts are
-	// written, with how many.
+	// written, with how many. For tests.
 	quiet   func() bool
 	flushed func(n int)
 	// sent, when set, is called once a counting round has sent all its requests to
