@@ -71,8 +71,8 @@ func (ix *Index) readAheadOnly(ctx context.Context) {
 		ix.mu.Lock()
 		queue := ix.uncounted()
 		ix.mu.Unlock()
+		// Cut short, it leaves AheadDone to Close.
 		ix.warmRound(ctx, queue, ix.urgentBytes(ix.opt.ReadAhead), false, ix.closeAhead)
-		ix.closeAhead()
 	}()
 }
 

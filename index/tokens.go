@@ -274,7 +274,7 @@ func (r *round) next() bool {
 		}
 		r.ahead()
 		r.ahead = nil
-		r.ix.counting(min(r.total, max(r.size-1, 0)), r.size)
+		r.report()
 		return true
 	case len(r.bulk) > 0:
 		c, r.bulk = r.bulk[0], r.bulk[1:]
@@ -289,10 +289,13 @@ func (r *round) next() bool {
 	}
 	r.total += len(c.work)
 	if r.ahead == nil {
-		r.ix.counting(min(r.total, r.size-1), r.size)
+		r.report()
 	}
 	return true
 }
+
+// report reports the round's progress; its end is reported by its caller.
+func (r *round) report() { r.ix.counting(min(r.total, r.size-1), r.size) }
 
 // abandon gives up the answers of calls: nothing of them is recorded.
 func (ix *Index) abandon(ctx context.Context, calls []warmCall) {
