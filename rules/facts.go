@@ -104,12 +104,29 @@ func (t *table) buildFacts(base *table) {
 	t.bodies = next
 }
 
-// langBit is lang's bit in t, and whether it has one (a language no rule of t names
-// has none: only factLangSlow rules can then be limited to it).
-func (t *table) langBit(lang string) (uint64, bool) {
+// langBit is a file's language as a table's rules name it: its bit, when some rule of
+// the table names it (ok); a language no rule names has none, and only factLangSlow
+// rules can then be limited to it.
+type langBit struct {
+	bit uint64
+	ok  bool
+}
+
+func (t *table) langBit(lang string) langBit {
 	id, ok := t.langIDs[lang]
 	if !ok {
-		return 0, false
+		return langBit{}
 	}
-	return 1 << id, true
+	return langBit{1 << id, true}
+}
+
+// in reports whether rule ri of t lists the language among its bits.
+func (b langBit) in(t *table, ri int32) bool { return b.ok && t.langs[ri]&b.bit != 0 }
+
+// excludes reports whether rule ri of t, found by a glob, is certain to be left out for
+// the file's language (hit.excluded would leave it out whatever else it checks):
+// collect then does not gather it.
+func (b langBit) excludes(t *table, ri int32) bool {
+	f := t.flags[ri]
+	return f&factLanguage != 0 && f&factLangSlow == 0 && !b.in(t, ri)
 }

@@ -314,9 +314,17 @@ func (s *Set) SelectReusing(u *Reuse, rel, lang string, content []byte, agent st
 	}
 	sel := Selection{Path: rel, Language: lang}
 	var nApplied int
+	bits := [2]langBit{s.base.langBit(lang), {}}
+	if s.delta != nil {
+		bits[1] = s.delta.langBit(lang)
+	}
 	for i := range sc.hits {
 		h := &sc.hits[i]
-		if !h.excluded(rel, base, lang, content) && !ExcludesAgent(h.rule, agent) {
+		bit := bits[0]
+		if h.t != s.base {
+			bit = bits[1]
+		}
+		if !h.excluded(rel, base, lang, bit, content) && !ExcludesAgent(h.rule, agent) {
 			if nApplied != i { // a hit is large: most stay where they are
 				sc.hits[nApplied] = *h
 			}
@@ -392,11 +400,17 @@ func ExcludesAgent(r *Rule, agent string) bool {
 // collect gathers the rules of t whose positive patterns, alwaysApply or language
 // match, without checking exclusions yet.
 func (s *Set) collect(sc *scratch, t *table, seen []int32, rel, base, lang string, content []byte, dead map[string]bool) {
+	bit := t.langBit(lang)
 	add := func(ri int32, rs Reason, spec Specificity) {
 		if i := seen[ri]; i > 0 {
 			if rs.Kind == ReasonGlob {
 				sc.hits[i-1].add(rs, spec)
 			}
+			return
+		}
+		// A rule found by a glob first, limited to other languages, would be left out
+		// (hit.excluded): at 10,000 rules that is most of what the globs find.
+		if rs.Kind == ReasonGlob && bit.excludes(t, ri) {
 			return
 		}
 		r := t.rules[ri]
@@ -478,7 +492,7 @@ func (s *Set) collect(sc *scratch, t *table, seen []int32, rel, base, lang strin
 
 // excluded applies what collect left out: a negated glob, or a language the glob rule
 // is limited to.
-func (h *hit) excluded(rel, base, lang string, content []byte) bool {
+func (h *hit) excluded(rel, base, lang string, bit langBit, content []byte) bool {
 	if h.first().Kind != ReasonGlob {
 		return false
 	}
@@ -507,8 +521,7 @@ func (h *hit) excluded(rel, base, lang string, content []byte) bool {
 	if f&factLanguage == 0 {
 		return false
 	}
-	bit, ok := h.t.langBit(lang)
-	in := ok && h.t.langs[h.ri]&bit != 0
+	in := bit.in(h.t, h.ri)
 	if !in && f&factLangSlow != 0 {
 		in = slices.Contains(h.rule.Language, lang)
 	}

@@ -102,6 +102,36 @@ func TestSelectApplicability(t *testing.T) {
 	}
 }
 
+// TestLanguagesPastTheBits: a table gives each language its rules name a bit, up to
+// maxLangBits; a rule that names a language past them is still limited to its languages,
+// by its list, whether the file's language has a bit or not.
+func TestLanguagesPastTheBits(t *testing.T) {
+	var rs []*Rule
+	for i := range maxLangBits {
+		rs = append(rs, rule(t, fmt.Sprintf("lang%02d", i), LayerProject, "description: d", `globs: ["src/**"]`, fmt.Sprintf("language: [l%02d]", i)))
+	}
+	rs = append(rs,
+		rule(t, "late", LayerProject, "description: d", `globs: ["src/**"]`, "language: [l00, late]"),
+		rule(t, "late-only", LayerProject, "description: d", `globs: ["src/**"]`, "language: [late]"))
+	set := NewSet(rs, SetOptions{})
+	tests := []struct {
+		lang string
+		want []string
+	}{
+		{"late", []string{"late", "late-only"}}, // no bit: only the lists decide
+		{"l00", []string{"lang00", "late"}},     // a bit, and a rule whose list goes past the bits
+		{"l63", []string{"lang63"}},             // the last bit
+		{"other", nil},                          // nobody's language
+	}
+	for _, tt := range tests {
+		got := ids(set.Select("src/a.x", tt.lang).Applied)
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("language %s: applied %v, want %v", tt.lang, got, tt.want)
+		}
+	}
+}
+
 func TestOrderAndShadowing(t *testing.T) {
 	rs := []*Rule{
 		rule(t, "b", LayerProject, "description: b", "alwaysApply: true", "priority: 5"),
