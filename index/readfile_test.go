@@ -33,13 +33,6 @@ func within(t *testing.T, what string, fn func()) {
 	}
 }
 
-func mkfifo(t *testing.T, p string) {
-	t.Helper()
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-}
-
 func TestReadWorkspaceFileRefuses(t *testing.T) {
 	outside := t.TempDir()
 	secret := write(t, outside, "secret", "root:x:0:0\n")

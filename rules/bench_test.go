@@ -5,9 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // typicalRule is a ~2 KB rule file like the ones teams write.
@@ -122,11 +120,4 @@ func BenchmarkCountTokens(b *testing.B) {
 	}
 	b.Run("memo", func(b *testing.B) { run(b, CountTokens) })
 	b.Run("library", func(b *testing.B) { run(b, count) })
-}
-
-// cpuTime is the process's user and system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -96,13 +95,6 @@ func runBin(t *testing.T, env []string, prefix []string, args ...string) runOut 
 
 func cacheEnv(t *testing.T) []string {
 	return []string{"XDG_CACHE_HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir()}
-}
-
-func mkfifo(t *testing.T, p string) {
-	t.Helper()
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Fatalf("mkfifo: %v", err)
-	}
 }
 
 // TestLintHostileGitignore is rows 1 and 5: a .gitignore that is /dev/zero (out of
