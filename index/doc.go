@@ -29,14 +29,16 @@
 // memory: each is read back from its file when first rendered. A damaged, cut-off or other-schema file is moved aside and rebuilt
 // from the rule files. On systems without flock (Windows) the file is not guarded.
 //
-// Watching (Options.Watch) covers every folder under the rule roots, every workspace
+// A server's index (Options.Serve) counts tokens in the background (tokens.go) and keeps
+// the team layer live, whether it watches the files itself or its client reports their
+// changes (Reindex). Watching (Options.Watch) covers every folder under the rule roots, every workspace
 // folder the walk keeps (nested AGENTS.md, CLAUDE.md, GEMINI.md, .cursor/rules; up to
 // 20,000 folders), and the declared dependency folders; a manifest or configuration
 // change rescans everything, and a changed @import target re-reads its importers.
 //
 // Team rules (Options.Team, team*.go): the keys of a NATS JetStream KV bucket are rule
 // ids (TeamKey, TeamID), its values rule files; they form layer team, with Source.Path
-// airules-team://<bucket>/<key>. With Watch a background session watches the bucket and
+// airules-team://<bucket>/<key>. With Serve a background session watches the bucket and
 // applies each put and delete as one Change to OnChange; the values and the revision are
 // cached under team:<bucket>:* in the same database, loaded into the first snapshot and
 // resumed from on reconnect. SyncTeam does one session for a one-shot process.

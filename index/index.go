@@ -158,7 +158,7 @@ func Open(ctx context.Context, opt Options) (*Index, error) {
 		ahead:    make(chan struct{}),
 	}
 	ix.m.epoch = time.Now()
-	ix.lay.forgetBodies = opt.Watch
+	ix.lay.forgetBodies = opt.serving()
 	var w *watcher
 	if opt.Watch {
 		if w, err = ix.newWatcher(); err != nil {
@@ -233,12 +233,16 @@ func Open(ctx context.Context, opt Options) (*Index, error) {
 	return ix.started(w), nil
 }
 
-// started starts the watcher and the token warmer of a server (Options.Watch).
+// started starts the watcher, and the token warmer and live team layer of a server
+// (Options.Serve): a server whose watcher could not start, or whose client watches
+// the files, still counts in the background.
 func (ix *Index) started(w *watcher) *Index {
-	switch {
-	case w != nil:
+	if w != nil {
 		ix.watcher = w
 		w.start()
+	}
+	switch {
+	case ix.opt.serving():
 		bgCtx, cancel := context.WithCancel(context.Background())
 		ix.stopBg = cancel
 		ix.startTokenWarmer(bgCtx)

@@ -20,15 +20,20 @@ type Options struct {
 	// DBPath is the buntdb file; "" means os.UserCacheDir()/airules/<hash of Root>/index.db,
 	// ":memory:" keeps nothing on disk.
 	DBPath string
-	// Watch starts the fsnotify watcher over the rule roots.
+	// Watch starts the fsnotify watcher over the rule roots. It implies Serve.
 	Watch bool
+	// Serve says the index lives as long as a server: it counts tokens in the
+	// background, keeps the team layer live, and forgets the bodies it parses once they
+	// are counted. A server whose client alone watches the files sets it without
+	// Watch; one-shot commands leave both off.
+	Serve bool
 	// Counter counts tokens in a worker process rather than in this one (CountWorker):
 	// a server's background counts and what its requests need counted; nil counts
 	// here. The caller owns it and closes it: several indexes may share one.
 	Counter *CountWorker
-	// ReadAhead is how much a long-running server reads and counts ahead of its first
-	// answers (ServerAhead; the zero value, nothing), in the background from Open on;
-	// the server waits for AheadDone.
+	// ReadAhead is how much a server reads and counts ahead of its first answers
+	// (ServerAhead; the zero value, nothing), in the background from Open on, as the
+	// head of its warmer's first round; the server waits for AheadDone.
 	ReadAhead Ahead
 	// Debounce is the quiet time per path before a watched change is reindexed; default 50ms.
 	Debounce time.Duration
@@ -49,7 +54,7 @@ type Options struct {
 	// SetOverlay, ClearOverlay, SetDisabled) are that method's result only, so each
 	// change reaches the caller exactly once.
 	OnChange func(Change)
-	// OnCounting, with Watch, follows the background token counting: it is called with
+	// OnCounting, with Serve, follows the background token counting: it is called with
 	// done 0 when a round of counts starts (a first index, a branch switch, an edit),
 	// as batches are counted, and with done == total when the round ends. It is called
 	// from the counting goroutine and must return at once.
@@ -57,7 +62,7 @@ type Options struct {
 
 	// Team is the team source (a NATS JetStream KV bucket); its zero value means none.
 	// The caller merges the configuration files (LoadTeamConfig), the environment and
-	// its own options into it. With Watch the index keeps the team layer live; without,
+	// its own options into it. With Serve the index keeps the team layer live; without,
 	// it serves the cached team rules until SyncTeam.
 	Team TeamConfig
 	// TeamProblems are the problems LoadTeamConfig found in configuration files, by
@@ -84,3 +89,6 @@ type Options struct {
 	windowFull func()
 	sendWindow int
 }
+
+// serving reports whether the index lives as long as a server (Serve, or Watch).
+func (o *Options) serving() bool { return o.Serve || o.Watch }

@@ -61,8 +61,8 @@ func (ix *Index) urgentBytes(a Ahead) int {
 	return a.Count
 }
 
-// readAheadOnly reads and counts ahead for an index without a warmer, and counts
-// nothing else.
+// readAheadOnly reads and counts ahead for an index that does not serve (so has no
+// warmer), and counts nothing else: the read-ahead alone, as its tests look at it.
 func (ix *Index) readAheadOnly(ctx context.Context) {
 	ix.bg.Add(1)
 	go func() {

@@ -481,12 +481,12 @@ func (ix *Index) start(ctx context.Context, obs *observation) error {
 	ix.initTeam()
 	ix.headers.restore(stored.headers)
 	ix.snap.Store(nil)
-	if ix.opt.Watch && len(stored.files) == 0 && ix.opt.Counter != nil {
+	if ix.opt.serving() && len(stored.files) == 0 && ix.opt.Counter != nil {
 		// A server's first index of the workspace: every rule will be counted, so the
 		// worker and its tokenizer load while the files are parsed, not in the first
 		// request.
 		go ix.opt.Counter.Prestart()
-	} else if ix.opt.Watch && len(stored.files) == 0 {
+	} else if ix.opt.serving() && len(stored.files) == 0 {
 		ix.bg.Add(1)
 		go func() {
 			defer ix.bg.Done()

@@ -50,7 +50,7 @@ type layout struct {
 	// cfg is .ai-rules/config.yaml, replaced when it is read again.
 	cfg atomic.Pointer[rules.Config]
 	// forgetBodies makes a parsed rule drop its body as a restored one has none (a
-	// server's index, Options.Watch): a long-running process holds every rule and
+	// server's index, Options.Serve): a long-running process holds every rule and
 	// renders few, and a one-shot command would read the bodies it renders twice.
 	forgetBodies bool
 	// pending holds the bodies of forgotten rules until their first use, which for

@@ -38,7 +38,7 @@ var (
 	errTeamNewLeader = errors.New("the bucket's stream has a new leader")
 )
 
-// startTeam starts the live team source of a server (Options.Watch): it never blocks
+// startTeam starts the live team source of a server (Options.Serve): it never blocks
 // Open, and runs until Close.
 func (ix *Index) startTeam() {
 	if ix.team == nil || !ix.team.cfg.Enabled() {

@@ -12,7 +12,7 @@ import (
 
 // Token counts cost more than parsing (see rules' BenchmarkCountTokens), so no index
 // path counts them: a cold CLI run that lists rules never needs them. A long-running
-// server (Options.Watch) has a background job that counts, after each publish, the rules
+// server (Options.Serve) has a background job that counts, after each publish, the rules
 // whose count is unknown, and stores the counts (in the file stamps, apart from the
 // indexed records): the next start restores them, so a warm server never loads the
 // tokenizer, and a request budgets with counts already there. It hands a round's texts

@@ -10,14 +10,21 @@ import (
 
 // A first index with a bulk of rules to count reports the counting with $/progress,
 // begin to end, every rule counted by its end; a small one reports nothing.
+// The same with "watch": "client": the server counts in the background whoever watches
+// the files.
 func TestCountingProgress(t *testing.T) {
-	for _, n := range []int{countingProgressMin, 3} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
+	tests := []struct {
+		n     int
+		watch string
+	}{{countingProgressMin, watchAuto}, {countingProgressMin, watchClient}, {3, watchAuto}}
+	for _, tt := range tests {
+		n := tt.n
+		t.Run(fmt.Sprint(n, "/", tt.watch), func(t *testing.T) {
 			root := t.TempDir()
 			for i := range n {
 				writeFile(t, filepath.Join(root, fmt.Sprintf(".ai-rules/r%04d.md", i)), fmt.Sprintf("---\ndescription: rule %d\nglobs: [\"*.go\"]\n---\nRule %d says one thing.\n", i, i))
 			}
-			e := start(t, root, sessionOptions{})
+			e := start(t, root, sessionOptions{initOptions: map[string]any{"watch": tt.watch}})
 			e.waitReady()
 			kinds := func() []string {
 				var out []string

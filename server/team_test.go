@@ -18,8 +18,14 @@ import (
 
 // A team rule published while an editor is open reaches it like a change on disk:
 // airules/indexChanged, the rule in the context, and a broken value as diagnostics on
-// its airules-team:// URI.
+// its airules-team:// URI; also when the client alone watches the files.
 func TestTeamRulesReachTheEditor(t *testing.T) {
+	for _, watch := range []string{watchAuto, watchClient} {
+		t.Run(watch, func(t *testing.T) { teamRulesReachTheEditor(t, watch) })
+	}
+}
+
+func teamRulesReachTheEditor(t *testing.T, watch string) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
 		StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
@@ -51,7 +57,7 @@ func TestTeamRulesReachTheEditor(t *testing.T) {
 	put("00-global/house", "---\ndescription: house style\nalwaysApply: true\n---\nTEAM HOUSE BODY\n")
 
 	root := copyExample(t)
-	e := start(t, root, sessionOptions{initOptions: map[string]any{"team": map[string]any{"url": ns.ClientURL()}}})
+	e := start(t, root, sessionOptions{initOptions: map[string]any{"watch": watch, "team": map[string]any{"url": ns.ClientURL()}}})
 	e.waitReady()
 	inContext := func(body string) func() bool {
 		return func() bool {

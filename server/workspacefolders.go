@@ -44,6 +44,7 @@ func (s *session) openFolder(f *folder, cfg settings, cause string) {
 			UserRulesDir: s.userRulesDir(),
 			DBPath:       s.opts.DBPath,
 			Watch:        cfg.serverWatch(),
+			Serve:        true,
 			ReadAhead:    index.ServerAhead,
 			Debounce:     s.opts.Debounce,
 			Counter:      s.opts.Counter,
