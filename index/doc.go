@@ -31,10 +31,11 @@
 //
 // A server's index (Options.Serve) counts tokens in the background (tokens.go) and keeps
 // the team layer live, whether it watches the files itself or its client reports their
-// changes (Reindex). Watching (Options.Watch) covers every folder under the rule roots, every workspace
-// folder the walk keeps (nested AGENTS.md, CLAUDE.md, GEMINI.md, .cursor/rules; up to
-// 20,000 folders), and the declared dependency folders; a manifest or configuration
-// change rescans everything, and a changed @import target re-reads its importers.
+// changes (Reindex). Watching (Options.Watch) covers every folder under the rule roots,
+// every workspace folder the walk keeps (nested AGENTS.md, CLAUDE.md, GEMINI.md,
+// .cursor/rules; up to 20,000 folders), and the declared dependency folders; a manifest
+// or configuration change rescans everything, and a changed @import target re-reads its
+// importers.
 //
 // Team rules (Options.Team, team*.go): the keys of a NATS JetStream KV bucket are rule
 // ids (TeamKey, TeamID), its values rule files; they form layer team, with Source.Path

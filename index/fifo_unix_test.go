@@ -10,6 +10,6 @@ import (
 func mkfifo(t *testing.T, p string) {
 	t.Helper()
 	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Fatalf("mkfifo: %v", err)
+		t.Skipf("mkfifo: %v", err)
 	}
 }
