@@ -409,7 +409,7 @@ func (s *Set) collect(sc *scratch, t *table, seen []int32, rel, base, lang strin
 			return
 		}
 		// A rule found by a glob first, limited to other languages, would be left out
-		// (hit.excluded): at 10,000 rules that is most of what the globs find.
+		// (hit.excluded): in the benchmark's workspace, about half of what the globs find.
 		if rs.Kind == ReasonGlob && bit.excludes(t, ri) {
 			return
 		}
